@@ -1,0 +1,29 @@
+# The two commands the README names: `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Written by scripts/setup.sh: the compiler settings this host needs for WASM.
+TOOLCHAIN := source target/toolchain.env &&
+LIB_ARGS = $${LEPTOS_LIB_ARGS:+--lib-cargo-args=$$LEPTOS_LIB_ARGS}
+
+.PHONY: run test setup setup-tests build-release build-debug
+
+run: setup build-release
+	mkdir -p data
+	./target/release/slipway serve
+
+test: setup-tests build-debug
+	$(TOOLCHAIN) cargo test --workspace --no-fail-fast
+	./target/debug/slipway lessons validate
+
+setup:
+	@scripts/setup.sh
+
+setup-tests:
+	@scripts/setup.sh --tests
+
+build-release:
+	$(TOOLCHAIN) cargo leptos build --release $(LIB_ARGS)
+
+build-debug:
+	$(TOOLCHAIN) cargo leptos build $(LIB_ARGS)

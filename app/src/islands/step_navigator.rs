@@ -1,0 +1,87 @@
+use leptos::prelude::*;
+
+/// Moves between a lesson's steps without reloading the page.
+///
+/// The steps arrive as server-rendered children (`<section class="step">`, all but the
+/// current one `hidden`). Before the WASM loads, the Previous/Next links work as plain
+/// links (`?step=N`); once hydrated they switch steps in place and keep the address bar
+/// and the browser's Back button in step.
+#[island]
+pub fn StepNavigator(titles: Vec<String>, initial: usize, children: Children) -> impl IntoView {
+    let count = titles.len();
+    let (current, set_current) = signal(initial);
+    let (hydrated, set_hydrated) = signal(false);
+    let steps = NodeRef::<leptos::html::Div>::new();
+
+    // Effects run only in the browser, so this also tells tests the island is alive.
+    Effect::new(move |_| set_hydrated.set(true));
+    Effect::new(move |_| {
+        let shown = current.get();
+        if let Some(container) = steps.get() {
+            show_only_step(&container, shown);
+        }
+    });
+    let _back_button = window_event_listener(leptos::ev::popstate, move |_| {
+        set_current.set(step_from_address().unwrap_or(0).min(count.saturating_sub(1)));
+    });
+
+    let go_to = move |step: usize| {
+        if step < count && step != current.get_untracked() {
+            set_current.set(step);
+            push_step_to_address(step);
+        }
+    };
+    let link = move |step: usize| format!("?step={}", step + 1);
+
+    view! {
+        <div class="step-navigator" data-hydrated=move || hydrated.get().to_string() data-current=move || current.get()>
+            <ol class="step-list">
+                {titles.into_iter().enumerate().map(|(index, title)| view! {
+                    <li class:current=move || current.get() == index>
+                        <a href=link(index) on:click=move |ev| { ev.prevent_default(); go_to(index); }>
+                            <span class="step-number">{index + 1}</span>
+                            {title}
+                        </a>
+                    </li>
+                }).collect_view()}
+            </ol>
+            <div class="steps" node_ref=steps>{children()}</div>
+            <nav class="step-buttons">
+                <a class="button previous" href=move || link(current.get().saturating_sub(1))
+                    class:disabled=move || current.get() == 0
+                    on:click=move |ev| { ev.prevent_default(); go_to(current.get_untracked().saturating_sub(1)); }>
+                    "← Previous"
+                </a>
+                <span class="step-position">{move || format!("Step {} of {}", current.get() + 1, count)}</span>
+                <a class="button next" href=move || link((current.get() + 1).min(count.saturating_sub(1)))
+                    class:disabled=move || current.get() + 1 >= count
+                    on:click=move |ev| { ev.prevent_default(); go_to(current.get_untracked() + 1); }>
+                    "Next →"
+                </a>
+            </nav>
+        </div>
+    }
+}
+
+fn show_only_step(container: &web_sys::HtmlDivElement, shown: usize) {
+    let Ok(sections) = container.query_selector_all(".step") else { return };
+    for index in 0..sections.length() {
+        let Some(section) = sections.item(index) else { continue };
+        let Ok(section) = wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(section) else { continue };
+        let _ = section.toggle_attribute_with_force("hidden", index as usize != shown);
+    }
+}
+
+/// The 0-based step named by `?step=N` in the address bar.
+fn step_from_address() -> Option<usize> {
+    let search = window().location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get("step")?.parse::<usize>().ok()?.checked_sub(1)
+}
+
+fn push_step_to_address(step: usize) {
+    if let Ok(history) = window().history() {
+        let url = format!("?step={}", step + 1);
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}

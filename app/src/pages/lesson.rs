@@ -1,0 +1,92 @@
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{library, NotFound};
+use crate::islands::StepNavigator;
+use crate::model::{BlockView, LessonView, StepView};
+
+/// One lesson: its steps on the left, the sandbox's terminals on the right.
+#[component]
+pub fn LessonPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let (track, slug) = params.with_untracked(|p| {
+        (p.get("track").unwrap_or_default(), p.get("lesson").unwrap_or_default())
+    });
+    match library().lesson(&track, &slug).cloned() {
+        None => Either::Left(view! { <NotFound/> }),
+        Some(lesson) => {
+            // `?step=N` is 1-based, so links and the address bar read naturally.
+            let requested = query.with_untracked(|q| q.get("step").and_then(|s| s.parse::<usize>().ok()));
+            let initial = requested
+                .map(|n| n.saturating_sub(1))
+                .unwrap_or(0)
+                .min(lesson.steps.len().saturating_sub(1));
+            Either::Right(view! { <Lesson lesson initial/> })
+        }
+    }
+}
+
+#[component]
+fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
+    let titles: Vec<String> = lesson.steps.iter().map(|s| s.title.clone()).collect();
+    let nodes = lesson.nodes.clone();
+    let default_node = nodes.first().cloned().unwrap_or_default();
+    view! {
+        <Title text=lesson.summary.title.clone()/>
+        <div class="lesson-layout">
+            <main class="lesson">
+                <nav class="crumbs">
+                    <a href="/">"Lessons"</a>
+                    " / "
+                    <span>{lesson.track_title.clone()}</span>
+                </nav>
+                <h1>{lesson.summary.title.clone()}</h1>
+                <p class="lesson-meta">
+                    {format!("{} min · {}", lesson.summary.minutes, lesson.summary.sandbox)}
+                </p>
+                <div class="prose intro" inner_html=lesson.intro_html.clone()></div>
+                <StepNavigator titles initial>
+                    {lesson.steps.into_iter().enumerate().map(|(index, step)| {
+                        view! { <Step index step hidden=index != initial default_node=default_node.clone()/> }
+                    }).collect_view()}
+                </StepNavigator>
+            </main>
+            <aside class="terminal-panel" aria-label="Terminals">
+                <div class="node-tabs">
+                    {nodes.into_iter().map(|node| view! { <span class="node-tab">{node}</span> }).collect_view()}
+                </div>
+                <div class="terminal-placeholder">
+                    <p>"Your sandbox's terminals appear here."</p>
+                </div>
+            </aside>
+        </div>
+    }
+}
+
+#[component]
+fn Step(index: usize, step: StepView, hidden: bool, default_node: String) -> impl IntoView {
+    view! {
+        <section class="step" id=format!("step-{}", index + 1) data-step=index hidden=hidden>
+            <h2><span class="step-number">{index + 1}</span>{step.title}</h2>
+            {step.blocks.into_iter().map(|block| match block {
+                BlockView::Prose { html } => Either::Left(view! { <div class="prose" inner_html=html></div> }),
+                BlockView::Code { lang, code, run_on } => {
+                    let runnable = run_on.is_some();
+                    let node = run_on.unwrap_or_else(|| default_node.clone());
+                    Either::Right(view! {
+                        <div class="code-block" class:runnable=runnable data-lang=lang>
+                            {runnable.then(|| view! { <span class="run-on">{format!("runs on {node}")}</span> })}
+                            <pre><code>{code}</code></pre>
+                        </div>
+                    })
+                }
+            }).collect_view()}
+            {step.has_check.then(|| view! {
+                <p class="check-note">"This step has a check: do the step, then press Check."</p>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Installs what Slipway needs to build, run and test it, skipping whatever is already
+# there, so a second run takes seconds. Used by `make run` and `make test`.
+#
+#   scripts/setup.sh            build and run: Rust to WASM, cargo-leptos, npm, Docker
+#   scripts/setup.sh --tests    also what the tests need (Chromium and chromedriver)
+#
+# It writes target/toolchain.env, which the Makefile sources before every cargo command:
+# on hosts where rustup cannot download the wasm32 target it selects Debian's
+# rustc-web toolchain instead (see docs in the README, "How the build works").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.11
+WASM_TARGET=wasm32-unknown-unknown
+TOOLCHAIN_ENV=target/toolchain.env
+DOCKERD_LOG=target/dockerd.log
+WANT_TESTS=false
+[[ "${1:-}" == "--tests" ]] && WANT_TESTS=true
+
+started=$SECONDS
+step() { printf '\n==> %s\n' "$*"; }
+ok() { printf '    ok: %s\n' "$*"; }
+say() { printf '    %s\n' "$*"; }
+die() { printf '\nsetup failed: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi; }
+apt_updated=false
+apt_install() {
+    command -v apt-get >/dev/null || die "please install: $* (this script installs packages only on Debian and Ubuntu)"
+    if ! $apt_updated; then
+        say "apt-get update"
+        as_root apt-get update -q >/dev/null
+        apt_updated=true
+    fi
+    say "apt-get install $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+}
+# Versions compare as dotted numbers: version_at_least 1.96.0 1.88 -> true.
+version_at_least() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
+
+mkdir -p target
+: > "$TOOLCHAIN_ENV.new"
+
+step "Rust"
+command -v cargo >/dev/null || die "cargo is missing: install Rust from https://rustup.rs"
+ok "$(cargo --version)"
+
+step "Rust compiler for the browser ($WASM_TARGET)"
+debian_rustc=false
+if rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    ok "rustup has $WASM_TARGET"
+elif timeout 180 rustup target add "$WASM_TARGET" >/dev/null 2>&1; then
+    ok "installed $WASM_TARGET with rustup"
+else
+    say "rustup cannot download $WASM_TARGET here; using Debian's rustc-web, which carries it"
+    [[ -x /usr/bin/rustc ]] && [[ -d /usr/lib/rustlib/src/rust ]] && command -v wasm-opt >/dev/null \
+        || apt_install rustc-web rust-web-src binaryen
+    rust_lld=$(ls "$HOME"/.rustup/toolchains/*/lib/rustlib/*/bin/rust-lld 2>/dev/null | head -n1 || true)
+    [[ -n "$rust_lld" ]] || die "no rust-lld found under ~/.rustup to link WASM with"
+    debian_rustc=true
+    {
+        echo "export RUSTC=/usr/bin/rustc"
+        # Debian's compiler builds the WASM standard library from source (-Zbuild-std).
+        echo "export RUSTC_BOOTSTRAP=1"
+        echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=$rust_lld"
+        echo "export LEPTOS_LIB_ARGS=-Zbuild-std=std,panic_abort"
+    } >> "$TOOLCHAIN_ENV.new"
+    ok "$(/usr/bin/rustc --version) with $rust_lld"
+fi
+mv "$TOOLCHAIN_ENV.new" "$TOOLCHAIN_ENV"
+# shellcheck source=/dev/null
+source "$TOOLCHAIN_ENV"
+
+step "cargo-leptos $CARGO_LEPTOS_VERSION"
+if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    ok "$(cargo leptos --version)"
+else
+    say "building it from crates.io (about 17 minutes on 2 cores)"
+    # cargo-leptos needs a newer compiler than some rustup installs have.
+    if ! version_at_least "$(rustc --version | cut -d' ' -f2)" 1.96; then
+        [[ -x /usr/bin/rustc ]] || apt_install rustc-web
+        export RUSTC=/usr/bin/rustc
+    fi
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+    ok "$(cargo leptos --version)"
+fi
+
+step "wasm-bindgen CLI (must match Cargo.lock)"
+[[ -f Cargo.lock ]] || cargo generate-lockfile
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+[[ -n "$bindgen_version" ]] || die "no wasm-bindgen in Cargo.lock"
+if [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $bindgen_version" ]]; then
+    ok "wasm-bindgen $bindgen_version"
+else
+    # cargo-leptos would download it from GitHub otherwise, which offline hosts cannot.
+    say "building wasm-bindgen-cli $bindgen_version (about 2 minutes)"
+    cargo install wasm-bindgen-cli --version "$bindgen_version"
+    ok "$(wasm-bindgen --version)"
+fi
+
+step "wasm-opt (shrinks release WASM)"
+if command -v wasm-opt >/dev/null; then ok "$(wasm-opt --version)"; else apt_install binaryen; ok "$(wasm-opt --version)"; fi
+
+step "Front-end packages (npm)"
+command -v npm >/dev/null || apt_install nodejs npm
+if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
+    ok "node_modules is up to date"
+else
+    npm ci --no-audit --no-fund --loglevel=error
+    ok "installed from package-lock.json"
+fi
+# Served as static files from public/vendor (not committed: npm is the source).
+mkdir -p public/vendor
+for file in \
+    node_modules/@xterm/xterm/lib/xterm.js \
+    node_modules/@xterm/xterm/css/xterm.css \
+    node_modules/@xterm/addon-fit/lib/addon-fit.js \
+    node_modules/@xterm/addon-web-links/lib/addon-web-links.js; do
+    cp -u "$file" public/vendor/
+done
+ok "copied xterm.js and its addons to public/vendor"
+
+step "Docker engine"
+docker_answers() { timeout 10 docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
+if docker_answers; then
+    ok "engine $(docker info --format '{{.ServerVersion}}') at ${DOCKER_HOST:-the default socket}"
+elif [[ -n "${DOCKER_HOST:-}" ]]; then
+    die "DOCKER_HOST=$DOCKER_HOST does not answer"
+else
+    command -v dockerd >/dev/null || apt_install docker.io
+    command -v docker >/dev/null || apt_install docker.io
+    # A dockerd killed with its session leaves its pid file behind; it blocks a restart.
+    if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+        say "removing a stale /var/run/docker.pid"
+        as_root rm -f /var/run/docker.pid
+    fi
+    if ! pgrep -x dockerd >/dev/null; then
+        say "starting dockerd (log: $DOCKERD_LOG)"
+        as_root sh -c "nohup dockerd >'$PWD/$DOCKERD_LOG' 2>&1 &"
+    fi
+    deadline=$((SECONDS + 60))
+    until docker_answers; do
+        ((SECONDS < deadline)) || die "dockerd did not answer within 60 s; see $DOCKERD_LOG"
+        sleep 0.5
+    done
+    ok "engine $(docker info --format '{{.ServerVersion}}') started"
+fi
+
+if $WANT_TESTS; then
+    step "Chromium and chromedriver (browser tests)"
+    if command -v chromedriver >/dev/null && command -v chromium >/dev/null; then
+        ok "$(chromium --version 2>/dev/null | head -n1)"
+    else
+        apt_install chromium chromium-driver
+        ok "$(chromium --version 2>/dev/null | head -n1)"
+    fi
+fi
+
+printf '\nsetup done in %d s%s\n' $((SECONDS - started)) "$($debian_rustc && echo ' (Debian rustc-web toolchain)')"

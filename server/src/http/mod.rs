@@ -1,0 +1,73 @@
+//! HTTP: the router, thin handlers and the mapping of errors to responses. The only
+//! module that knows axum.
+
+mod error;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use app::model::Library;
+use axum::extract::{FromRef, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::store::Store;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub store: Store,
+    pub library: Arc<Library>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let library = state.library.clone();
+    let leptos = state.leptos.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(library.clone()),
+            move || app::shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    tracks: usize,
+    lessons: usize,
+    lesson_problems: usize,
+}
+
+async fn healthz(State(store): State<Store>, State(library): State<Arc<Library>>) -> Result<Json<Health>, ApiError> {
+    store.ping().await?;
+    Ok(Json(Health {
+        status: "ok",
+        tracks: library.tracks.len(),
+        lessons: library.lessons.len(),
+        lesson_problems: library.problems.len(),
+    }))
+}

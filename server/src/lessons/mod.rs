@@ -1,0 +1,115 @@
+//! Lessons: markdown files with YAML front matter, grouped into tracks by folder.
+//!
+//! ```text
+//! lessons/
+//!   01-docker-swarm/          a track: NN-slug, ordered by NN
+//!     track.yaml              title, summary
+//!     01-swarm-from-scratch.md  a lesson: NN-slug.md, ordered by NN
+//! ```
+//!
+//! The README's "Writing a lesson" section describes the file format. A broken file is
+//! reported as `path:line: problem` and skipped; the other lessons still load.
+
+mod catalog;
+mod parse;
+mod view;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use catalog::{load, Catalog, Track};
+pub use parse::parse_lesson;
+pub use view::library;
+
+use crate::sandbox::{Template, TemplateError};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub minutes: u32,
+    pub sandbox: Template,
+    /// Rendered markdown shown above the first step.
+    pub intro_html: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub title: String,
+    /// The file line of the step's `## ` heading, for reports about it.
+    pub line: usize,
+    pub blocks: Vec<Block>,
+    pub check: Option<Script>,
+    /// Rendered markdown, in the order they are revealed.
+    pub hints: Vec<String>,
+    pub solution: Option<Script>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    Prose { html: String },
+    /// `run_on` is the node a click runs the code on; `None` for display-only blocks.
+    Code { lang: String, code: String, run_on: Option<String> },
+}
+
+/// A shell script run non-interactively on one node of the sandbox.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Script {
+    pub node: String,
+    pub source: String,
+    pub timeout: Duration,
+}
+
+/// A problem in a lesson or track file, with where it is.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}: {problem}", file.display())]
+pub struct LessonError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub problem: Problem,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("cannot read it: {0}")]
+    Unreadable(#[source] std::io::Error),
+    #[error("the name must look like `NN-name{0}` (NN orders it), e.g. `01-first-steps{0}`")]
+    BadName(&'static str),
+    #[error("the track has no track.yaml with its title and summary")]
+    MissingTrackFile,
+    #[error("{0}")]
+    Yaml(String),
+    #[error("the lesson must start with front matter between `---` lines (title, summary, minutes, sandbox)")]
+    MissingFrontMatter,
+    #[error("sandbox: {0}")]
+    Sandbox(#[from] TemplateError),
+    #[error("`# ` headings are not allowed: the title comes from the front matter; start each step with `## `")]
+    TopLevelHeading,
+    #[error("the lesson has no steps: start each step with a `## ` heading")]
+    NoSteps,
+    #[error("a step heading needs a title")]
+    EmptyStepTitle,
+    #[error("a `{0}` block must be inside a step (after a `## ` heading)")]
+    OutsideStep(&'static str),
+    #[error("a `{0}` block must be at the top level of its step, not inside a list or quote")]
+    Nested(&'static str),
+    #[error("a step can have only one `{0}` block")]
+    Duplicate(&'static str),
+    #[error("a `solution` needs a `check` in the same step, so lesson tests can prove it works")]
+    SolutionWithoutCheck,
+    #[error("the `{0}` block is empty")]
+    Empty(&'static str),
+    #[error("unknown option `{option}` on a `{block}` block (it takes: {allowed})")]
+    UnknownOption { block: String, option: String, allowed: &'static str },
+    #[error("node `{node}` is not in this lesson's sandbox (its nodes: {nodes})")]
+    UnknownNode { node: String, nodes: String },
+    #[error("timeout must be whole seconds from 1 to {max}, not `{value}`", max = parse::MAX_TIMEOUT_SECS)]
+    BadTimeout { value: String },
+    #[error("markdown: {0}")]
+    Markdown(String),
+}
+
+#[cfg(test)]
+mod tests;

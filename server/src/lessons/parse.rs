@@ -1,0 +1,308 @@
+//! One lesson file to a [`Lesson`]. Every error names the line it is about.
+
+use std::path::Path;
+use std::time::Duration;
+
+use markdown::mdast::{Code, Node};
+use markdown::{Constructs, Options, ParseOptions};
+use serde::Deserialize;
+
+use super::{Block, Lesson, LessonError, Problem, Script, Step};
+use crate::sandbox::Template;
+
+pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+pub const MAX_TIMEOUT_SECS: u64 = 600;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    summary: String,
+    minutes: u32,
+    sandbox: Template,
+}
+
+/// What a fenced block's info string makes it.
+enum Fence<'a> {
+    Check,
+    Hint,
+    Solution,
+    Shell,
+    Display(&'a str),
+}
+
+impl<'a> Fence<'a> {
+    fn of(lang: &'a str) -> Self {
+        match lang {
+            "check" => Fence::Check,
+            "hint" => Fence::Hint,
+            "solution" => Fence::Solution,
+            "sh" | "bash" | "shell" => Fence::Shell,
+            other => Fence::Display(other),
+        }
+    }
+
+    fn special_name(&self) -> Option<&'static str> {
+        match self {
+            Fence::Check => Some("check"),
+            Fence::Hint => Some("hint"),
+            Fence::Solution => Some("solution"),
+            Fence::Shell | Fence::Display(_) => None,
+        }
+    }
+
+    fn allowed_options(&self) -> &'static str {
+        match self {
+            Fence::Check => "node=NAME, timeout=SECONDS",
+            Fence::Solution => "node=NAME",
+            Fence::Shell => "node=NAME, norun",
+            Fence::Hint | Fence::Display(_) => "none",
+        }
+    }
+}
+
+/// Options after the language in a fence's info string, e.g. `node=node2 timeout=30`.
+#[derive(Default)]
+struct FenceOptions {
+    node: Option<String>,
+    timeout: Option<Duration>,
+    norun: bool,
+}
+
+/// Parses one lesson. `path` is only used in errors; `slug` names the lesson in URLs.
+pub fn parse_lesson(path: &Path, slug: &str, source: &str) -> Result<Lesson, LessonError> {
+    let error = |line: usize, problem: Problem| LessonError { file: path.to_path_buf(), line, problem };
+    let options = ParseOptions {
+        constructs: Constructs { frontmatter: true, ..Constructs::gfm() },
+        ..ParseOptions::gfm()
+    };
+    let root = markdown::to_mdast(source, &options).map_err(|m| error(1, Problem::Markdown(m.to_string())))?;
+    let children = root.children().map(Vec::as_slice).unwrap_or_default();
+
+    let (front, body) = match children.split_first() {
+        Some((Node::Yaml(yaml), rest)) => (yaml, rest),
+        _ => return Err(error(1, Problem::MissingFrontMatter)),
+    };
+    // The YAML starts on the line after the opening `---`.
+    let yaml_first_line = front.position.as_ref().map_or(1, |p| p.start.line) + 1;
+    let front: FrontMatter = serde_yaml_ng::from_str(&front.value).map_err(|e| {
+        let line = e.location().map_or(yaml_first_line - 1, |l| yaml_first_line + l.line() - 1);
+        error(line, Problem::Yaml(format!("front matter: {e}")))
+    })?;
+    front.sandbox.validate().map_err(|e| error(yaml_first_line, e.into()))?;
+
+    let mut builder = LessonBuilder {
+        source,
+        nodes: front.sandbox.node_names(),
+        intro: Prose::default(),
+        steps: Vec::new(),
+    };
+    for node in body {
+        builder.add(node).map_err(|(line, problem)| error(line, problem))?;
+    }
+    let (intro_html, steps) = builder.finish().map_err(|(line, problem)| error(line, problem))?;
+    Ok(Lesson {
+        slug: slug.to_string(),
+        title: front.title,
+        summary: front.summary,
+        minutes: front.minutes,
+        sandbox: front.sandbox,
+        intro_html,
+        steps,
+    })
+}
+
+type Located = (usize, Problem);
+
+fn line_of(node: &Node) -> usize {
+    node.position().map_or(1, |p| p.start.line)
+}
+
+/// A run of consecutive markdown nodes, kept as a byte range of the source so it can be
+/// rendered with the markdown crate's own HTML compiler.
+#[derive(Default)]
+struct Prose {
+    range: Option<(usize, usize)>,
+}
+
+impl Prose {
+    fn extend(&mut self, node: &Node) {
+        if let Some(position) = node.position() {
+            let (start, end) = (position.start.offset, position.end.offset);
+            self.range = Some(match self.range {
+                Some((s, _)) => (s, end),
+                None => (start, end),
+            });
+        }
+    }
+
+    fn take_html(&mut self, source: &str) -> Result<Option<String>, Problem> {
+        match self.range.take() {
+            Some((start, end)) => render(&source[start..end]).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn render(markdown: &str) -> Result<String, Problem> {
+    markdown::to_html_with_options(markdown, &Options::gfm()).map_err(|m| Problem::Markdown(m.to_string()))
+}
+
+struct StepBuilder {
+    step: Step,
+    prose: Prose,
+    solution_line: Option<usize>,
+}
+
+struct LessonBuilder<'a> {
+    source: &'a str,
+    nodes: Vec<String>,
+    intro: Prose,
+    steps: Vec<StepBuilder>,
+}
+
+impl LessonBuilder<'_> {
+    fn add(&mut self, node: &Node) -> Result<(), Located> {
+        let line = line_of(node);
+        match node {
+            Node::Heading(heading) if heading.depth == 1 => Err((line, Problem::TopLevelHeading)),
+            Node::Heading(heading) if heading.depth == 2 => {
+                self.close_step()?;
+                let title = node.to_string().trim().to_string();
+                if title.is_empty() {
+                    return Err((line, Problem::EmptyStepTitle));
+                }
+                self.steps.push(StepBuilder {
+                    step: Step { title, line, blocks: Vec::new(), check: None, hints: Vec::new(), solution: None },
+                    prose: Prose::default(),
+                    solution_line: None,
+                });
+                Ok(())
+            }
+            Node::Code(code) => self.add_code(code, line),
+            other => {
+                refuse_nested_special_blocks(other)?;
+                match self.steps.last_mut() {
+                    Some(current) => current.prose.extend(other),
+                    None => self.intro.extend(other),
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn add_code(&mut self, code: &Code, line: usize) -> Result<(), Located> {
+        let lang = code.lang.as_deref().unwrap_or("");
+        let fence = Fence::of(lang);
+        let options = self.fence_options(&fence, code.meta.as_deref(), line)?;
+        let Some(current) = self.steps.last_mut() else {
+            if let Some(name) = fence.special_name() {
+                return Err((line, Problem::OutsideStep(name)));
+            }
+            self.intro.extend(&Node::Code(code.clone()));
+            return Ok(());
+        };
+        if let Some(html) = current.prose.take_html(self.source).map_err(|p| (line, p))? {
+            current.step.blocks.push(Block::Prose { html });
+        }
+        let body = code.value.trim_end().to_string();
+        if body.trim().is_empty() {
+            if let Some(name) = fence.special_name() {
+                return Err((line, Problem::Empty(name)));
+            }
+        }
+        let node = options.node.unwrap_or_else(|| self.nodes[0].clone());
+        let script = |source: String| Script {
+            node: node.clone(),
+            source,
+            timeout: options.timeout.unwrap_or(Duration::from_secs(DEFAULT_TIMEOUT_SECS)),
+        };
+        let step = &mut current.step;
+        match fence {
+            Fence::Check if step.check.is_some() => return Err((line, Problem::Duplicate("check"))),
+            Fence::Check => step.check = Some(script(body)),
+            Fence::Solution if step.solution.is_some() => return Err((line, Problem::Duplicate("solution"))),
+            Fence::Solution => {
+                step.solution = Some(script(body));
+                current.solution_line = Some(line);
+            }
+            Fence::Hint => step.hints.push(render(&body).map_err(|p| (line, p))?),
+            Fence::Shell => step.blocks.push(Block::Code {
+                lang: lang.to_string(),
+                code: body,
+                run_on: (!options.norun).then_some(node),
+            }),
+            Fence::Display(lang) => {
+                step.blocks.push(Block::Code { lang: lang.to_string(), code: body, run_on: None })
+            }
+        }
+        Ok(())
+    }
+
+    fn fence_options(&self, fence: &Fence, meta: Option<&str>, line: usize) -> Result<FenceOptions, Located> {
+        let mut options = FenceOptions::default();
+        for word in meta.unwrap_or("").split_whitespace() {
+            let unknown = || {
+                let block = match fence {
+                    Fence::Display(lang) => (*lang).to_string(),
+                    _ => fence.special_name().unwrap_or("sh").to_string(),
+                };
+                (line, Problem::UnknownOption { block, option: word.to_string(), allowed: fence.allowed_options() })
+            };
+            match (fence, word.split_once('=')) {
+                (Fence::Check | Fence::Solution | Fence::Shell, Some(("node", node))) => {
+                    if !self.nodes.iter().any(|n| n == node) {
+                        let nodes = self.nodes.join(", ");
+                        return Err((line, Problem::UnknownNode { node: node.to_string(), nodes }));
+                    }
+                    options.node = Some(node.to_string());
+                }
+                (Fence::Check, Some(("timeout", value))) => {
+                    let seconds = value
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|s| (1..=MAX_TIMEOUT_SECS).contains(s))
+                        .ok_or_else(|| (line, Problem::BadTimeout { value: value.to_string() }))?;
+                    options.timeout = Some(Duration::from_secs(seconds));
+                }
+                (Fence::Shell, None) if word == "norun" => options.norun = true,
+                _ => return Err(unknown()),
+            }
+        }
+        Ok(options)
+    }
+
+    fn close_step(&mut self) -> Result<(), Located> {
+        if let Some(current) = self.steps.last_mut() {
+            if let Some(html) = current.prose.take_html(self.source).map_err(|p| (current.step.line, p))? {
+                current.step.blocks.push(Block::Prose { html });
+            }
+            if let (Some(line), None) = (current.solution_line, &current.step.check) {
+                return Err((line, Problem::SolutionWithoutCheck));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(String, Vec<Step>), Located> {
+        self.close_step()?;
+        if self.steps.is_empty() {
+            return Err((1, Problem::NoSteps));
+        }
+        let intro_html = self.intro.take_html(self.source).map_err(|p| (1, p))?.unwrap_or_default();
+        Ok((intro_html, self.steps.into_iter().map(|s| s.step).collect()))
+    }
+}
+
+/// Checks, hints and solutions inside lists or quotes would silently render as plain code.
+fn refuse_nested_special_blocks(node: &Node) -> Result<(), Located> {
+    for child in node.children().map(Vec::as_slice).unwrap_or_default() {
+        if let Node::Code(code) = child {
+            if let Some(name) = Fence::of(code.lang.as_deref().unwrap_or("")).special_name() {
+                return Err((line_of(child), Problem::Nested(name)));
+            }
+        }
+        refuse_nested_special_blocks(child)?;
+    }
+    Ok(())
+}

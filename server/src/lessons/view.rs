@@ -1,0 +1,57 @@
+//! Lessons as the pages show them: no check scripts or solutions leave the server.
+
+use app::model::{BlockView, LessonSummary, LessonView, Library, StepView, TrackView};
+
+use super::{Block, Catalog, Lesson};
+
+pub fn library(catalog: &Catalog) -> Library {
+    let mut library = Library {
+        problems: catalog.problems.iter().map(ToString::to_string).collect(),
+        ..Library::default()
+    };
+    for track in &catalog.tracks {
+        library.tracks.push(TrackView {
+            slug: track.slug.clone(),
+            title: track.title.clone(),
+            summary: track.summary.clone(),
+            lessons: track.lessons.iter().map(summary).collect(),
+        });
+        for lesson in &track.lessons {
+            let view = LessonView {
+                track: track.slug.clone(),
+                track_title: track.title.clone(),
+                summary: summary(lesson),
+                intro_html: lesson.intro_html.clone(),
+                nodes: lesson.sandbox.node_names(),
+                steps: lesson.steps.iter().map(|step| StepView {
+                    title: step.title.clone(),
+                    blocks: step.blocks.iter().map(block).collect(),
+                    has_check: step.check.is_some(),
+                    hints: step.hints.len(),
+                }).collect(),
+            };
+            library.lessons.insert((track.slug.clone(), lesson.slug.clone()), view);
+        }
+    }
+    library
+}
+
+fn summary(lesson: &Lesson) -> LessonSummary {
+    LessonSummary {
+        slug: lesson.slug.clone(),
+        title: lesson.title.clone(),
+        summary: lesson.summary.clone(),
+        minutes: lesson.minutes,
+        steps: lesson.steps.len(),
+        sandbox: lesson.sandbox.describe(),
+    }
+}
+
+fn block(block: &Block) -> BlockView {
+    match block {
+        Block::Prose { html } => BlockView::Prose { html: html.clone() },
+        Block::Code { lang, code, run_on } => {
+            BlockView::Code { lang: lang.clone(), code: code.clone(), run_on: run_on.clone() }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Slipway turns one Docker host into a hands-on container-orchestration workshop.
+//!
+//! The crate is laid out by concept: `config` (one typed configuration), `lessons`
+//! (markdown files to lessons), `sandbox` (learners' Docker hosts), `store` (SQLite),
+//! `http` (the only module that knows axum), `startup` (wiring it all together).
+
+pub mod config;
+pub mod http;
+pub mod lessons;
+pub mod sandbox;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,51 @@
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use slipway::config::{Cli, Command, LessonsCommand};
+use slipway::{lessons, startup::Application, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    telemetry::init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(cli.config).await.context("starting Slipway")?;
+            tracing::info!("Slipway is listening on http://{}", app.addr());
+            app.run(shutdown_signal()).await.context("serving")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lessons { action: LessonsCommand::Validate { path } } => {
+            let dir = path.unwrap_or(cli.config.lessons);
+            let catalog = lessons::load(&dir);
+            for problem in &catalog.problems {
+                println!("error: {problem}");
+            }
+            println!(
+                "{} lesson(s) in {} track(s) are valid; {} problem(s) in {}",
+                catalog.lesson_count(),
+                catalog.tracks.len(),
+                catalog.problems.len(),
+                dir.display()
+            );
+            Ok(if catalog.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

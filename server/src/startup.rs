@@ -1,0 +1,66 @@
+//! Builds the application from its configuration: binds, opens the store, loads lessons.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::lessons;
+use crate::store::{Store, StoreError};
+
+/// The name cargo-leptos gives the WASM and CSS bundle (`output-name` in Cargo.toml).
+const BUNDLE_NAME: &str = "slipway";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}")]
+    Bind { addr: SocketAddr, #[source] source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free port) and prepares everything it serves.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let store = Store::open(&config.database).await?;
+
+        let catalog = lessons::load(&config.lessons);
+        for problem in &catalog.problems {
+            tracing::error!("lesson not loaded: {problem}");
+        }
+        tracing::info!(
+            "loaded {} lesson(s) in {} track(s) from {}",
+            catalog.lesson_count(),
+            catalog.tracks.len(),
+            config.lessons.display()
+        );
+
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: config.addr, source })?;
+        let leptos = LeptosOptions::builder()
+            .output_name(BUNDLE_NAME)
+            .site_root(config.site_root.display().to_string())
+            .site_addr(config.addr)
+            .build();
+        let state = AppState { leptos, store, library: Arc::new(lessons::library(&catalog)) };
+        Ok(Self { listener, state })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| self.state.leptos.site_addr)
+    }
+
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        http::serve(self.listener, self.state, shutdown).await
+    }
+}

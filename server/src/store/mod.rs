@@ -1,0 +1,123 @@
+//! Storage: one SQLite file, in WAL mode so page renders never wait on writers.
+//! Migrations in `migrations/` are applied when the store opens.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the database directory {path}")]
+    CreateDir { path: PathBuf, #[source] source: std::io::Error },
+    #[error("cannot open the database {path}")]
+    Open { path: PathBuf, #[source] source: sqlx::Error },
+    #[error("cannot apply the database migrations")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database query failed")]
+    Query(#[from] sqlx::Error),
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::CreateDir { path: dir.to_path_buf(), source })?;
+        }
+        let open_error = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(open_error)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        sqlx::migrate!("../migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn table_names(store: &Store) -> Vec<String> {
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn open_creates_the_file_its_directory_and_the_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/slipway.db");
+        let store = Store::open(&path).await.unwrap();
+        assert!(path.exists());
+        let tables = table_names(&store).await;
+        for table in ["learners", "workshops", "lesson_progress", "check_attempts", "sandboxes"] {
+            assert!(tables.iter().any(|t| t == table), "missing table {table} in {tables:?}");
+        }
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(mode, "wal");
+        store.ping().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_data_and_does_not_migrate_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("slipway.db");
+        let store = Store::open(&path).await.unwrap();
+        sqlx::query("INSERT INTO learners (id, display_name) VALUES ('l1', 'Ada')")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store.pool.close().await;
+
+        let store = Store::open(&path).await.unwrap();
+        let name: String = sqlx::query_scalar("SELECT display_name FROM learners WHERE id = 'l1'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(name, "Ada");
+    }
+
+    #[tokio::test]
+    async fn progress_belongs_to_an_existing_learner() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
+        let orphan = sqlx::query(
+            "INSERT INTO lesson_progress (learner_id, track, lesson, step) VALUES ('nobody', 't', 'l', 0)",
+        )
+        .execute(&store.pool)
+        .await;
+        assert!(orphan.is_err(), "foreign keys must be enforced");
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_location_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "not a directory").unwrap();
+        let error = Store::open(&blocker.join("slipway.db")).await.unwrap_err();
+        assert!(matches!(error, StoreError::CreateDir { .. }), "{error:?}");
+    }
+}

@@ -12,8 +12,10 @@ run: setup build-release
 	mkdir -p data
 	./target/release/slipway serve
 
+# cargo-leptos builds debug code with `--cfg erase_components`; testing with the same
+# flags reuses its build instead of compiling everything a second time.
 test: setup-tests build-debug
-	$(TOOLCHAIN) cargo test --workspace --no-fail-fast
+	$(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast
 	./target/debug/slipway lessons validate
 
 setup:

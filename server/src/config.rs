@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug, Clone)]
-#[command(name = "slipway", version, about = "Hands-on container-orchestration workshops on one Docker host")]
+#[command(
+    name = "slipway",
+    version,
+    about = "Hands-on container-orchestration workshops on one Docker host"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -38,19 +42,39 @@ pub enum LessonsCommand {
 #[derive(Args, Debug, Clone)]
 pub struct Config {
     /// Address to listen on.
-    #[arg(long, env = "SLIPWAY_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "SLIPWAY_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub addr: SocketAddr,
 
     /// SQLite database file (created, with its directory, if missing).
-    #[arg(long, env = "SLIPWAY_DATABASE", default_value = "data/slipway.db", global = true)]
+    #[arg(
+        long,
+        env = "SLIPWAY_DATABASE",
+        default_value = "data/slipway.db",
+        global = true
+    )]
     pub database: PathBuf,
 
     /// Directory of lesson tracks.
-    #[arg(long, env = "SLIPWAY_LESSONS", default_value = "lessons", global = true)]
+    #[arg(
+        long,
+        env = "SLIPWAY_LESSONS",
+        default_value = "lessons",
+        global = true
+    )]
     pub lessons: PathBuf,
 
     /// Directory holding the built front end (`pkg/`, assets), as cargo-leptos writes it.
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     pub site_root: PathBuf,
 
     /// Docker engine endpoint (unix:// or tcp://); the local default socket when unset.
@@ -65,19 +89,39 @@ pub struct Config {
 #[derive(Args, Debug, Clone)]
 pub struct Limits {
     /// Most sandboxes running at once on this host.
-    #[arg(long, env = "SLIPWAY_MAX_SANDBOXES", default_value_t = 50, global = true)]
+    #[arg(
+        long,
+        env = "SLIPWAY_MAX_SANDBOXES",
+        default_value_t = 50,
+        global = true
+    )]
     pub max_sandboxes: u32,
 
     /// Most sandboxes one learner may hold at once.
-    #[arg(long, env = "SLIPWAY_MAX_SANDBOXES_PER_LEARNER", default_value_t = 1, global = true)]
+    #[arg(
+        long,
+        env = "SLIPWAY_MAX_SANDBOXES_PER_LEARNER",
+        default_value_t = 1,
+        global = true
+    )]
     pub max_sandboxes_per_learner: u32,
 
     /// Minutes a sandbox lives before it is removed (learners can extend it).
-    #[arg(long, env = "SLIPWAY_SANDBOX_TTL_MINUTES", default_value_t = 120, global = true)]
+    #[arg(
+        long,
+        env = "SLIPWAY_SANDBOX_TTL_MINUTES",
+        default_value_t = 120,
+        global = true
+    )]
     pub sandbox_ttl_minutes: u32,
 
     /// Memory limit of each sandbox node, in MiB.
-    #[arg(long, env = "SLIPWAY_NODE_MEMORY_MB", default_value_t = 1024, global = true)]
+    #[arg(
+        long,
+        env = "SLIPWAY_NODE_MEMORY_MB",
+        default_value_t = 1024,
+        global = true
+    )]
     pub node_memory_mb: u32,
 
     /// CPU limit of each sandbox node, in cores.

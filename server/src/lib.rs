@@ -4,6 +4,9 @@
 //! (markdown files to lessons), `sandbox` (learners' Docker hosts), `store` (SQLite),
 //! `http` (the only module that knows axum), `startup` (wiring it all together).
 
+// Leptos' fully typed views nest deeply when not built with `--cfg erase_components`.
+#![recursion_limit = "256"]
+
 pub mod config;
 pub mod http;
 pub mod lessons;

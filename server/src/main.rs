@@ -11,12 +11,16 @@ async fn main() -> anyhow::Result<ExitCode> {
     telemetry::init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = Application::build(cli.config).await.context("starting Slipway")?;
+            let app = Application::build(cli.config)
+                .await
+                .context("starting Slipway")?;
             tracing::info!("Slipway is listening on http://{}", app.addr());
             app.run(shutdown_signal()).await.context("serving")?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Lessons { action: LessonsCommand::Validate { path } } => {
+        Command::Lessons {
+            action: LessonsCommand::Validate { path },
+        } => {
             let dir = path.unwrap_or(cli.config.lessons);
             let catalog = lessons::load(&dir);
             for problem in &catalog.problems {
@@ -29,7 +33,11 @@ async fn main() -> anyhow::Result<ExitCode> {
                 catalog.problems.len(),
                 dir.display()
             );
-            Ok(if catalog.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if catalog.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

@@ -18,7 +18,11 @@ const BUNDLE_NAME: &str = "slipway";
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot listen on {addr}")]
-    Bind { addr: SocketAddr, #[source] source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -44,23 +48,36 @@ impl Application {
             config.lessons.display()
         );
 
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr: config.addr, source })?;
+        let listener =
+            TcpListener::bind(config.addr)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.addr,
+                    source,
+                })?;
         let leptos = LeptosOptions::builder()
             .output_name(BUNDLE_NAME)
             .site_root(config.site_root.display().to_string())
             .site_addr(config.addr)
             .build();
-        let state = AppState { leptos, store, library: Arc::new(lessons::library(&catalog)) };
+        let state = AppState {
+            leptos,
+            store,
+            library: Arc::new(lessons::library(&catalog)),
+        };
         Ok(Self { listener, state })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| self.state.leptos.site_addr)
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.leptos.site_addr)
     }
 
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         http::serve(self.listener, self.state, shutdown).await
     }
 }

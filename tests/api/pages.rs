@@ -2,6 +2,19 @@
 
 use crate::support::{repo_root, spawn_app, spawn_app_with_lessons};
 
+/// Whether the `<section>` tag of step `number` (1-based) carries `hidden`.
+fn step_is_hidden(html: &str, number: usize) -> bool {
+    let id = format!(r#"id="step-{number}""#);
+    let at = html
+        .find(&id)
+        .unwrap_or_else(|| panic!("no step {number} in {html}"));
+    let start = html[..at].rfind('<').expect("tag start");
+    let end = at + html[at..].find('>').expect("tag end");
+    html[start..end]
+        .split_whitespace()
+        .any(|word| word == "hidden" || word.starts_with("hidden="))
+}
+
 fn fixture_lessons() -> std::path::PathBuf {
     repo_root().join("tests/fixtures/lessons")
 }
@@ -25,8 +38,14 @@ async fn the_home_page_lists_tracks_and_links_to_lessons() {
     let (status, html) = app.get("/").await;
     assert_eq!(status, 200);
     assert!(html.contains("Basics"), "track title");
-    assert!(html.contains(r#"href="/lessons/basics/first-steps""#), "lesson link");
-    assert!(html.contains("5 min · 3 steps · Swarm: 1 manager, 2 workers"), "lesson facts");
+    assert!(
+        html.contains(r#"href="/lessons/basics/first-steps""#),
+        "lesson link"
+    );
+    assert!(
+        html.contains("5 min · 3 steps · Swarm: 1 manager, 2 workers"),
+        "lesson facts"
+    );
     assert!(html.contains("/pkg/slipway.css"), "stylesheet");
 }
 
@@ -35,18 +54,30 @@ async fn a_lesson_page_renders_every_step_and_shows_the_requested_one() {
     let app = spawn_app_with_lessons(&fixture_lessons()).await;
     let (status, html) = app.get("/lessons/basics/first-steps").await;
     assert_eq!(status, 200);
-    assert!(html.contains("<title>First steps · Slipway</title>"), "page title");
+    assert!(
+        html.contains("<title>First steps · Slipway</title>"),
+        "page title"
+    );
     assert!(html.contains("This lesson exists for the tests."), "intro");
-    assert!(html.contains(r#"id="step-1" data-step="0">"#), "step 1 is shown: {html}");
-    assert!(html.contains(r#"id="step-2" data-step="1" hidden"#), "step 2 is hidden");
-    assert!(html.contains("runs on node2"), "a block on another node says so");
+    assert!(!step_is_hidden(&html, 1), "step 1 is shown");
+    assert!(step_is_hidden(&html, 2), "step 2 is hidden");
+    assert!(
+        html.contains("runs on node2"),
+        "a block on another node says so"
+    );
     assert!(html.contains("<table>"), "GFM tables");
-    assert!(!html.contains("docker node ls &gt;/dev/null"), "check scripts stay on the server");
-    assert!(html.contains("/pkg/slipway.js"), "the island's script is loaded");
+    assert!(
+        !html.contains("docker node ls &gt;/dev/null"),
+        "check scripts stay on the server"
+    );
+    assert!(
+        html.contains("/pkg/slipway.js"),
+        "the island's script is loaded"
+    );
 
     let (_, html) = app.get("/lessons/basics/first-steps?step=3").await;
-    assert!(html.contains(r#"id="step-3" data-step="2">"#), "step 3 is shown");
-    assert!(html.contains(r#"id="step-1" data-step="0" hidden"#), "step 1 is hidden");
+    assert!(!step_is_hidden(&html, 3), "step 3 is shown");
+    assert!(step_is_hidden(&html, 1), "step 1 is hidden");
 
     let (status, _) = app.get("/lessons/basics/first-steps?step=99").await;
     assert_eq!(status, 200, "an out-of-range step shows the last one");
@@ -63,9 +94,18 @@ async fn unknown_pages_and_lessons_are_404() {
 #[tokio::test]
 async fn static_assets_and_the_wasm_bundle_are_served() {
     let app = spawn_app_with_lessons(&fixture_lessons()).await;
-    for path in ["/favicon.svg", "/pkg/slipway.js", "/pkg/slipway.wasm", "/pkg/slipway.css", "/vendor/xterm.js"] {
+    for path in [
+        "/favicon.svg",
+        "/pkg/slipway.js",
+        "/pkg/slipway.wasm",
+        "/pkg/slipway.css",
+        "/vendor/xterm.js",
+    ] {
         let (status, _) = app.get(path).await;
-        assert_eq!(status, 200, "{path} (built by `cargo leptos build`, which `make test` runs first)");
+        assert_eq!(
+            status, 200,
+            "{path} (built by `cargo leptos build`, which `make test` runs first)"
+        );
     }
 }
 
@@ -74,8 +114,16 @@ async fn a_broken_lesson_is_reported_and_the_others_still_load() {
     let dir = tempfile::tempdir().unwrap();
     let track = dir.path().join("01-mixed");
     std::fs::create_dir_all(&track).unwrap();
-    std::fs::write(track.join("track.yaml"), "title: Mixed\nsummary: Good and bad.\n").unwrap();
-    std::fs::copy(fixture_lessons().join("01-basics/01-first-steps.md"), track.join("01-good.md")).unwrap();
+    std::fs::write(
+        track.join("track.yaml"),
+        "title: Mixed\nsummary: Good and bad.\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture_lessons().join("01-basics/01-first-steps.md"),
+        track.join("01-good.md"),
+    )
+    .unwrap();
     std::fs::write(
         track.join("02-bad.md"),
         "---\ntitle: Bad\nsummary: Broken.\nminutes: 1\nsandbox:\n  kind: single\n---\n## Step\n\n```sh node=node7\nls\n```\n",
@@ -85,9 +133,18 @@ async fn a_broken_lesson_is_reported_and_the_others_still_load() {
     let app = spawn_app_with_lessons(dir.path()).await;
     let (status, html) = app.get("/").await;
     assert_eq!(status, 200);
-    assert!(html.contains(r#"href="/lessons/mixed/good""#), "the good lesson is listed");
-    assert!(html.contains("1 lesson file(s) could not be loaded"), "the problem is reported");
-    assert!(html.contains("02-bad.md:10: node `node7` is not in this lesson"), "with file and line: {html}");
+    assert!(
+        html.contains(r#"href="/lessons/mixed/good""#),
+        "the good lesson is listed"
+    );
+    assert!(
+        html.contains("1 lesson file(s) could not be loaded"),
+        "the problem is reported"
+    );
+    assert!(
+        html.contains("02-bad.md:10: node `node7` is not in this lesson"),
+        "with file and line: {html}"
+    );
     assert_eq!(app.get("/lessons/mixed/bad").await.0, 404);
 }
 
@@ -100,9 +157,15 @@ async fn the_bundled_lessons_all_render() {
     for track in &catalog.tracks {
         assert!(home.contains(&track.title), "home lists {}", track.title);
         for lesson in &track.lessons {
-            let (status, html) = app.get(&format!("/lessons/{}/{}", track.slug, lesson.slug)).await;
+            let (status, html) = app
+                .get(&format!("/lessons/{}/{}", track.slug, lesson.slug))
+                .await;
             assert_eq!(status, 200, "{}/{}", track.slug, lesson.slug);
-            assert!(html.contains(&lesson.steps[0].title.replace('&', "&amp;")), "{}: first step", lesson.slug);
+            assert!(
+                html.contains(&lesson.steps[0].title.replace('&', "&amp;")),
+                "{}: first step",
+                lesson.slug
+            );
         }
     }
 }

@@ -22,7 +22,11 @@ pub fn StepNavigator(titles: Vec<String>, initial: usize, children: Children) ->
         }
     });
     let _back_button = window_event_listener(leptos::ev::popstate, move |_| {
-        set_current.set(step_from_address().unwrap_or(0).min(count.saturating_sub(1)));
+        set_current.set(
+            step_from_address()
+                .unwrap_or(0)
+                .min(count.saturating_sub(1)),
+        );
     });
 
     let go_to = move |step: usize| {
@@ -54,7 +58,7 @@ pub fn StepNavigator(titles: Vec<String>, initial: usize, children: Children) ->
                 </a>
                 <span class="step-position">{move || format!("Step {} of {}", current.get() + 1, count)}</span>
                 <a class="button next" href=move || link((current.get() + 1).min(count.saturating_sub(1)))
-                    class:disabled=move || current.get() + 1 >= count
+                    class:disabled=move || { current.get() + 1 >= count }
                     on:click=move |ev| { ev.prevent_default(); go_to(current.get_untracked() + 1); }>
                     "Next →"
                 </a>
@@ -64,10 +68,16 @@ pub fn StepNavigator(titles: Vec<String>, initial: usize, children: Children) ->
 }
 
 fn show_only_step(container: &web_sys::HtmlDivElement, shown: usize) {
-    let Ok(sections) = container.query_selector_all(".step") else { return };
+    let Ok(sections) = container.query_selector_all(".step") else {
+        return;
+    };
     for index in 0..sections.length() {
-        let Some(section) = sections.item(index) else { continue };
-        let Ok(section) = wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(section) else { continue };
+        let Some(section) = sections.item(index) else {
+            continue;
+        };
+        let Ok(section) = wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(section) else {
+            continue;
+        };
         let _ = section.toggle_attribute_with_force("hidden", index as usize != shown);
     }
 }

@@ -13,13 +13,17 @@ pub fn LessonPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let (track, slug) = params.with_untracked(|p| {
-        (p.get("track").unwrap_or_default(), p.get("lesson").unwrap_or_default())
+        (
+            p.get("track").unwrap_or_default(),
+            p.get("lesson").unwrap_or_default(),
+        )
     });
     match library().lesson(&track, &slug).cloned() {
         None => Either::Left(view! { <NotFound/> }),
         Some(lesson) => {
             // `?step=N` is 1-based, so links and the address bar read naturally.
-            let requested = query.with_untracked(|q| q.get("step").and_then(|s| s.parse::<usize>().ok()));
+            let requested =
+                query.with_untracked(|q| q.get("step").and_then(|s| s.parse::<usize>().ok()));
             let initial = requested
                 .map(|n| n.saturating_sub(1))
                 .unwrap_or(0)

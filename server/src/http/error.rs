@@ -16,7 +16,10 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
-            ApiError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "the database is not answering"),
+            ApiError::Store(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is not answering",
+            ),
         };
         if status.is_server_error() {
             tracing::error!(error = %error_chain(&self), "request failed");

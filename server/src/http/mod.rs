@@ -40,7 +40,9 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(library.clone()),
             move || app::shell(leptos.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -51,7 +53,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[derive(Serialize)]
@@ -62,7 +66,10 @@ struct Health {
     lesson_problems: usize,
 }
 
-async fn healthz(State(store): State<Store>, State(library): State<Arc<Library>>) -> Result<Json<Health>, ApiError> {
+async fn healthz(
+    State(store): State<Store>,
+    State(library): State<Arc<Library>>,
+) -> Result<Json<Health>, ApiError> {
     store.ping().await?;
     Ok(Json(Health {
         status: "ok",

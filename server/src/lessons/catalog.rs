@@ -54,27 +54,48 @@ pub fn load(dir: &Path) -> Catalog {
     catalog
 }
 
-fn load_track(dir: &Path, slug: String, problems: &mut Vec<LessonError>) -> Result<Track, LessonError> {
+fn load_track(
+    dir: &Path,
+    slug: String,
+    problems: &mut Vec<LessonError>,
+) -> Result<Track, LessonError> {
     let meta_path = dir.join("track.yaml");
-    let error = |line, problem| LessonError { file: meta_path.clone(), line, problem };
+    let error = |line, problem| LessonError {
+        file: meta_path.clone(),
+        line,
+        problem,
+    };
     let text = fs::read_to_string(&meta_path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => error(1, Problem::MissingTrackFile),
         _ => error(1, Problem::Unreadable(e)),
     })?;
-    let meta: TrackFile = serde_yaml_ng::from_str(&text)
-        .map_err(|e| error(e.location().map_or(1, |l| l.line()), Problem::Yaml(e.to_string())))?;
+    let meta: TrackFile = serde_yaml_ng::from_str(&text).map_err(|e| {
+        error(
+            e.location().map_or(1, |l| l.line()),
+            Problem::Yaml(e.to_string()),
+        )
+    })?;
 
     let mut lessons = Vec::new();
     for (lesson_slug, path) in ordered_entries(dir, ".md", problems)? {
         let lesson = fs::read_to_string(&path)
-            .map_err(|e| LessonError { file: path.clone(), line: 1, problem: Problem::Unreadable(e) })
+            .map_err(|e| LessonError {
+                file: path.clone(),
+                line: 1,
+                problem: Problem::Unreadable(e),
+            })
             .and_then(|source| parse_lesson(&path, &lesson_slug, &source));
         match lesson {
             Ok(lesson) => lessons.push(lesson),
             Err(problem) => problems.push(problem),
         }
     }
-    Ok(Track { slug, title: meta.title, summary: meta.summary, lessons })
+    Ok(Track {
+        slug,
+        title: meta.title,
+        summary: meta.summary,
+        lessons,
+    })
 }
 
 /// The `NN-slug` entries of a directory, ordered by NN: folders when `suffix` is empty,
@@ -85,30 +106,49 @@ fn ordered_entries(
     suffix: &'static str,
     problems: &mut Vec<LessonError>,
 ) -> Result<Vec<(String, PathBuf)>, LessonError> {
-    let unreadable = |e| LessonError { file: dir.to_path_buf(), line: 1, problem: Problem::Unreadable(e) };
+    let unreadable = |e| LessonError {
+        file: dir.to_path_buf(),
+        line: 1,
+        problem: Problem::Unreadable(e),
+    };
     let mut found = Vec::new();
     for entry in fs::read_dir(dir).map_err(unreadable)? {
         let path = entry.map_err(unreadable)?.path();
-        let wanted = if suffix.is_empty() { path.is_dir() } else { path.is_file() };
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        let wanted = if suffix.is_empty() {
+            path.is_dir()
+        } else {
+            path.is_file()
+        };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
         if !wanted || name.starts_with('.') || !name.ends_with(suffix) {
             continue;
         }
         let stem = &name[..name.len() - suffix.len()];
         match order_and_slug(stem) {
             Some((order, slug)) => found.push((order, slug, path)),
-            None => problems.push(LessonError { file: path, line: 1, problem: Problem::BadName(suffix) }),
+            None => problems.push(LessonError {
+                file: path,
+                line: 1,
+                problem: Problem::BadName(suffix),
+            }),
         }
     }
     found.sort();
-    Ok(found.into_iter().map(|(_, slug, path)| (slug, path)).collect())
+    Ok(found
+        .into_iter()
+        .map(|(_, slug, path)| (slug, path))
+        .collect())
 }
 
 /// `01-first-steps` to `(1, "first-steps")`; the slug is what URLs show.
 fn order_and_slug(stem: &str) -> Option<(u32, String)> {
     let (order, slug) = stem.split_once('-')?;
     let valid_slug = !slug.is_empty()
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     (order.len() >= 2 && valid_slug).then_some(())?;
     Some((order.parse().ok()?, slug.to_string()))
 }

@@ -49,9 +49,15 @@ pub struct Step {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Block {
-    Prose { html: String },
+    Prose {
+        html: String,
+    },
     /// `run_on` is the node a click runs the code on; `None` for display-only blocks.
-    Code { lang: String, code: String, run_on: Option<String> },
+    Code {
+        lang: String,
+        code: String,
+        run_on: Option<String>,
+    },
 }
 
 /// A shell script run non-interactively on one node of the sandbox.
@@ -102,7 +108,11 @@ pub enum Problem {
     #[error("the `{0}` block is empty")]
     Empty(&'static str),
     #[error("unknown option `{option}` on a `{block}` block (it takes: {allowed})")]
-    UnknownOption { block: String, option: String, allowed: &'static str },
+    UnknownOption {
+        block: String,
+        option: String,
+        allowed: &'static str,
+    },
     #[error("node `{node}` is not in this lesson's sandbox (its nodes: {nodes})")]
     UnknownNode { node: String, nodes: String },
     #[error("timeout must be whole seconds from 1 to {max}, not `{value}`", max = parse::MAX_TIMEOUT_SECS)]

@@ -71,12 +71,20 @@ struct FenceOptions {
 
 /// Parses one lesson. `path` is only used in errors; `slug` names the lesson in URLs.
 pub fn parse_lesson(path: &Path, slug: &str, source: &str) -> Result<Lesson, LessonError> {
-    let error = |line: usize, problem: Problem| LessonError { file: path.to_path_buf(), line, problem };
+    let error = |line: usize, problem: Problem| LessonError {
+        file: path.to_path_buf(),
+        line,
+        problem,
+    };
     let options = ParseOptions {
-        constructs: Constructs { frontmatter: true, ..Constructs::gfm() },
+        constructs: Constructs {
+            frontmatter: true,
+            ..Constructs::gfm()
+        },
         ..ParseOptions::gfm()
     };
-    let root = markdown::to_mdast(source, &options).map_err(|m| error(1, Problem::Markdown(m.to_string())))?;
+    let root = markdown::to_mdast(source, &options)
+        .map_err(|m| error(1, Problem::Markdown(m.to_string())))?;
     let children = root.children().map(Vec::as_slice).unwrap_or_default();
 
     let (front, body) = match children.split_first() {
@@ -86,10 +94,15 @@ pub fn parse_lesson(path: &Path, slug: &str, source: &str) -> Result<Lesson, Les
     // The YAML starts on the line after the opening `---`.
     let yaml_first_line = front.position.as_ref().map_or(1, |p| p.start.line) + 1;
     let front: FrontMatter = serde_yaml_ng::from_str(&front.value).map_err(|e| {
-        let line = e.location().map_or(yaml_first_line - 1, |l| yaml_first_line + l.line() - 1);
+        let line = e
+            .location()
+            .map_or(yaml_first_line - 1, |l| yaml_first_line + l.line() - 1);
         error(line, Problem::Yaml(format!("front matter: {e}")))
     })?;
-    front.sandbox.validate().map_err(|e| error(yaml_first_line, e.into()))?;
+    front
+        .sandbox
+        .validate()
+        .map_err(|e| error(yaml_first_line, e.into()))?;
 
     let mut builder = LessonBuilder {
         source,
@@ -98,9 +111,13 @@ pub fn parse_lesson(path: &Path, slug: &str, source: &str) -> Result<Lesson, Les
         steps: Vec::new(),
     };
     for node in body {
-        builder.add(node).map_err(|(line, problem)| error(line, problem))?;
+        builder
+            .add(node)
+            .map_err(|(line, problem)| error(line, problem))?;
     }
-    let (intro_html, steps) = builder.finish().map_err(|(line, problem)| error(line, problem))?;
+    let (intro_html, steps) = builder
+        .finish()
+        .map_err(|(line, problem)| error(line, problem))?;
     Ok(Lesson {
         slug: slug.to_string(),
         title: front.title,
@@ -145,7 +162,8 @@ impl Prose {
 }
 
 fn render(markdown: &str) -> Result<String, Problem> {
-    markdown::to_html_with_options(markdown, &Options::gfm()).map_err(|m| Problem::Markdown(m.to_string()))
+    markdown::to_html_with_options(markdown, &Options::gfm())
+        .map_err(|m| Problem::Markdown(m.to_string()))
 }
 
 struct StepBuilder {
@@ -173,7 +191,14 @@ impl LessonBuilder<'_> {
                     return Err((line, Problem::EmptyStepTitle));
                 }
                 self.steps.push(StepBuilder {
-                    step: Step { title, line, blocks: Vec::new(), check: None, hints: Vec::new(), solution: None },
+                    step: Step {
+                        title,
+                        line,
+                        blocks: Vec::new(),
+                        check: None,
+                        hints: Vec::new(),
+                        solution: None,
+                    },
                     prose: Prose::default(),
                     solution_line: None,
                 });
@@ -202,7 +227,11 @@ impl LessonBuilder<'_> {
             self.intro.extend(&Node::Code(code.clone()));
             return Ok(());
         };
-        if let Some(html) = current.prose.take_html(self.source).map_err(|p| (line, p))? {
+        if let Some(html) = current
+            .prose
+            .take_html(self.source)
+            .map_err(|p| (line, p))?
+        {
             current.step.blocks.push(Block::Prose { html });
         }
         let body = code.value.trim_end().to_string();
@@ -215,13 +244,19 @@ impl LessonBuilder<'_> {
         let script = |source: String| Script {
             node: node.clone(),
             source,
-            timeout: options.timeout.unwrap_or(Duration::from_secs(DEFAULT_TIMEOUT_SECS)),
+            timeout: options
+                .timeout
+                .unwrap_or(Duration::from_secs(DEFAULT_TIMEOUT_SECS)),
         };
         let step = &mut current.step;
         match fence {
-            Fence::Check if step.check.is_some() => return Err((line, Problem::Duplicate("check"))),
+            Fence::Check if step.check.is_some() => {
+                return Err((line, Problem::Duplicate("check")))
+            }
             Fence::Check => step.check = Some(script(body)),
-            Fence::Solution if step.solution.is_some() => return Err((line, Problem::Duplicate("solution"))),
+            Fence::Solution if step.solution.is_some() => {
+                return Err((line, Problem::Duplicate("solution")))
+            }
             Fence::Solution => {
                 step.solution = Some(script(body));
                 current.solution_line = Some(line);
@@ -232,14 +267,21 @@ impl LessonBuilder<'_> {
                 code: body,
                 run_on: (!options.norun).then_some(node),
             }),
-            Fence::Display(lang) => {
-                step.blocks.push(Block::Code { lang: lang.to_string(), code: body, run_on: None })
-            }
+            Fence::Display(lang) => step.blocks.push(Block::Code {
+                lang: lang.to_string(),
+                code: body,
+                run_on: None,
+            }),
         }
         Ok(())
     }
 
-    fn fence_options(&self, fence: &Fence, meta: Option<&str>, line: usize) -> Result<FenceOptions, Located> {
+    fn fence_options(
+        &self,
+        fence: &Fence,
+        meta: Option<&str>,
+        line: usize,
+    ) -> Result<FenceOptions, Located> {
         let mut options = FenceOptions::default();
         for word in meta.unwrap_or("").split_whitespace() {
             let unknown = || {
@@ -247,13 +289,26 @@ impl LessonBuilder<'_> {
                     Fence::Display(lang) => (*lang).to_string(),
                     _ => fence.special_name().unwrap_or("sh").to_string(),
                 };
-                (line, Problem::UnknownOption { block, option: word.to_string(), allowed: fence.allowed_options() })
+                (
+                    line,
+                    Problem::UnknownOption {
+                        block,
+                        option: word.to_string(),
+                        allowed: fence.allowed_options(),
+                    },
+                )
             };
             match (fence, word.split_once('=')) {
                 (Fence::Check | Fence::Solution | Fence::Shell, Some(("node", node))) => {
                     if !self.nodes.iter().any(|n| n == node) {
                         let nodes = self.nodes.join(", ");
-                        return Err((line, Problem::UnknownNode { node: node.to_string(), nodes }));
+                        return Err((
+                            line,
+                            Problem::UnknownNode {
+                                node: node.to_string(),
+                                nodes,
+                            },
+                        ));
                     }
                     options.node = Some(node.to_string());
                 }
@@ -262,7 +317,14 @@ impl LessonBuilder<'_> {
                         .parse::<u64>()
                         .ok()
                         .filter(|s| (1..=MAX_TIMEOUT_SECS).contains(s))
-                        .ok_or_else(|| (line, Problem::BadTimeout { value: value.to_string() }))?;
+                        .ok_or_else(|| {
+                            (
+                                line,
+                                Problem::BadTimeout {
+                                    value: value.to_string(),
+                                },
+                            )
+                        })?;
                     options.timeout = Some(Duration::from_secs(seconds));
                 }
                 (Fence::Shell, None) if word == "norun" => options.norun = true,
@@ -274,7 +336,11 @@ impl LessonBuilder<'_> {
 
     fn close_step(&mut self) -> Result<(), Located> {
         if let Some(current) = self.steps.last_mut() {
-            if let Some(html) = current.prose.take_html(self.source).map_err(|p| (current.step.line, p))? {
+            if let Some(html) = current
+                .prose
+                .take_html(self.source)
+                .map_err(|p| (current.step.line, p))?
+            {
                 current.step.blocks.push(Block::Prose { html });
             }
             if let (Some(line), None) = (current.solution_line, &current.step.check) {
@@ -289,7 +355,11 @@ impl LessonBuilder<'_> {
         if self.steps.is_empty() {
             return Err((1, Problem::NoSteps));
         }
-        let intro_html = self.intro.take_html(self.source).map_err(|p| (1, p))?.unwrap_or_default();
+        let intro_html = self
+            .intro
+            .take_html(self.source)
+            .map_err(|p| (1, p))?
+            .unwrap_or_default();
         Ok((intro_html, self.steps.into_iter().map(|s| s.step).collect()))
     }
 }

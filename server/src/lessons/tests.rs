@@ -9,13 +9,20 @@ use crate::sandbox::Template;
 const SWARM: &str = "---\ntitle: A swarm\nsummary: Make one.\nminutes: 10\nsandbox:\n  kind: swarm\n  managers: 1\n  workers: 2\n---\n";
 
 fn parse(body: &str) -> Result<Lesson, LessonError> {
-    parse_lesson(Path::new("lessons/01-t/01-l.md"), "l", &format!("{SWARM}{body}"))
+    parse_lesson(
+        Path::new("lessons/01-t/01-l.md"),
+        "l",
+        &format!("{SWARM}{body}"),
+    )
 }
 
 /// The problem and the line (counted in the whole file) of a lesson that must not parse.
 fn problem(body: &str) -> (usize, String) {
     let error = parse(body).expect_err("the lesson should be refused");
-    assert!(error.to_string().starts_with("lessons/01-t/01-l.md:"), "{error}");
+    assert!(
+        error.to_string().starts_with("lessons/01-t/01-l.md:"),
+        "{error}"
+    );
     (error.line, error.problem.to_string())
 }
 
@@ -33,34 +40,78 @@ fn a_full_lesson_parses_into_steps_blocks_checks_hints_and_solutions() {
     .unwrap();
     assert_eq!(lesson.title, "A swarm");
     assert_eq!(lesson.minutes, 10);
-    assert_eq!(lesson.sandbox, Template::Swarm { managers: 1, workers: 2, joined: true });
-    assert!(lesson.intro_html.contains("<em>swarm</em>"), "{}", lesson.intro_html);
+    assert_eq!(
+        lesson.sandbox,
+        Template::Swarm {
+            managers: 1,
+            workers: 2,
+            joined: true
+        }
+    );
+    assert!(
+        lesson.intro_html.contains("<em>swarm</em>"),
+        "{}",
+        lesson.intro_html
+    );
     assert_eq!(lesson.steps.len(), 2);
 
     let step = &lesson.steps[0];
     assert_eq!(step.title, "Start the swarm");
     assert_eq!(step.line, FIRST + 2);
     assert_eq!(step.blocks.len(), 5);
-    assert!(matches!(&step.blocks[0], Block::Prose { html } if html.contains("Run this on the manager")));
+    assert!(
+        matches!(&step.blocks[0], Block::Prose { html } if html.contains("Run this on the manager"))
+    );
     assert_eq!(
         step.blocks[1],
-        Block::Code { lang: "sh".into(), code: "docker swarm init".into(), run_on: Some("node1".into()) }
+        Block::Code {
+            lang: "sh".into(),
+            code: "docker swarm init".into(),
+            run_on: Some("node1".into())
+        }
     );
-    assert_eq!(step.blocks[2], Block::Code { lang: "yaml".into(), code: "key: value".into(), run_on: None });
-    assert_eq!(step.blocks[3], Block::Code { lang: "bash".into(), code: "docker info".into(), run_on: None });
+    assert_eq!(
+        step.blocks[2],
+        Block::Code {
+            lang: "yaml".into(),
+            code: "key: value".into(),
+            run_on: None
+        }
+    );
+    assert_eq!(
+        step.blocks[3],
+        Block::Code {
+            lang: "bash".into(),
+            code: "docker info".into(),
+            run_on: None
+        }
+    );
     assert!(matches!(&step.blocks[4], Block::Prose { html } if html.contains("Then look")));
     assert_eq!(
         step.check,
-        Some(Script { node: "node1".into(), source: "docker node ls".into(), timeout: Duration::from_secs(30) })
+        Some(Script {
+            node: "node1".into(),
+            source: "docker node ls".into(),
+            timeout: Duration::from_secs(30)
+        })
     );
     assert_eq!(step.hints.len(), 2);
     assert!(step.hints[0].contains("<code>docker swarm init</code>"));
-    assert_eq!(step.solution.as_ref().map(|s| s.source.as_str()), Some("docker swarm init"));
-    assert_eq!(step.solution.as_ref().map(|s| s.timeout), Some(Duration::from_secs(20)));
+    assert_eq!(
+        step.solution.as_ref().map(|s| s.source.as_str()),
+        Some("docker swarm init")
+    );
+    assert_eq!(
+        step.solution.as_ref().map(|s| s.timeout),
+        Some(Duration::from_secs(20))
+    );
 
     let reading = &lesson.steps[1];
     assert!(reading.check.is_none());
-    assert!(matches!(&reading.blocks[0], Block::Prose { html } if html.contains("<table>")), "GFM tables render");
+    assert!(
+        matches!(&reading.blocks[0], Block::Prose { html } if html.contains("<table>")),
+        "GFM tables render"
+    );
 }
 
 #[test]
@@ -68,14 +119,20 @@ fn a_runnable_block_can_name_another_node() {
     let lesson = parse("## Join\n\n```sh node=node3\ndocker swarm join\n```\n").unwrap();
     assert_eq!(
         lesson.steps[0].blocks[0],
-        Block::Code { lang: "sh".into(), code: "docker swarm join".into(), run_on: Some("node3".into()) }
+        Block::Code {
+            lang: "sh".into(),
+            code: "docker swarm join".into(),
+            run_on: Some("node3".into())
+        }
     );
 }
 
 #[test]
 fn raw_html_in_lessons_is_escaped() {
     let lesson = parse("## Step\n\n<script>alert(1)</script>\n").unwrap();
-    let Block::Prose { html } = &lesson.steps[0].blocks[0] else { panic!("prose expected") };
+    let Block::Prose { html } = &lesson.steps[0].blocks[0] else {
+        panic!("prose expected")
+    };
     assert!(!html.contains("<script>"), "{html}");
 }
 
@@ -96,7 +153,8 @@ fn broken_front_matter_names_the_yaml_line() {
 
 #[test]
 fn unknown_front_matter_keys_and_sandbox_kinds_are_refused() {
-    let typo = "---\ntitle: A\nsummary: B\nminutes: 1\nsandbox:\n  kind: single\ntitel: C\n---\n## S\n";
+    let typo =
+        "---\ntitle: A\nsummary: B\nminutes: 1\nsandbox:\n  kind: single\ntitel: C\n---\n## S\n";
     let error = parse_lesson(Path::new("x.md"), "x", typo).unwrap_err();
     assert!(error.to_string().contains("titel"), "{error}");
 
@@ -124,23 +182,78 @@ fn every_body_problem_names_its_line() {
         ("Just prose.\n", 1, "no steps"),
         ("##\n", FIRST, "needs a title"),
         ("```check\ntrue\n```\n", FIRST, "must be inside a step"),
-        ("## S\n\n- item\n\n  ```hint\nx\n  ```\n", FIRST + 4, "top level of its step"),
-        ("## S\n\n> ```solution\n> x\n> ```\n", FIRST + 2, "top level of its step"),
-        ("## S\n\n```check\na\n```\n\n```check\nb\n```\n", FIRST + 6, "only one `check`"),
-        ("## S\n\n```check\na\n```\n\n```solution\nb\n```\n\n```solution\nc\n```\n", FIRST + 10, "only one `solution`"),
-        ("## S\n\n```solution\nb\n```\n\n## T\n", FIRST + 2, "needs a `check`"),
-        ("## S\n\n```check\n\n```\n", FIRST + 2, "`check` block is empty"),
-        ("## S\n\n```sh nod=node2\nls\n```\n", FIRST + 2, "unknown option `nod=node2` on a `sh` block"),
-        ("## S\n\n```hint node=node1\nx\n```\n", FIRST + 2, "unknown option `node=node1` on a `hint` block"),
-        ("## S\n\n```yaml norun\nx\n```\n", FIRST + 2, "on a `yaml` block (it takes: none)"),
-        ("## S\n\n```check norun\nx\n```\n", FIRST + 2, "unknown option `norun`"),
-        ("## S\n\n```sh node=node9\nls\n```\n", FIRST + 2, "node `node9` is not in this lesson's sandbox (its nodes: node1, node2, node3)"),
-        ("## S\n\n```check timeout=0\ntrue\n```\n", FIRST + 2, "timeout must be whole seconds"),
-        ("## S\n\n```check timeout=soon\ntrue\n```\n", FIRST + 2, "not `soon`"),
+        (
+            "## S\n\n- item\n\n  ```hint\nx\n  ```\n",
+            FIRST + 4,
+            "top level of its step",
+        ),
+        (
+            "## S\n\n> ```solution\n> x\n> ```\n",
+            FIRST + 2,
+            "top level of its step",
+        ),
+        (
+            "## S\n\n```check\na\n```\n\n```check\nb\n```\n",
+            FIRST + 6,
+            "only one `check`",
+        ),
+        (
+            "## S\n\n```check\na\n```\n\n```solution\nb\n```\n\n```solution\nc\n```\n",
+            FIRST + 10,
+            "only one `solution`",
+        ),
+        (
+            "## S\n\n```solution\nb\n```\n\n## T\n",
+            FIRST + 2,
+            "needs a `check`",
+        ),
+        (
+            "## S\n\n```check\n\n```\n",
+            FIRST + 2,
+            "`check` block is empty",
+        ),
+        (
+            "## S\n\n```sh nod=node2\nls\n```\n",
+            FIRST + 2,
+            "unknown option `nod=node2` on a `sh` block",
+        ),
+        (
+            "## S\n\n```hint node=node1\nx\n```\n",
+            FIRST + 2,
+            "unknown option `node=node1` on a `hint` block",
+        ),
+        (
+            "## S\n\n```yaml norun\nx\n```\n",
+            FIRST + 2,
+            "on a `yaml` block (it takes: none)",
+        ),
+        (
+            "## S\n\n```check norun\nx\n```\n",
+            FIRST + 2,
+            "unknown option `norun`",
+        ),
+        (
+            "## S\n\n```sh node=node9\nls\n```\n",
+            FIRST + 2,
+            "node `node9` is not in this lesson's sandbox (its nodes: node1, node2, node3)",
+        ),
+        (
+            "## S\n\n```check timeout=0\ntrue\n```\n",
+            FIRST + 2,
+            "timeout must be whole seconds",
+        ),
+        (
+            "## S\n\n```check timeout=soon\ntrue\n```\n",
+            FIRST + 2,
+            "not `soon`",
+        ),
     ];
     for (body, line, expected) in cases {
         let (found_line, message) = problem(body);
-        assert!(message.contains(expected), "for {body:?}: {message:?} lacks {expected:?}");
+        assert!(
+            message.contains(expected),
+            "for {body:?}: {message:?} lacks {expected:?}"
+        );
         assert_eq!(found_line, *line, "for {body:?}: {message}");
     }
 }
@@ -162,7 +275,11 @@ mod catalog {
     fn tracks_and_lessons_load_in_prefix_order_and_broken_ones_are_reported_not_fatal() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        write(root, "02-second/track.yaml", "title: Second\nsummary: Two.\n");
+        write(
+            root,
+            "02-second/track.yaml",
+            "title: Second\nsummary: Two.\n",
+        );
         write(root, "02-second/10-later.md", GOOD);
         write(root, "02-second/02-sooner.md", GOOD);
         write(root, "02-second/03-broken.md", "no front matter\n");
@@ -175,15 +292,25 @@ mod catalog {
         let catalog = load(root);
         let tracks: Vec<_> = catalog.tracks.iter().map(|t| t.slug.as_str()).collect();
         assert_eq!(tracks, ["first", "second"]);
-        let second: Vec<_> = catalog.tracks[1].lessons.iter().map(|l| l.slug.as_str()).collect();
+        let second: Vec<_> = catalog.tracks[1]
+            .lessons
+            .iter()
+            .map(|l| l.slug.as_str())
+            .collect();
         assert_eq!(second, ["sooner", "later"]);
         assert_eq!(catalog.lesson_count(), 3);
 
         let problems: Vec<String> = catalog.problems.iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems.iter().any(|p| p.contains("03-broken.md:1: the lesson must start with front matter")));
-        assert!(problems.iter().any(|p| p.contains("03-no-meta/track.yaml:1: the track has no track.yaml")));
-        assert!(problems.iter().any(|p| p.contains("04-bad-meta/track.yaml:")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("03-broken.md:1: the lesson must start with front matter")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("03-no-meta/track.yaml:1: the track has no track.yaml")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("04-bad-meta/track.yaml:")));
     }
 
     #[test]
@@ -192,18 +319,36 @@ mod catalog {
         write(dir.path(), "swarm/track.yaml", "title: T\nsummary: S.\n");
         let catalog = load(dir.path());
         assert_eq!(catalog.problems.len(), 1);
-        assert!(catalog.problems[0].to_string().contains("must look like `NN-name`"), "{}", catalog.problems[0]);
+        assert!(
+            catalog.problems[0]
+                .to_string()
+                .contains("must look like `NN-name`"),
+            "{}",
+            catalog.problems[0]
+        );
 
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "01-t/track.yaml", "title: T\nsummary: S.\n");
         write(dir.path(), "01-t/Lesson One.md", GOOD);
         write(dir.path(), "01-t/02-fine.md", GOOD);
         let catalog = load(dir.path());
-        assert!(catalog.problems[0].to_string().contains("`NN-name.md`"), "{}", catalog.problems[0]);
-        assert_eq!(catalog.lesson_count(), 1, "the well-named lesson still loads");
+        assert!(
+            catalog.problems[0].to_string().contains("`NN-name.md`"),
+            "{}",
+            catalog.problems[0]
+        );
+        assert_eq!(
+            catalog.lesson_count(),
+            1,
+            "the well-named lesson still loads"
+        );
 
         let catalog = load(&dir.path().join("missing"));
-        assert!(catalog.problems[0].to_string().contains("cannot read it"), "{}", catalog.problems[0]);
+        assert!(
+            catalog.problems[0].to_string().contains("cannot read it"),
+            "{}",
+            catalog.problems[0]
+        );
     }
 
     #[test]

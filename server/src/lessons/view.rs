@@ -23,14 +23,20 @@ pub fn library(catalog: &Catalog) -> Library {
                 summary: summary(lesson),
                 intro_html: lesson.intro_html.clone(),
                 nodes: lesson.sandbox.node_names(),
-                steps: lesson.steps.iter().map(|step| StepView {
-                    title: step.title.clone(),
-                    blocks: step.blocks.iter().map(block).collect(),
-                    has_check: step.check.is_some(),
-                    hints: step.hints.len(),
-                }).collect(),
+                steps: lesson
+                    .steps
+                    .iter()
+                    .map(|step| StepView {
+                        title: step.title.clone(),
+                        blocks: step.blocks.iter().map(block).collect(),
+                        has_check: step.check.is_some(),
+                        hints: step.hints.len(),
+                    })
+                    .collect(),
             };
-            library.lessons.insert((track.slug.clone(), lesson.slug.clone()), view);
+            library
+                .lessons
+                .insert((track.slug.clone(), lesson.slug.clone()), view);
         }
     }
     library
@@ -50,8 +56,10 @@ fn summary(lesson: &Lesson) -> LessonSummary {
 fn block(block: &Block) -> BlockView {
     match block {
         Block::Prose { html } => BlockView::Prose { html: html.clone() },
-        Block::Code { lang, code, run_on } => {
-            BlockView::Code { lang: lang.clone(), code: code.clone(), run_on: run_on.clone() }
-        }
+        Block::Code { lang, code, run_on } => BlockView::Code {
+            lang: lang.clone(),
+            code: code.clone(),
+            run_on: run_on.clone(),
+        },
     }
 }

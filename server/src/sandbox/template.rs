@@ -51,7 +51,9 @@ impl Template {
         let count = match self {
             Template::Single => 1,
             Template::Swarm { managers: 0, .. } => return Err(TemplateError::NoManager),
-            Template::Swarm { managers, workers, .. } => u32::from(*managers) + u32::from(*workers),
+            Template::Swarm {
+                managers, workers, ..
+            } => u32::from(*managers) + u32::from(*workers),
             Template::Kind { nodes: 0 } => return Err(TemplateError::NoKindNode),
             Template::Kind { nodes } => u32::from(*nodes),
         };
@@ -64,7 +66,9 @@ impl Template {
     /// The Docker hosts a learner gets a terminal on, in order.
     pub fn node_names(&self) -> Vec<String> {
         let docker_hosts = match self {
-            Template::Swarm { managers, workers, .. } => usize::from(*managers) + usize::from(*workers),
+            Template::Swarm {
+                managers, workers, ..
+            } => usize::from(*managers) + usize::from(*workers),
             Template::Single | Template::Kind { .. } => 1,
         };
         (1..=docker_hosts).map(|n| format!("node{n}")).collect()
@@ -75,9 +79,17 @@ impl Template {
         let plural = |n: u8, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         match self {
             Template::Single => "One Docker host".to_string(),
-            Template::Swarm { managers, workers, joined } => format!(
+            Template::Swarm {
+                managers,
+                workers,
+                joined,
+            } => format!(
                 "{}: {}, {}",
-                if *joined { "Swarm" } else { "Docker hosts to form a swarm" },
+                if *joined {
+                    "Swarm"
+                } else {
+                    "Docker hosts to form a swarm"
+                },
                 plural(*managers, "manager"),
                 plural(*workers, "worker")
             ),
@@ -92,7 +104,11 @@ mod tests {
 
     #[test]
     fn swarm_nodes_are_numbered_managers_first() {
-        let swarm = Template::Swarm { managers: 1, workers: 2, joined: true };
+        let swarm = Template::Swarm {
+            managers: 1,
+            workers: 2,
+            joined: true,
+        };
         assert_eq!(swarm.node_names(), ["node1", "node2", "node3"]);
         assert_eq!(swarm.describe(), "Swarm: 1 manager, 2 workers");
     }
@@ -104,10 +120,26 @@ mod tests {
 
     #[test]
     fn impossible_templates_are_refused() {
-        assert_eq!(Template::Swarm { managers: 0, workers: 2, joined: true }.validate(), Err(TemplateError::NoManager));
-        assert_eq!(Template::Kind { nodes: 0 }.validate(), Err(TemplateError::NoKindNode));
         assert_eq!(
-            Template::Swarm { managers: 3, workers: 5, joined: true }.validate(),
+            Template::Swarm {
+                managers: 0,
+                workers: 2,
+                joined: true
+            }
+            .validate(),
+            Err(TemplateError::NoManager)
+        );
+        assert_eq!(
+            Template::Kind { nodes: 0 }.validate(),
+            Err(TemplateError::NoKindNode)
+        );
+        assert_eq!(
+            Template::Swarm {
+                managers: 3,
+                workers: 5,
+                joined: true
+            }
+            .validate(),
             Err(TemplateError::TooManyNodes(8))
         );
         assert_eq!(Template::Single.validate(), Ok(()));

@@ -10,9 +10,17 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the database directory {path}")]
-    CreateDir { path: PathBuf, #[source] source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot open the database {path}")]
-    Open { path: PathBuf, #[source] source: sqlx::Error },
+    Open {
+        path: PathBuf,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("cannot apply the database migrations")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database query failed")]
@@ -28,10 +36,15 @@ impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::CreateDir { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
-        let open_error = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let open_error = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(open_error)?
             .filename(path)
@@ -73,10 +86,22 @@ mod tests {
         let store = Store::open(&path).await.unwrap();
         assert!(path.exists());
         let tables = table_names(&store).await;
-        for table in ["learners", "workshops", "lesson_progress", "check_attempts", "sandboxes"] {
-            assert!(tables.iter().any(|t| t == table), "missing table {table} in {tables:?}");
+        for table in [
+            "learners",
+            "workshops",
+            "lesson_progress",
+            "check_attempts",
+            "sandboxes",
+        ] {
+            assert!(
+                tables.iter().any(|t| t == table),
+                "missing table {table} in {tables:?}"
+            );
         }
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         assert_eq!(mode, "wal");
         store.ping().await.unwrap();
     }

@@ -4,6 +4,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
@@ -26,9 +27,15 @@ impl Browser {
             .spawn()
             .expect("chromedriver must be installed: run `make test`, whose setup installs it");
         let webdriver = format!("http://127.0.0.1:{port}");
-        wait_for("chromedriver to listen", Duration::from_secs(20), || async {
-            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
-        })
+        wait_for(
+            "chromedriver to listen",
+            Duration::from_secs(20),
+            || async {
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_ok()
+            },
+        )
         .await;
 
         let profile = tempfile::tempdir().expect("profile directory");
@@ -46,13 +53,16 @@ impl Browser {
                 ],
             }),
         );
-        let client = ClientBuilder::rustls()
-            .expect("TLS setup")
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&webdriver)
             .await
             .expect("a Chromium session");
-        Browser { client, _driver: driver, _profile: profile }
+        Browser {
+            client,
+            _driver: driver,
+            _profile: profile,
+        }
     }
 
     /// Waits until the element matching `css` is (or is not) displayed.
@@ -73,10 +83,14 @@ impl Browser {
 }
 
 fn chromium_binary() -> &'static str {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .into_iter()
-        .find(|path| std::path::Path::new(path).exists())
-        .unwrap_or("/usr/bin/chromium")
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|path| std::path::Path::new(path).exists())
+    .unwrap_or("/usr/bin/chromium")
 }
 
 fn free_port() -> u16 {

@@ -40,8 +40,16 @@ pub async fn spawn_app_with_lessons(lessons: &Path) -> TestApp {
     let app = Application::build(config).await.expect("the app starts");
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run(std::future::pending()));
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
-    TestApp { base, http, database, _dir: dir }
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client");
+    TestApp {
+        base,
+        http,
+        database,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -65,7 +73,10 @@ where
 {
     let deadline = tokio::time::Instant::now() + within;
     while !condition().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -6,15 +6,15 @@ SHELL := /bin/bash
 TOOLCHAIN := source target/toolchain.env &&
 LIB_ARGS = $${LEPTOS_LIB_ARGS:+--lib-cargo-args=$$LEPTOS_LIB_ARGS}
 
-.PHONY: run test setup setup-tests build-release build-debug
+.PHONY: run test setup setup-tests build-release build-debug images
 
-run: setup build-release
+run: setup build-release images
 	mkdir -p data
 	./target/release/slipway serve
 
 # cargo-leptos builds debug code with `--cfg erase_components`; testing with the same
 # flags reuses its build instead of compiling everything a second time.
-test: setup-tests build-debug
+test: setup-tests build-debug images
 	$(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast
 	./target/debug/slipway lessons validate
 
@@ -29,3 +29,9 @@ build-release:
 
 build-debug:
 	$(TOOLCHAIN) cargo leptos build $(LIB_ARGS)
+
+# The sandbox node image, built on a base image that is pulled or, offline, bootstrapped.
+images:
+	@printf '\n==> Sandbox images\n'
+	@docker/base-image.sh
+	docker build -t slipway/node:latest docker/node

@@ -5,6 +5,8 @@
 #   scripts/setup.sh            build and run: Rust to WASM, cargo-leptos, npm, Docker
 #   scripts/setup.sh --tests    also what the tests need (Chromium and chromedriver)
 #
+# SLIPWAY_WASM_TOOLCHAIN=debian skips rustup's wasm32 target and uses Debian's rustc-web.
+#
 # It writes target/toolchain.env, which the Makefile sources before every cargo command:
 # on hosts where rustup cannot download the wasm32 target it selects Debian's
 # rustc-web toolchain instead (see docs in the README, "How the build works").
@@ -48,9 +50,10 @@ ok "$(cargo --version)"
 
 step "Rust compiler for the browser ($WASM_TARGET)"
 debian_rustc=false
-if rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+# SLIPWAY_WASM_TOOLCHAIN=debian forces the fallback, to try it on a host that has rustup's.
+if [[ "${SLIPWAY_WASM_TOOLCHAIN:-}" != debian ]] && rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
     ok "rustup has $WASM_TARGET"
-elif timeout 180 rustup target add "$WASM_TARGET" >/dev/null 2>&1; then
+elif [[ "${SLIPWAY_WASM_TOOLCHAIN:-}" != debian ]] && timeout 180 rustup target add "$WASM_TARGET" >/dev/null 2>&1; then
     ok "installed $WASM_TARGET with rustup"
 else
     say "rustup cannot download $WASM_TARGET here; using Debian's rustc-web, which carries it"

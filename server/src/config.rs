@@ -81,6 +81,25 @@ pub struct Config {
     #[arg(long, env = "DOCKER_HOST", global = true)]
     pub docker_host: Option<String>,
 
+    /// Name of this Slipway on the Docker engine: it labels its sandboxes with it and, at
+    /// start, removes only its own orphans, so several servers can share one engine.
+    #[arg(
+        long,
+        env = "SLIPWAY_INSTANCE",
+        default_value = "slipway",
+        global = true
+    )]
+    pub instance: String,
+
+    /// Image every sandbox node runs (built from docker/node by `make run`).
+    #[arg(
+        long,
+        env = "SLIPWAY_NODE_IMAGE",
+        default_value = "slipway/node:latest",
+        global = true
+    )]
+    pub node_image: String,
+
     #[command(flatten)]
     pub limits: Limits,
 }

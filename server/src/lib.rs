@@ -14,3 +14,15 @@ pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+
+/// "outer: cause: root cause", so one log line carries the whole story.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

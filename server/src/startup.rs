@@ -4,12 +4,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum_extra::extract::cookie::Key;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::lessons;
+use crate::sandbox::{Lifecycle, NodeSettings, Sandboxes};
 use crate::store::{Store, StoreError};
 
 /// The name cargo-leptos gives the WASM and CSS bundle (`output-name` in Cargo.toml).
@@ -48,6 +50,13 @@ impl Application {
             config.lessons.display()
         );
 
+        let lifecycle = connect_sandboxes(&config, &store).await;
+        let cookie_key = Key::from(
+            &store
+                .secret("cookie-key", || Key::generate().master().to_vec())
+                .await?,
+        );
+
         let listener =
             TcpListener::bind(config.addr)
                 .await
@@ -64,6 +73,9 @@ impl Application {
             leptos,
             store,
             library: Arc::new(lessons::library(&catalog)),
+            catalog: Arc::new(catalog),
+            lifecycle,
+            cookie_key,
         };
         Ok(Self { listener, state })
     }
@@ -80,4 +92,26 @@ impl Application {
     ) -> std::io::Result<()> {
         http::serve(self.listener, self.state, shutdown).await
     }
+}
+
+/// The sandbox engine, reconciled with the store; `None` if no Docker engine answers, so
+/// that lessons still serve.
+async fn connect_sandboxes(config: &Config, store: &Store) -> Option<Arc<Lifecycle>> {
+    let settings = NodeSettings::from_config(config);
+    let sandboxes =
+        match Sandboxes::connect(config.docker_host.as_deref(), &config.instance, settings).await {
+            Ok(sandboxes) => sandboxes,
+            Err(error) => {
+                tracing::error!("sandboxes are unavailable: {}", crate::error_chain(&error));
+                return None;
+            }
+        };
+    let lifecycle = Lifecycle::new(sandboxes, store.clone(), config.limits.clone());
+    if let Err(error) = lifecycle.reconcile().await {
+        tracing::error!(
+            "could not reconcile sandboxes: {}",
+            crate::error_chain(&error)
+        );
+    }
+    Some(Arc::new(lifecycle))
 }

@@ -3,4 +3,6 @@
 
 mod browser;
 mod pages;
+mod sandbox_api;
+mod sandboxes;
 mod support;

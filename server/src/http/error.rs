@@ -5,37 +5,53 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::sandbox::{SandboxError, TemplateError};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("sandboxes are unavailable: the Docker engine did not answer when Slipway started")]
+    NoEngine,
+    #[error("no lesson {0} (expected `track/lesson`)")]
+    UnknownLesson(String),
+    #[error("{0}")]
+    BadRequest(&'static str),
+    #[error("template: {0}")]
+    BadTemplate(TemplateError),
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, message) = match &self {
-            ApiError::Store(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is not answering",
-            ),
+        use SandboxError as S;
+        let status = match &self {
+            ApiError::Store(_) | ApiError::Sandbox(S::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NoEngine => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::UnknownLesson(_) | ApiError::Sandbox(S::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) | ApiError::BadTemplate(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Sandbox(S::Unsupported { .. } | S::NoSuchNode(..)) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Sandbox(S::LearnerLimit { .. }) => StatusCode::CONFLICT,
+            ApiError::Sandbox(S::HostFull { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Sandbox(S::Engine(_) | S::NotReady { .. } | S::Swarm { .. }) => {
+                StatusCode::BAD_GATEWAY
+            }
+            ApiError::Sandbox(S::Corrupt(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        // Learners get the reason in plain words; internals stay in the log.
+        let message = match &self {
+            ApiError::Store(_) | ApiError::Sandbox(S::Store(_)) => "the database is not answering".to_string(),
+            ApiError::Sandbox(S::Engine(_)) => "the Docker engine failed to start your sandbox; nothing was left behind, please try again".to_string(),
+            ApiError::Sandbox(S::Corrupt(_)) => "internal error".to_string(),
+            other => other.to_string(),
         };
         if status.is_server_error() {
-            tracing::error!(error = %error_chain(&self), "request failed");
+            tracing::error!(error = %crate::error_chain(&self), "request failed");
         }
         (status, Json(json!({ "error": message }))).into_response()
     }
-}
-
-/// "outer: cause: root cause", so a log line carries the whole story.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -2,14 +2,18 @@
 //! module that knows axum.
 
 mod error;
+mod sandboxes;
+mod session;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use app::model::Library;
 use axum::extract::{FromRef, State};
-use axum::routing::get;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use axum_extra::extract::cookie::Key;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde::Serialize;
@@ -19,20 +23,41 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
+use crate::lessons::Catalog;
+use crate::sandbox::Lifecycle;
 use crate::store::Store;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub store: Store,
+    pub catalog: Arc<Catalog>,
     pub library: Arc<Library>,
+    /// `None` when no Docker engine answered at start: lessons still serve.
+    pub lifecycle: Option<Arc<Lifecycle>>,
+    /// Signs learners' session cookies.
+    pub cookie_key: Key,
+}
+
+impl AppState {
+    fn lifecycle(&self) -> Result<&Lifecycle, ApiError> {
+        self.lifecycle.as_deref().ok_or(ApiError::NoEngine)
+    }
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let library = state.library.clone();
     let leptos = state.leptos.clone();
+    let api = Router::new()
+        .route("/api/sandboxes", post(sandboxes::create))
+        .route(
+            "/api/sandboxes/{id}",
+            get(sandboxes::get).delete(sandboxes::delete),
+        )
+        .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
     Router::new()
+        .merge(api)
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
             &state,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{parse_lesson, Lesson, LessonError, Problem};
+use crate::sandbox::Template;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Track {
@@ -25,6 +26,20 @@ pub struct Catalog {
 impl Catalog {
     pub fn lesson_count(&self) -> usize {
         self.tracks.iter().map(|t| t.lessons.len()).sum()
+    }
+
+    /// The sandbox template of a lesson named `track/lesson`.
+    pub fn template_of(&self, name: &str) -> Option<Template> {
+        let (track, lesson) = name.split_once('/')?;
+        let track = self.tracks.iter().find(|t| t.slug == track)?;
+        Some(
+            track
+                .lessons
+                .iter()
+                .find(|l| l.slug == lesson)?
+                .sandbox
+                .clone(),
+        )
     }
 }
 

@@ -1,6 +1,192 @@
-//! Learners' sandboxes: sets of Docker-in-Docker nodes. For now, the templates lessons
-//! declare; provisioning comes with the sandbox engine.
+//! Learners' sandboxes: sets of Docker-in-Docker nodes on a private network, each
+//! labelled with its sandbox id so that the engine itself is the record of what exists.
 
+mod engine;
+mod lifecycle;
+mod provision;
 mod template;
 
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use engine::{container_name, EngineError, Labelled, NodePrivileges};
+pub use lifecycle::{Lifecycle, NodeView, SandboxView};
 pub use template::{Template, TemplateError};
+
+use crate::config::Config;
+use engine::Engine;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{kind} sandboxes are not available yet")]
+    Unsupported { kind: &'static str },
+    #[error("node {node} did not become ready within {within:?}: {detail}")]
+    NotReady {
+        node: String,
+        within: Duration,
+        detail: String,
+    },
+    #[error("setting up the swarm failed on {node}: {detail}")]
+    Swarm { node: String, detail: String },
+    #[error("sandbox {0} has no node {1}")]
+    NoSuchNode(String, String),
+    #[error("no sandbox {0}")]
+    NotFound(String),
+    #[error("this host is full: it runs {max} sandboxes at most; try again in a few minutes")]
+    HostFull { max: u32 },
+    #[error("you already have {max} sandbox(es): delete one before starting another")]
+    LearnerLimit { max: u32 },
+    #[error("a sandbox record is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// What a node needs from the host, taken from the configuration.
+#[derive(Clone, Debug)]
+pub struct NodeSettings {
+    pub image: String,
+    pub memory_bytes: i64,
+    pub nano_cpus: i64,
+    pub pids: i64,
+    /// `host:port` of the registry mirror every inner engine pulls through, if any.
+    pub registry_mirror: Option<String>,
+}
+
+impl NodeSettings {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            image: config.node_image.clone(),
+            memory_bytes: i64::from(config.limits.node_memory_mb) * 1024 * 1024,
+            nano_cpus: (config.limits.node_cpus * 1e9) as i64,
+            pids: i64::from(config.limits.node_pids),
+            registry_mirror: None,
+        }
+    }
+}
+
+/// A sandbox that is up: every node's inner engine answers, and a swarm is formed.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Sandbox {
+    pub id: String,
+    pub template: Template,
+    pub nodes: Vec<String>,
+}
+
+/// The sandbox engine: creates, inspects and removes sandboxes on one Docker host.
+pub struct Sandboxes {
+    engine: Engine,
+    settings: NodeSettings,
+}
+
+impl Sandboxes {
+    pub async fn connect(
+        docker_host: Option<&str>,
+        instance: &str,
+        settings: NodeSettings,
+    ) -> Result<Self, SandboxError> {
+        Ok(Self {
+            engine: Engine::connect(docker_host, instance).await?,
+            settings,
+        })
+    }
+
+    /// How nodes get their rights on this host, once the first node has started.
+    pub fn privileges(&self) -> Option<NodePrivileges> {
+        self.engine.privileges()
+    }
+
+    /// Provisions a sandbox and waits until it is ready. On failure nothing is left behind.
+    pub async fn create(&self, template: &Template) -> Result<Sandbox, SandboxError> {
+        self.create_with_id(&new_id(), template).await
+    }
+
+    /// As [`Sandboxes::create`], under an id the caller chose (and may have recorded).
+    pub async fn create_with_id(
+        &self,
+        id: &str,
+        template: &Template,
+    ) -> Result<Sandbox, SandboxError> {
+        match provision::provision(&self.engine, &self.settings, id, template).await {
+            Ok(()) => Ok(Sandbox {
+                id: id.to_string(),
+                template: template.clone(),
+                nodes: template.node_names(),
+            }),
+            Err(error) => {
+                tracing::warn!(
+                    "sandbox {id} failed to start, removing it: {}",
+                    crate::error_chain(&error)
+                );
+                if let Err(cleanup) = self.engine.remove_sandbox(id).await {
+                    tracing::error!(
+                        "could not remove failed sandbox {id}: {}",
+                        crate::error_chain(&cleanup)
+                    );
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs a shell script on one node of a sandbox.
+    pub async fn run_script(
+        &self,
+        sandbox: &Sandbox,
+        node: &str,
+        script: &str,
+        timeout: Duration,
+    ) -> Result<engine::ExecOutput, SandboxError> {
+        if !sandbox.nodes.iter().any(|n| n == node) {
+            return Err(SandboxError::NoSuchNode(
+                sandbox.id.clone(),
+                node.to_string(),
+            ));
+        }
+        let container = container_name(&sandbox.id, node);
+        Ok(self
+            .engine
+            .exec(&container, &["bash", "-c", script], timeout)
+            .await?)
+    }
+
+    /// Removes every container, volume and network of a sandbox.
+    pub async fn delete(&self, id: &str) -> Result<(), SandboxError> {
+        Ok(self.engine.remove_sandbox(id).await?)
+    }
+
+    /// What the engine still holds for a sandbox (empty once it is deleted).
+    pub async fn leftovers(&self, id: &str) -> Result<Labelled, SandboxError> {
+        Ok(self.engine.labelled(Some(id)).await?)
+    }
+
+    /// Every sandbox id that has containers or networks on the engine.
+    pub async fn all_ids(&self) -> Result<Vec<String>, SandboxError> {
+        Ok(self.engine.sandbox_ids().await?)
+    }
+
+    /// At start-up: removes every labelled sandbox not in `keep` (orphans, half-made
+    /// ones). Returns the ids removed.
+    pub async fn remove_orphans(
+        &self,
+        keep: &HashSet<String>,
+    ) -> Result<Vec<String>, SandboxError> {
+        let mut removed = Vec::new();
+        for id in self.engine.sandbox_ids().await? {
+            if !keep.contains(&id) {
+                self.engine.remove_sandbox(&id).await?;
+                removed.push(id);
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Short, random and safe in container names.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
+}

@@ -1,6 +1,10 @@
 //! Storage: one SQLite file, in WAL mode so page renders never wait on writers.
 //! Migrations in `migrations/` are applied when the store opens.
 
+mod records;
+
+pub use records::SandboxRecord;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -135,6 +139,38 @@ mod tests {
         .execute(&store.pool)
         .await;
         assert!(orphan.is_err(), "foreign keys must be enforced");
+    }
+
+    #[tokio::test]
+    async fn sandboxes_are_counted_per_host_and_per_learner_and_secrets_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
+        let (ada, bob) = (
+            store.create_learner().await.unwrap(),
+            store.create_learner().await.unwrap(),
+        );
+        assert!(store.learner_exists(&ada).await.unwrap());
+        assert!(!store.learner_exists("nobody").await.unwrap());
+        store.insert_sandbox("s1", &ada, "{}", 60).await.unwrap();
+        store.insert_sandbox("s2", &bob, "{}", 60).await.unwrap();
+        assert_eq!(store.sandbox_counts(&ada).await.unwrap(), (2, 1));
+        store.set_sandbox_state("s1", "ready").await.unwrap();
+        let record = store.sandbox("s1").await.unwrap().unwrap();
+        assert_eq!(
+            (record.state.as_str(), record.learner_id.as_deref()),
+            ("ready", Some(ada.as_str()))
+        );
+        assert!(record.expires_at.ends_with('Z'));
+        assert!(
+            store.set_sandbox_state("s1", "bogus").await.is_err(),
+            "states are checked"
+        );
+        store.delete_sandbox("s1").await.unwrap();
+        assert_eq!(store.sandbox_ids().await.unwrap(), ["s2"]);
+
+        let first = store.secret("key", || vec![1, 2, 3]).await.unwrap();
+        let second = store.secret("key", || vec![9]).await.unwrap();
+        assert_eq!((first, second), (vec![1, 2, 3], vec![1, 2, 3]));
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use slipway::config::Config;
+use slipway::sandbox::{NodeSettings, Sandboxes};
 use slipway::startup::Application;
 
 /// The repository root, where `lessons/` and cargo-leptos's `target/site` live.
@@ -19,6 +20,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub database: PathBuf,
+    /// The app's instance name on the Docker engine.
+    pub instance: String,
     _dir: tempfile::TempDir,
 }
 
@@ -30,11 +33,13 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with_lessons(lessons: &Path) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = dir.path().join("slipway.db");
+    let instance = test_instance();
     let config = Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         database: database.clone(),
         lessons: lessons.to_path_buf(),
         site_root: repo_root().join("target/site"),
+        instance: instance.clone(),
         ..Config::defaults()
     };
     let app = Application::build(config).await.expect("the app starts");
@@ -48,6 +53,7 @@ pub async fn spawn_app_with_lessons(lessons: &Path) -> TestApp {
         base,
         http,
         database,
+        instance,
         _dir: dir,
     }
 }
@@ -58,6 +64,11 @@ impl TestApp {
     }
 
     /// GETs a page and returns its status and body.
+    /// The sandbox engine as this app sees it.
+    pub async fn sandboxes(&self) -> Sandboxes {
+        sandboxes_of(&self.instance, &Config::defaults().node_image).await
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let response = self.http.get(self.url(path)).send().await.expect("request");
         let status = response.status().as_u16();
@@ -79,4 +90,31 @@ where
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The sandbox engine on the local Docker engine, with the default node image.
+pub async fn sandboxes() -> Sandboxes {
+    sandboxes_with_image(&Config::defaults().node_image).await
+}
+
+pub async fn sandboxes_with_image(image: &str) -> Sandboxes {
+    sandboxes_of(&test_instance(), image).await
+}
+
+/// The sandbox engine as a server named `instance` would have it.
+pub async fn sandboxes_of(instance: &str, image: &str) -> Sandboxes {
+    let config = Config::defaults();
+    let settings = NodeSettings {
+        image: image.to_string(),
+        ..NodeSettings::from_config(&config)
+    };
+    Sandboxes::connect(config.docker_host.as_deref(), instance, settings)
+        .await
+        .expect("a Docker engine must answer: `make test` starts one")
+}
+
+/// Each test is its own Slipway instance on the shared engine, so that one test's
+/// start-up reconciliation never removes another's sandboxes.
+pub fn test_instance() -> String {
+    format!("test-{}", slipway::sandbox::new_id())
 }

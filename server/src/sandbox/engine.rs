@@ -1,0 +1,451 @@
+//! The Docker engine, behind small typed functions. Nothing else in Slipway calls bollard.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use bollard::errors::Error as DockerError;
+use bollard::exec::{StartExecOptions, StartExecResults};
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, ExecConfig, HostConfig, Mount, MountType,
+    NetworkCreateRequest, NetworkingConfig, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+
+/// Every object Slipway creates carries this label, set to its sandbox's id.
+pub const SANDBOX_LABEL: &str = "io.slipway.sandbox";
+/// Containers also carry their node name.
+pub const NODE_LABEL: &str = "io.slipway.node";
+/// And the Slipway instance that made them, so that servers sharing an engine (or tests
+/// running side by side) reconcile only their own.
+pub const INSTANCE_LABEL: &str = "io.slipway.instance";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the Docker engine is not reachable")]
+    Unreachable(#[source] DockerError),
+    #[error("docker {op} failed")]
+    Call {
+        op: &'static str,
+        #[source]
+        source: DockerError,
+    },
+    #[error("`{command}` took longer than {timeout:?}")]
+    ExecTimeout { command: String, timeout: Duration },
+}
+
+fn call(op: &'static str) -> impl FnOnce(DockerError) -> EngineError {
+    move |source| EngineError::Call { op, source }
+}
+
+/// How nodes get the rights a Docker engine inside them needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodePrivileges {
+    /// `--privileged`, where the host allows it.
+    Privileged,
+    /// Every capability the host grants, with seccomp, AppArmor and /sys unconfined: for
+    /// hosts that refuse `--privileged` (a VM whose bounding set lacks CAP_SYS_RESOURCE).
+    Capabilities,
+}
+
+const UNKNOWN: u8 = 0;
+const PRIVILEGED: u8 = 1;
+const CAPABILITIES: u8 = 2;
+
+pub struct Engine {
+    docker: Docker,
+    instance: String,
+    /// Learned from the first node started, then reused.
+    privileges: AtomicU8,
+}
+
+/// A container to run as a sandbox node.
+pub struct NodeSpec<'a> {
+    pub sandbox: &'a str,
+    pub node: &'a str,
+    pub image: &'a str,
+    pub network: &'a str,
+    pub volume: &'a str,
+    pub env: Vec<String>,
+    pub memory_bytes: i64,
+    pub nano_cpus: i64,
+    pub pids: i64,
+}
+
+pub struct ExecOutput {
+    pub exit_code: i64,
+    /// stdout and stderr, interleaved as the program wrote them.
+    pub output: String,
+}
+
+/// What the engine holds for one sandbox label value.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Labelled {
+    pub containers: Vec<String>,
+    pub volumes: Vec<String>,
+    pub networks: Vec<String>,
+}
+
+impl Labelled {
+    pub fn is_empty(&self) -> bool {
+        self.containers.is_empty() && self.volumes.is_empty() && self.networks.is_empty()
+    }
+}
+
+impl Engine {
+    /// Connects to `docker_host` (unix://, tcp://) or the local default socket, and agrees
+    /// on an API version the engine speaks (Debian's 20.10 engine only knows 1.41).
+    pub async fn connect(docker_host: Option<&str>, instance: &str) -> Result<Self, EngineError> {
+        let docker = match docker_host {
+            Some(host) => Docker::connect_with_host(host),
+            None => Docker::connect_with_local_defaults(),
+        }
+        .map_err(EngineError::Unreachable)?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(EngineError::Unreachable)?;
+        docker.ping().await.map_err(EngineError::Unreachable)?;
+        Ok(Self {
+            docker,
+            instance: instance.to_string(),
+            privileges: AtomicU8::new(UNKNOWN),
+        })
+    }
+
+    pub fn privileges(&self) -> Option<NodePrivileges> {
+        match self.privileges.load(Ordering::Relaxed) {
+            PRIVILEGED => Some(NodePrivileges::Privileged),
+            CAPABILITIES => Some(NodePrivileges::Capabilities),
+            _ => None,
+        }
+    }
+
+    pub async fn create_network(&self, name: &str, sandbox: &str) -> Result<(), EngineError> {
+        let request = NetworkCreateRequest {
+            name: name.to_string(),
+            driver: Some("bridge".into()),
+            labels: Some(self.labels(sandbox, None)),
+            ..Default::default()
+        };
+        self.docker
+            .create_network(request)
+            .await
+            .map_err(call("network create"))?;
+        Ok(())
+    }
+
+    pub async fn create_volume(
+        &self,
+        name: &str,
+        sandbox: &str,
+        node: &str,
+    ) -> Result<(), EngineError> {
+        let request = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            labels: Some(self.labels(sandbox, Some(node))),
+            ..Default::default()
+        };
+        self.docker
+            .create_volume(request)
+            .await
+            .map_err(call("volume create"))?;
+        Ok(())
+    }
+
+    /// Creates and starts a node, privileged where the host allows it.
+    pub async fn run_node(&self, spec: &NodeSpec<'_>) -> Result<(), EngineError> {
+        let first_try = self.privileges().unwrap_or(NodePrivileges::Privileged);
+        match self.create_and_start(spec, first_try).await {
+            Err(error)
+                if first_try == NodePrivileges::Privileged && self.privileges().is_none() =>
+            {
+                tracing::warn!(
+                    "this host refuses privileged containers ({}); sandbox nodes run with explicit capabilities instead",
+                    crate::error_chain(&error)
+                );
+                self.remove_container(&container_name(spec.sandbox, spec.node))
+                    .await?;
+                self.create_and_start(spec, NodePrivileges::Capabilities)
+                    .await?;
+                self.privileges.store(CAPABILITIES, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(error) => Err(error),
+            Ok(()) => {
+                if self.privileges().is_none() {
+                    tracing::info!("sandbox nodes run --privileged");
+                    self.privileges.store(PRIVILEGED, Ordering::Relaxed);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn create_and_start(
+        &self,
+        spec: &NodeSpec<'_>,
+        privileges: NodePrivileges,
+    ) -> Result<(), EngineError> {
+        let name = container_name(spec.sandbox, spec.node);
+        let mut host = HostConfig {
+            memory: Some(spec.memory_bytes),
+            nano_cpus: Some(spec.nano_cpus),
+            pids_limit: Some(spec.pids),
+            mounts: Some(vec![Mount {
+                target: Some("/var/lib/docker".into()),
+                source: Some(spec.volume.to_string()),
+                typ: Some(MountType::VOLUME),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        match privileges {
+            NodePrivileges::Privileged => host.privileged = Some(true),
+            NodePrivileges::Capabilities => {
+                host.cap_add = Some(vec!["ALL".into()]);
+                host.cap_drop = Some(vec!["SYS_RESOURCE".into()]);
+                host.security_opt = Some(vec![
+                    "seccomp=unconfined".into(),
+                    "apparmor=unconfined".into(),
+                ]);
+                // What the CLI's `--security-opt systempaths=unconfined` means in the API.
+                host.masked_paths = Some(vec![]);
+                host.readonly_paths = Some(vec![]);
+            }
+        }
+        let endpoint = EndpointSettings {
+            aliases: Some(vec![spec.node.to_string()]),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(spec.image.to_string()),
+            hostname: Some(spec.node.to_string()),
+            labels: Some(self.labels(spec.sandbox, Some(spec.node))),
+            env: Some(spec.env.clone()),
+            host_config: Some(host),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(spec.network.to_string(), endpoint)])),
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        self.docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(call("container create"))?;
+        self.docker
+            .start_container(&name, None)
+            .await
+            .map_err(call("container start"))?;
+        Ok(())
+    }
+
+    /// Runs `command` in a container, non-interactively, and waits for it to finish.
+    pub async fn exec(
+        &self,
+        container: &str,
+        command: &[&str],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        let config = ExecConfig {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            cmd: Some(command.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        };
+        let exec = self
+            .docker
+            .create_exec(container, config)
+            .await
+            .map_err(call("exec create"))?
+            .id;
+        let run = async {
+            let mut output = String::new();
+            let options = StartExecOptions {
+                detach: false,
+                tty: false,
+                output_capacity: None,
+            };
+            if let StartExecResults::Attached {
+                output: mut stream, ..
+            } = self
+                .docker
+                .start_exec(&exec, Some(options))
+                .await
+                .map_err(call("exec start"))?
+            {
+                while let Some(chunk) = stream.next().await {
+                    output.push_str(&String::from_utf8_lossy(
+                        &chunk.map_err(call("exec output"))?.into_bytes(),
+                    ));
+                }
+            }
+            Ok::<_, EngineError>(output)
+        };
+        let output =
+            tokio::time::timeout(timeout, run)
+                .await
+                .map_err(|_| EngineError::ExecTimeout {
+                    command: command.join(" "),
+                    timeout,
+                })??;
+        let inspect = self
+            .docker
+            .inspect_exec(&exec)
+            .await
+            .map_err(call("exec inspect"))?;
+        Ok(ExecOutput {
+            exit_code: inspect.exit_code.unwrap_or(-1),
+            output,
+        })
+    }
+
+    /// Everything carrying the sandbox label, for one sandbox or (with `None`) for all.
+    pub async fn labelled(&self, sandbox: Option<&str>) -> Result<Labelled, EngineError> {
+        let filter = self.filter(sandbox);
+        let containers = self
+            .docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filter)
+                    .build(),
+            ))
+            .await
+            .map_err(call("container list"))?;
+        let volumes = self
+            .docker
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
+            .await
+            .map_err(call("volume list"))?;
+        let networks = self
+            .docker
+            .list_networks(Some(
+                ListNetworksOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
+            .await
+            .map_err(call("network list"))?;
+        Ok(Labelled {
+            containers: containers.into_iter().filter_map(|c| c.id).collect(),
+            volumes: volumes
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.name)
+                .collect(),
+            networks: networks.into_iter().filter_map(|n| n.name).collect(),
+        })
+    }
+
+    /// The sandbox ids of every labelled container and network on the engine.
+    pub async fn sandbox_ids(&self) -> Result<Vec<String>, EngineError> {
+        let filter = self.filter(None);
+        let containers = self
+            .docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filter)
+                    .build(),
+            ))
+            .await
+            .map_err(call("container list"))?;
+        let networks = self
+            .docker
+            .list_networks(Some(
+                ListNetworksOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
+            .await
+            .map_err(call("network list"))?;
+        let mut ids: Vec<String> = containers
+            .into_iter()
+            .filter_map(|c| c.labels?.remove(SANDBOX_LABEL))
+            .chain(
+                networks
+                    .into_iter()
+                    .filter_map(|n| n.labels?.remove(SANDBOX_LABEL)),
+            )
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Removes a sandbox's containers, then its volumes and networks.
+    pub async fn remove_sandbox(&self, sandbox: &str) -> Result<(), EngineError> {
+        let found = self.labelled(Some(sandbox)).await?;
+        for container in &found.containers {
+            self.remove_container(container).await?;
+        }
+        for volume in &found.volumes {
+            let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+            ignore_missing(self.docker.remove_volume(volume, Some(options)).await)
+                .map_err(call("volume remove"))?;
+        }
+        for network in &found.networks {
+            ignore_missing(self.docker.remove_network(network).await)
+                .map_err(call("network remove"))?;
+        }
+        Ok(())
+    }
+
+    fn labels(&self, sandbox: &str, node: Option<&str>) -> HashMap<String, String> {
+        let mut labels = HashMap::from([
+            (SANDBOX_LABEL.to_string(), sandbox.to_string()),
+            (INSTANCE_LABEL.to_string(), self.instance.clone()),
+        ]);
+        if let Some(node) = node {
+            labels.insert(NODE_LABEL.to_string(), node.to_string());
+        }
+        labels
+    }
+
+    /// Objects of this instance: of one sandbox, or of every sandbox.
+    fn filter(&self, sandbox: Option<&str>) -> HashMap<&'static str, Vec<String>> {
+        let sandbox = match sandbox {
+            Some(id) => format!("{SANDBOX_LABEL}={id}"),
+            None => SANDBOX_LABEL.to_string(),
+        };
+        HashMap::from([(
+            "label",
+            vec![sandbox, format!("{INSTANCE_LABEL}={}", self.instance)],
+        )])
+    }
+
+    async fn remove_container(&self, container: &str) -> Result<(), EngineError> {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        ignore_missing(self.docker.remove_container(container, Some(options)).await)
+            .map_err(call("container remove"))
+    }
+}
+
+/// A removal of something already gone has done its job.
+fn ignore_missing(result: Result<(), DockerError>) -> Result<(), DockerError> {
+    match result {
+        Err(DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
+        other => other,
+    }
+}
+
+pub fn container_name(sandbox: &str, node: &str) -> String {
+    format!("slipway-{sandbox}-{node}")
+}

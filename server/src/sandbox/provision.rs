@@ -1,0 +1,192 @@
+//! Bringing a template to life: network, nodes, inner engines, and the swarm.
+
+use std::time::Duration;
+
+use futures_util::future::try_join_all;
+
+use super::engine::{container_name, Engine, NodeSpec};
+use super::{NodeSettings, SandboxError, Template};
+
+/// An inner dockerd answers in about half a second; a busy host needs more.
+const READY_WITHIN: Duration = Duration::from_secs(90);
+const POLL_EVERY: Duration = Duration::from_millis(100);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn provision(
+    engine: &Engine,
+    settings: &NodeSettings,
+    id: &str,
+    template: &Template,
+) -> Result<(), SandboxError> {
+    if let Template::Kind { .. } = template {
+        return Err(SandboxError::Unsupported { kind: "kind" });
+    }
+    let nodes = template.node_names();
+    let network = format!("slipway-{id}");
+    engine.create_network(&network, id).await?;
+
+    let env: Vec<String> = settings
+        .registry_mirror
+        .iter()
+        .map(|mirror| format!("SLIPWAY_REGISTRY_MIRROR={mirror}"))
+        .collect();
+    try_join_all(nodes.iter().map(|node| {
+        let volume = format!("slipway-{id}-{node}");
+        let env = env.clone();
+        let network = network.as_str();
+        async move {
+            engine.create_volume(&volume, id, node).await?;
+            let spec = NodeSpec {
+                sandbox: id,
+                node,
+                image: &settings.image,
+                network,
+                volume: &volume,
+                env,
+                memory_bytes: settings.memory_bytes,
+                nano_cpus: settings.nano_cpus,
+                pids: settings.pids,
+            };
+            engine.run_node(&spec).await?;
+            wait_for_inner_engine(engine, id, node).await
+        }
+    }))
+    .await?;
+
+    if let Template::Swarm {
+        managers,
+        joined: true,
+        ..
+    } = template
+    {
+        form_swarm(engine, id, &nodes, usize::from(*managers)).await?;
+    }
+    Ok(())
+}
+
+async fn wait_for_inner_engine(engine: &Engine, id: &str, node: &str) -> Result<(), SandboxError> {
+    let container = container_name(id, node);
+    let deadline = tokio::time::Instant::now() + READY_WITHIN;
+    loop {
+        let detail = match engine
+            .exec(
+                &container,
+                &["docker", "version", "--format", "{{.Server.Version}}"],
+                COMMAND_TIMEOUT,
+            )
+            .await
+        {
+            Ok(out) if out.exit_code == 0 => return Ok(()),
+            Ok(out) => out.output,
+            Err(error) => crate::error_chain(&error),
+        };
+        if tokio::time::Instant::now() >= deadline {
+            return Err(SandboxError::NotReady {
+                node: node.to_string(),
+                within: READY_WITHIN,
+                detail,
+            });
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+/// Runs a command on a node and returns its trimmed output, or the failure as a swarm error.
+async fn run(
+    engine: &Engine,
+    id: &str,
+    node: &str,
+    command: &[&str],
+) -> Result<String, SandboxError> {
+    let out = engine
+        .exec(&container_name(id, node), command, COMMAND_TIMEOUT)
+        .await?;
+    if out.exit_code != 0 {
+        return Err(SandboxError::Swarm {
+            node: node.to_string(),
+            detail: out.output.trim().to_string(),
+        });
+    }
+    Ok(out.output.trim().to_string())
+}
+
+/// `docker swarm init` on node1, managers join one by one (Raft wants that), workers
+/// together; ready when node1 lists every node as Ready.
+async fn form_swarm(
+    engine: &Engine,
+    id: &str,
+    nodes: &[String],
+    managers: usize,
+) -> Result<(), SandboxError> {
+    let leader = nodes[0].as_str();
+    run(
+        engine,
+        id,
+        leader,
+        &["docker", "swarm", "init", "--advertise-addr", "eth0"],
+    )
+    .await?;
+    let manager_token = run(
+        engine,
+        id,
+        leader,
+        &["docker", "swarm", "join-token", "-q", "manager"],
+    )
+    .await?;
+    let worker_token = run(
+        engine,
+        id,
+        leader,
+        &["docker", "swarm", "join-token", "-q", "worker"],
+    )
+    .await?;
+    let address = format!("{leader}:2377");
+    let join = |node: &str, token: &str| {
+        let (node, token, address) = (node.to_string(), token.to_string(), address.clone());
+        async move {
+            let command = [
+                "docker",
+                "swarm",
+                "join",
+                "--advertise-addr",
+                "eth0",
+                "--token",
+                &token,
+                &address,
+            ];
+            run(engine, id, &node, &command).await.map(|_| ())
+        }
+    };
+    for node in &nodes[1..managers] {
+        join(node, &manager_token).await?;
+    }
+    try_join_all(
+        nodes[managers..]
+            .iter()
+            .map(|node| join(node, &worker_token)),
+    )
+    .await?;
+
+    let deadline = tokio::time::Instant::now() + READY_WITHIN;
+    loop {
+        let statuses = run(
+            engine,
+            id,
+            leader,
+            &["docker", "node", "ls", "--format", "{{.Status}}"],
+        )
+        .await?;
+        let ready = statuses.lines().filter(|s| *s == "Ready").count();
+        if ready == nodes.len() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let detail = format!("{ready} of {} nodes Ready", nodes.len());
+            return Err(SandboxError::Swarm {
+                node: leader.to_string(),
+                detail,
+            });
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}

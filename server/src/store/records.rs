@@ -1,0 +1,119 @@
+//! Typed queries: learners, sandboxes and the server's own secrets.
+
+use super::{Store, StoreError};
+
+/// A sandbox as recorded: who owns it, what it is, how long it lives.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SandboxRecord {
+    pub id: String,
+    pub learner_id: Option<String>,
+    /// The template as JSON.
+    pub template: String,
+    pub state: String,
+    pub expires_at: String,
+}
+
+impl Store {
+    /// A new learner, known from now on by the returned id.
+    pub async fn create_learner(&self) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        sqlx::query("INSERT INTO learners (id) VALUES (?)")
+            .bind(&id)
+            .execute(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn learner_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM learners WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// The named secret, made by `make` and saved the first time it is asked for.
+    pub async fn secret(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Vec<u8>,
+    ) -> Result<Vec<u8>, StoreError> {
+        let candidate = make();
+        sqlx::query("INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)")
+            .bind(name)
+            .bind(&candidate)
+            .execute(&self.pool)
+            .await?;
+        let value = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
+    }
+
+    pub async fn insert_sandbox(
+        &self,
+        id: &str,
+        learner_id: &str,
+        template_json: &str,
+        ttl_minutes: u32,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sandboxes (id, learner_id, template, state, expires_at) \
+             VALUES (?, ?, ?, 'starting', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' minutes'))",
+        )
+        .bind(id)
+        .bind(learner_id)
+        .bind(template_json)
+        .bind(ttl_minutes)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_sandbox_state(&self, id: &str, state: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sandboxes SET state = ? WHERE id = ?")
+            .bind(state)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn sandbox(&self, id: &str) -> Result<Option<SandboxRecord>, StoreError> {
+        let record = sqlx::query_as(
+            "SELECT id, learner_id, template, state, expires_at FROM sandboxes WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(record)
+    }
+
+    pub async fn sandbox_ids(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM sandboxes")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn delete_sandbox(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sandboxes WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sandboxes on the host, and of them the learner's.
+    pub async fn sandbox_counts(&self, learner_id: &str) -> Result<(u32, u32), StoreError> {
+        let (all, mine): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(learner_id = ?), 0) FROM sandboxes")
+                .bind(learner_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok((
+            all.try_into().unwrap_or(u32::MAX),
+            mine.try_into().unwrap_or(u32::MAX),
+        ))
+    }
+}

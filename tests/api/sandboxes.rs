@@ -1,0 +1,235 @@
+//! The sandbox engine against the real Docker engine and real Docker-in-Docker nodes.
+//! `make test` builds the node image and starts an engine first; without one these fail.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use slipway::sandbox::{Sandbox, SandboxError, Sandboxes, Template};
+
+use slipway::config::Config;
+
+use crate::support::{sandboxes, sandboxes_of, test_instance};
+
+const SHORT: Duration = Duration::from_secs(30);
+
+async fn sh(engine: &Sandboxes, sandbox: &Sandbox, node: &str, script: &str) -> (i64, String) {
+    let out = engine
+        .run_script(sandbox, node, script, SHORT)
+        .await
+        .expect("the script runs");
+    (out.exit_code, out.output.trim().to_string())
+}
+
+#[tokio::test]
+async fn a_single_node_is_a_working_docker_host_and_deleting_it_leaves_nothing() {
+    let engine = sandboxes().await;
+    let sandbox = engine
+        .create(&Template::Single)
+        .await
+        .expect("a single node starts");
+    assert_eq!(sandbox.nodes, ["node1"]);
+
+    assert_eq!(
+        sh(&engine, &sandbox, "node1", "hostname").await,
+        (0, "node1".into())
+    );
+    let (code, version) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "docker version --format '{{.Server.Version}}'",
+    )
+    .await;
+    assert_eq!(code, 0, "the inner engine answers: {version}");
+    let (code, _) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "test -S /var/run/docker.sock && ! test -e /host",
+    )
+    .await;
+    assert_eq!(code, 0);
+
+    let before = engine.leftovers(&sandbox.id).await.unwrap();
+    assert_eq!(
+        (
+            before.containers.len(),
+            before.volumes.len(),
+            before.networks.len()
+        ),
+        (1, 1, 1)
+    );
+    engine.delete(&sandbox.id).await.unwrap();
+    assert!(engine.leftovers(&sandbox.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_joined_swarm_has_every_node_ready_with_the_right_roles() {
+    let engine = sandboxes().await;
+    let template = Template::Swarm {
+        managers: 1,
+        workers: 2,
+        joined: true,
+    };
+    let sandbox = engine
+        .create(&template)
+        .await
+        .expect("a 3-node swarm starts");
+    let (code, nodes) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' | sort | sed 's/ *$//'",
+    )
+    .await;
+    assert_eq!(code, 0, "{nodes}");
+    assert_eq!(nodes, "node1 Ready Leader\nnode2 Ready\nnode3 Ready");
+    let (_, state) = sh(
+        &engine,
+        &sandbox,
+        "node3",
+        "docker info --format '{{.Swarm.LocalNodeState}}'",
+    )
+    .await;
+    assert_eq!(state, "active");
+    engine.delete(&sandbox.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unjoined_swarm_leaves_the_swarm_to_the_learner() {
+    let engine = sandboxes().await;
+    let template = Template::Swarm {
+        managers: 1,
+        workers: 1,
+        joined: false,
+    };
+    let sandbox = engine.create(&template).await.unwrap();
+    for node in ["node1", "node2"] {
+        let (_, state) = sh(
+            &engine,
+            &sandbox,
+            node,
+            "docker info --format '{{.Swarm.LocalNodeState}}'",
+        )
+        .await;
+        assert_eq!(state, "inactive", "{node}");
+    }
+    // Nodes reach each other by name on their private network.
+    let (code, out) = sh(
+        &engine,
+        &sandbox,
+        "node2",
+        "nc -z -w 5 node1 2375 && echo reachable",
+    )
+    .await;
+    assert_eq!((code, out.as_str()), (0, "reachable"));
+    engine.delete(&sandbox.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn two_sandboxes_cannot_reach_each_other() {
+    let engine = sandboxes().await;
+    let (a, b) = tokio::join!(
+        engine.create(&Template::Single),
+        engine.create(&Template::Single)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let (_, b_address) = sh(&engine, &b, "node1", "hostname -i").await;
+    let (_, a_address) = sh(&engine, &a, "node1", "hostname -i").await;
+    assert_ne!(a_address, b_address);
+
+    // Positive control: b's engine port is open to b itself.
+    let (code, _) = sh(
+        &engine,
+        &b,
+        "node1",
+        &format!("nc -z -w 3 {b_address} 2375"),
+    )
+    .await;
+    assert_eq!(code, 0);
+    let (code, _) = sh(
+        &engine,
+        &a,
+        "node1",
+        &format!("nc -z -w 3 {b_address} 2375"),
+    )
+    .await;
+    assert_ne!(
+        code, 0,
+        "sandbox a reached sandbox b's engine at {b_address}"
+    );
+    let b_container = slipway::sandbox::container_name(&b.id, "node1");
+    let (code, out) = sh(
+        &engine,
+        &a,
+        "node1",
+        &format!("getent hosts node1 && ! getent hosts {b_container}"),
+    )
+    .await;
+    assert_eq!(
+        code, 0,
+        "a resolves its own node1 but not b's container: {out}"
+    );
+
+    engine.delete(&a.id).await.unwrap();
+    engine.delete(&b.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restarted_server_keeps_live_sandboxes_and_removes_orphans() {
+    let instance = test_instance();
+    let image = Config::defaults().node_image;
+    let first = sandboxes_of(&instance, &image).await;
+    let (kept, orphan) = tokio::join!(
+        first.create(&Template::Single),
+        first.create(&Template::Single)
+    );
+    let (kept, orphan) = (kept.unwrap(), orphan.unwrap());
+    drop(first);
+
+    let restarted = sandboxes_of(&instance, &image).await;
+    let mut all = restarted.all_ids().await.unwrap();
+    all.sort();
+    let mut expected = vec![kept.id.clone(), orphan.id.clone()];
+    expected.sort();
+    assert_eq!(all, expected, "the instance sees exactly its own sandboxes");
+    let keep = HashSet::from([kept.id.clone()]);
+    let removed = restarted.remove_orphans(&keep).await.unwrap();
+    assert_eq!(removed, vec![orphan.id.clone()]);
+    assert!(restarted.leftovers(&orphan.id).await.unwrap().is_empty());
+    let (code, _) = sh(&restarted, &kept, "node1", "docker info >/dev/null").await;
+    assert_eq!(code, 0, "the kept sandbox still works");
+    restarted.delete(&kept.id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_node_that_cannot_start_is_cleaned_up_and_explained() {
+    let engine = crate::support::sandboxes_with_image("slipway/no-such-image:missing").await;
+    let id = slipway::sandbox::new_id();
+    let template = Template::Swarm {
+        managers: 1,
+        workers: 1,
+        joined: true,
+    };
+    let error = engine.create_with_id(&id, &template).await.unwrap_err();
+    assert!(matches!(error, SandboxError::Engine(_)), "{error:?}");
+    assert!(
+        slipway::error_chain(&error).contains("no-such-image"),
+        "{}",
+        slipway::error_chain(&error)
+    );
+    assert!(
+        engine.leftovers(&id).await.unwrap().is_empty(),
+        "the network and volumes are removed too"
+    );
+}
+
+#[tokio::test]
+async fn kind_sandboxes_are_refused_plainly_until_they_exist() {
+    let engine = sandboxes().await;
+    let error = engine
+        .create(&Template::Kind { nodes: 2 })
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "kind sandboxes are not available yet");
+}

@@ -14,8 +14,11 @@ run: setup build-release images
 
 # cargo-leptos builds debug code with `--cfg erase_components`; testing with the same
 # flags reuses its build instead of compiling everything a second time.
+# Sandboxes a failed or killed run left behind are removed before and after.
 test: setup-tests build-debug images
-	$(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast
+	@scripts/remove-test-sandboxes.sh
+	status=0; $(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast || status=$$?; \
+	scripts/remove-test-sandboxes.sh; exit $$status
 	./target/debug/slipway lessons validate
 
 setup:

@@ -33,8 +33,11 @@ build-release:
 build-debug:
 	$(TOOLCHAIN) cargo leptos build $(LIB_ARGS)
 
-# The sandbox node image, built on a base image that is pulled or, offline, bootstrapped.
+# The sandbox node image, built on a base image that is pulled or, offline, bootstrapped,
+# and the registry of lesson images the nodes pull through.
 images:
 	@printf '\n==> Sandbox images\n'
 	@docker/base-image.sh
 	docker build -t slipway/node:latest docker/node
+	@printf '\n==> Lesson-image registry\n'
+	@docker/registry.sh

@@ -100,6 +100,16 @@ pub struct Config {
     )]
     pub node_image: String,
 
+    /// Container of the lesson-image registry that sandbox nodes use as their Docker Hub
+    /// mirror (started and seeded by docker/registry.sh); empty for none.
+    #[arg(
+        long,
+        env = "SLIPWAY_REGISTRY",
+        default_value = "slipway-registry",
+        global = true
+    )]
+    pub registry: String,
+
     #[command(flatten)]
     pub limits: Limits,
 }

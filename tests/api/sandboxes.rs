@@ -233,3 +233,63 @@ async fn kind_sandboxes_are_refused_plainly_until_they_exist() {
         .unwrap_err();
     assert_eq!(error.to_string(), "kind sandboxes are not available yet");
 }
+
+#[tokio::test]
+async fn nodes_pull_lesson_images_through_the_local_registry() {
+    let engine = sandboxes().await;
+    let sandbox = engine.create(&Template::Single).await.unwrap();
+    let (code, out) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "docker run --rm alpine sh -c 'echo from alpine'",
+    )
+    .await;
+    assert_eq!(
+        (code, out.lines().last()),
+        (0, Some("from alpine")),
+        "{out}"
+    );
+    let (_, mirrors) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "docker info --format '{{.RegistryConfig.Mirrors}}'",
+    )
+    .await;
+    assert_eq!(mirrors, "[http://registry:5000/]");
+    engine.delete(&sandbox.id).await.unwrap();
+    assert!(
+        engine.leftovers(&sandbox.id).await.unwrap().is_empty(),
+        "the shared registry does not pin the network"
+    );
+}
+
+#[tokio::test]
+async fn a_swarm_service_spreads_its_replicas_over_the_nodes() {
+    let engine = sandboxes().await;
+    let template = Template::Swarm {
+        managers: 1,
+        workers: 2,
+        joined: true,
+    };
+    let sandbox = engine.create(&template).await.unwrap();
+    let script = r#"
+        docker service create -d --name web --replicas 3 nginx >/dev/null 2>&1 || exit 1
+        for _ in $(seq 1 240); do
+            [ "$(docker service ls --filter name=web --format '{{.Replicas}}')" = "3/3" ] && break
+            sleep 0.5
+        done
+        docker service ls --filter name=web --format '{{.Replicas}}'
+        docker service ps web --filter desired-state=running --format '{{.Node}}' | sort -u | wc -l
+    "#;
+    let out = engine
+        .run_script(&sandbox, "node1", script, Duration::from_secs(150))
+        .await
+        .unwrap();
+    let lines: Vec<&str> = out.output.lines().map(str::trim).collect();
+    assert_eq!(lines.first(), Some(&"3/3"), "{}", out.output);
+    let nodes: usize = lines.get(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(nodes >= 2, "replicas on {nodes} node(s): {}", out.output);
+    engine.delete(&sandbox.id).await.unwrap();
+}

@@ -8,7 +8,8 @@ use bollard::errors::Error as DockerError;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, ExecConfig, HostConfig, Mount, MountType,
-    NetworkCreateRequest, NetworkingConfig, VolumeCreateRequest,
+    NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
+    VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
@@ -156,6 +157,37 @@ impl Engine {
             .await
             .map_err(call("volume create"))?;
         Ok(())
+    }
+
+    /// Whether a container of that name exists and runs.
+    pub async fn is_running(&self, container: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_container(container, None).await {
+            Ok(found) => Ok(found.state.and_then(|s| s.running).unwrap_or(false)),
+            Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(error) => Err(call("container inspect")(error)),
+        }
+    }
+
+    /// Attaches a shared container (the registry) to a sandbox's network under `alias`.
+    pub async fn attach(
+        &self,
+        network: &str,
+        container: &str,
+        alias: &str,
+    ) -> Result<(), EngineError> {
+        let request = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                aliases: Some(vec![alias.to_string()]),
+                ..Default::default()
+            }),
+        };
+        self.docker
+            .connect_network(network, request)
+            .await
+            .map_err(call("network connect"))
     }
 
     /// Creates and starts a node, privileged where the host allows it.
@@ -397,8 +429,29 @@ impl Engine {
                 .map_err(call("volume remove"))?;
         }
         for network in &found.networks {
+            self.detach_all(network).await?;
             ignore_missing(self.docker.remove_network(network).await)
                 .map_err(call("network remove"))?;
+        }
+        Ok(())
+    }
+
+    /// A network with attached containers (the shared registry) cannot be removed.
+    async fn detach_all(&self, network: &str) -> Result<(), EngineError> {
+        let attached = match self.docker.inspect_network(network, None).await {
+            Ok(found) => found.containers.unwrap_or_default(),
+            Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(()),
+            Err(error) => return Err(call("network inspect")(error)),
+        };
+        for container in attached.into_keys() {
+            let request = NetworkDisconnectRequest {
+                container,
+                force: Some(true),
+            };
+            ignore_missing(self.docker.disconnect_network(network, request).await)
+                .map_err(call("network disconnect"))?;
         }
         Ok(())
     }

@@ -53,8 +53,9 @@ pub struct NodeSettings {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids: i64,
-    /// `host:port` of the registry mirror every inner engine pulls through, if any.
-    pub registry_mirror: Option<String>,
+    /// The container of the lesson-image registry every inner engine uses as its Docker
+    /// Hub mirror (started by `docker/registry.sh`); `None` for no mirror.
+    pub registry: Option<String>,
 }
 
 impl NodeSettings {
@@ -64,7 +65,7 @@ impl NodeSettings {
             memory_bytes: i64::from(config.limits.node_memory_mb) * 1024 * 1024,
             nano_cpus: (config.limits.node_cpus * 1e9) as i64,
             pids: i64::from(config.limits.node_pids),
-            registry_mirror: None,
+            registry: Some(config.registry.clone()).filter(|name| !name.is_empty()),
         }
     }
 }

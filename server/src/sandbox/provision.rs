@@ -25,11 +25,7 @@ pub async fn provision(
     let network = format!("slipway-{id}");
     engine.create_network(&network, id).await?;
 
-    let env: Vec<String> = settings
-        .registry_mirror
-        .iter()
-        .map(|mirror| format!("SLIPWAY_REGISTRY_MIRROR={mirror}"))
-        .collect();
+    let env = attach_registry(engine, settings, &network).await?;
     try_join_all(nodes.iter().map(|node| {
         let volume = format!("slipway-{id}-{node}");
         let env = env.clone();
@@ -62,6 +58,32 @@ pub async fn provision(
         form_swarm(engine, id, &nodes, usize::from(*managers)).await?;
     }
     Ok(())
+}
+
+/// The name nodes reach the registry by, on their own network.
+const REGISTRY_ALIAS: &str = "registry";
+
+/// Puts the lesson-image registry on the sandbox's network and returns the environment
+/// that tells the nodes' engines to pull through it. Without a running registry, nodes
+/// pull from Docker Hub directly.
+async fn attach_registry(
+    engine: &Engine,
+    settings: &NodeSettings,
+    network: &str,
+) -> Result<Vec<String>, SandboxError> {
+    let Some(registry) = settings.registry.as_deref() else {
+        return Ok(Vec::new());
+    };
+    if !engine.is_running(registry).await? {
+        tracing::warn!(
+            "no lesson-image registry ({registry} is not running): nodes pull from Docker Hub"
+        );
+        return Ok(Vec::new());
+    }
+    engine.attach(network, registry, REGISTRY_ALIAS).await?;
+    Ok(vec![format!(
+        "SLIPWAY_REGISTRY_MIRROR={REGISTRY_ALIAS}:5000"
+    )])
 }
 
 async fn wait_for_inner_engine(engine: &Engine, id: &str, node: &str) -> Result<(), SandboxError> {

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Starts the lesson-image registry, which every sandbox node uses as its Docker Hub
+# mirror, and seeds it with the images the lessons use: pulled from Docker Hub where it
+# answers, otherwise built here from docker/lessons/<name> as stand-ins.
+#
+#   docker/registry.sh [IMAGE...]     default: the images the bundled lessons use
+set -euo pipefail
+cd "$(dirname "$0")"
+
+NAME=${SLIPWAY_REGISTRY_CONTAINER:-slipway-registry}
+PORT=${SLIPWAY_REGISTRY_PORT:-5000}
+IMAGES=("$@")
+[[ ${#IMAGES[@]} -gt 0 ]] || IMAGES=(nginx alpine redis)
+say() { printf '    %s\n' "$*"; }
+
+docker build -q -t slipway/registry:latest registry >/dev/null
+if [[ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" != true ]]; then
+    docker rm -f "$NAME" >/dev/null 2>&1 || true
+    docker run -d --name "$NAME" --restart unless-stopped \
+        --label io.slipway.role=registry \
+        -p "127.0.0.1:$PORT:5000" -v slipway-registry-data:/var/lib/docker-registry \
+        slipway/registry:latest >/dev/null
+    say "started the lesson-image registry ($NAME, 127.0.0.1:$PORT)"
+fi
+deadline=$((SECONDS + 30))
+until curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null; do
+    ((SECONDS < deadline)) || { echo "the registry did not answer; see: docker logs $NAME" >&2; exit 1; }
+    sleep 0.2
+done
+
+for image in "${IMAGES[@]}"; do
+    if curl -sf "http://127.0.0.1:$PORT/v2/library/$image/tags/list" | grep -q '"latest"'; then
+        say "ok: $image is in the registry"
+        continue
+    fi
+    source="$image:latest"
+    if timeout 120 docker pull -q "$source" >/dev/null 2>&1; then
+        say "pulled $image from Docker Hub"
+    elif [[ -d "lessons/$image" ]]; then
+        say "Docker Hub does not answer: building a stand-in for $image"
+        source="slipway/lesson-$image:latest"
+        docker build -q -t "$source" "lessons/$image" >/dev/null
+    else
+        echo "cannot get $image: Docker Hub does not answer and docker/lessons/$image does not exist" >&2
+        exit 1
+    fi
+    docker tag "$source" "127.0.0.1:$PORT/library/$image:latest"
+    docker push -q "127.0.0.1:$PORT/library/$image:latest" >/dev/null
+    say "ok: seeded $image"
+done

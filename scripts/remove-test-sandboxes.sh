@@ -11,5 +11,11 @@ containers=$(docker ps -a --filter "label=$label" --format "{{.ID}} {{.Label \"$
 volumes=$(docker volume ls --filter "label=$label" --format "{{.Name}} {{.Label \"$label\"}}" | of_tests)
 [[ -z "$volumes" ]] || docker volume rm -f $volumes >/dev/null
 networks=$(docker network ls --filter "label=$label" --format "{{.ID}} {{.Label \"$label\"}}" | of_tests)
-[[ -z "$networks" ]] || docker network rm $networks >/dev/null
+for network in $networks; do
+    # The shared lesson-image registry stays attached until disconnected.
+    for container in $(docker network inspect -f '{{range $id, $_ := .Containers}}{{$id}} {{end}}' "$network"); do
+        docker network disconnect -f "$network" "$container"
+    done
+    docker network rm "$network" >/dev/null
+done
 echo "removed $(wc -w <<<"$containers $volumes $networks") object(s) left by earlier test runs"

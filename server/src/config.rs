@@ -157,6 +157,19 @@ pub struct Limits {
     #[arg(long, env = "SLIPWAY_NODE_CPUS", default_value_t = 1.0, global = true)]
     pub node_cpus: f64,
 
+    /// Sandboxes kept started, per sandbox kind the lessons use, so learners need not wait.
+    #[arg(long, env = "SLIPWAY_POOL_SIZE", default_value_t = 1, global = true)]
+    pub pool_size: u32,
+
+    /// Seconds between sweeps that remove expired sandboxes and refill the pool.
+    #[arg(
+        long,
+        env = "SLIPWAY_MAINTENANCE_SECONDS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub maintenance_seconds: u64,
+
     /// Process limit of each sandbox node.
     #[arg(long, env = "SLIPWAY_NODE_PIDS", default_value_t = 1024, global = true)]
     pub node_pids: u32,

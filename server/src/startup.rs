@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum_extra::extract::cookie::Key;
 use leptos::config::LeptosOptions;
@@ -11,7 +12,8 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::lessons;
-use crate::sandbox::{Lifecycle, NodeSettings, Sandboxes};
+use crate::lessons::Catalog;
+use crate::sandbox::{Lifecycle, NodeSettings, Sandboxes, Template, WarmPool};
 use crate::store::{Store, StoreError};
 
 /// The name cargo-leptos gives the WASM and CSS bundle (`output-name` in Cargo.toml).
@@ -32,6 +34,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    maintenance_every: Duration,
 }
 
 impl Application {
@@ -50,7 +53,7 @@ impl Application {
             config.lessons.display()
         );
 
-        let lifecycle = connect_sandboxes(&config, &store).await;
+        let lifecycle = connect_sandboxes(&config, &store, &catalog).await;
         let cookie_key = Key::from(
             &store
                 .secret("cookie-key", || Key::generate().master().to_vec())
@@ -77,7 +80,12 @@ impl Application {
             lifecycle,
             cookie_key,
         };
-        Ok(Self { listener, state })
+        let maintenance_every = Duration::from_secs(config.limits.maintenance_seconds.max(1));
+        Ok(Self {
+            listener,
+            state,
+            maintenance_every,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -90,13 +98,27 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        http::serve(self.listener, self.state, shutdown).await
+        // Expiry and the warm pool are looked after while the server serves.
+        let maintenance = self
+            .state
+            .lifecycle
+            .clone()
+            .map(|lifecycle| tokio::spawn(lifecycle.maintain(self.maintenance_every)));
+        let served = http::serve(self.listener, self.state, shutdown).await;
+        if let Some(task) = maintenance {
+            task.abort();
+        }
+        served
     }
 }
 
 /// The sandbox engine, reconciled with the store; `None` if no Docker engine answers, so
 /// that lessons still serve.
-async fn connect_sandboxes(config: &Config, store: &Store) -> Option<Arc<Lifecycle>> {
+async fn connect_sandboxes(
+    config: &Config,
+    store: &Store,
+    catalog: &Catalog,
+) -> Option<Arc<Lifecycle>> {
     let settings = NodeSettings::from_config(config);
     let sandboxes =
         match Sandboxes::connect(config.docker_host.as_deref(), &config.instance, settings).await {
@@ -106,7 +128,16 @@ async fn connect_sandboxes(config: &Config, store: &Store) -> Option<Arc<Lifecyc
                 return None;
             }
         };
-    let lifecycle = Lifecycle::new(sandboxes, store.clone(), config.limits.clone());
+    // Kind clusters cannot start yet, so none waits in the pool.
+    let pool = WarmPool {
+        templates: catalog
+            .templates()
+            .into_iter()
+            .filter(|t| !matches!(t, Template::Kind { .. }))
+            .collect(),
+        size: config.limits.pool_size,
+    };
+    let lifecycle = Lifecycle::new(sandboxes, store.clone(), config.limits.clone(), pool);
     if let Err(error) = lifecycle.reconcile().await {
         tracing::error!(
             "could not reconcile sandboxes: {}",

@@ -2,7 +2,16 @@
 
 use serde_json::{json, Value};
 
-use crate::support::spawn_app;
+use std::time::Duration;
+
+use slipway::sandbox::{Sandbox, Sandboxes, Template};
+use slipway::store::Store;
+
+use crate::support::{repo_root, spawn_app, spawn_app_with, wait_for};
+
+fn fixture_lessons() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/lessons")
+}
 
 fn learner() -> reqwest::Client {
     reqwest::Client::builder()
@@ -159,4 +168,197 @@ async fn a_lesson_names_the_sandbox_it_needs() {
             .status(),
         204
     );
+}
+
+/// A lessons directory with one lesson on a single node.
+fn single_node_lessons() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let track = dir.path().join("01-one");
+    std::fs::create_dir_all(&track).unwrap();
+    std::fs::write(track.join("track.yaml"), "title: One\nsummary: One node.\n").unwrap();
+    std::fs::write(
+        track.join("01-host.md"),
+        "---\ntitle: Host\nsummary: A host.\nminutes: 1\nsandbox:\n  kind: single\n---\n## Look\n\nText.\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn the_sandbox(id: &str) -> Sandbox {
+    Sandbox {
+        id: id.to_string(),
+        template: Template::Single,
+        nodes: vec!["node1".into()],
+    }
+}
+
+#[tokio::test]
+async fn the_warm_pool_hands_out_a_ready_sandbox_and_refills() {
+    let lessons = single_node_lessons();
+    let app = spawn_app_with(lessons.path(), |config| {
+        config.limits.pool_size = 1;
+        config.limits.maintenance_seconds = 1;
+    })
+    .await;
+    let engine = app.sandboxes().await;
+    let store = Store::open(&app.database).await.unwrap();
+
+    wait_for("a sandbox in the pool", Duration::from_secs(90), || async {
+        !pooled_ids(&engine, &store).await.is_empty()
+    })
+    .await;
+    let pooled = pooled_ids(&engine, &store).await.remove(0);
+
+    let client = learner();
+    let response = client
+        .post(app.url("/api/sandboxes"))
+        .json(&json!({ "lesson": "one/host" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let sandbox: Value = response.json().await.unwrap();
+    assert_eq!(
+        sandbox["id"],
+        pooled.as_str(),
+        "the pooled sandbox is handed out"
+    );
+    assert_eq!(sandbox["state"], "ready");
+    let (code, _) = run(&engine, &pooled, "docker info >/dev/null").await;
+    assert_eq!(code, 0, "and it works");
+
+    wait_for("the pool to refill", Duration::from_secs(90), || async {
+        pooled_ids(&engine, &store)
+            .await
+            .iter()
+            .any(|id| *id != pooled)
+    })
+    .await;
+}
+
+/// The app's sandboxes that wait, ready, in the pool.
+async fn pooled_ids(engine: &Sandboxes, store: &Store) -> Vec<String> {
+    let mut pooled = Vec::new();
+    for id in engine.all_ids().await.unwrap() {
+        if store
+            .sandbox(&id)
+            .await
+            .unwrap()
+            .is_some_and(|r| r.state == "pooled")
+        {
+            pooled.push(id);
+        }
+    }
+    pooled
+}
+
+#[tokio::test]
+async fn sandboxes_expire_unless_extended() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.maintenance_seconds = 1
+    })
+    .await;
+    let client = learner();
+    let sandbox: Value = client
+        .post(app.url("/api/sandboxes"))
+        .json(&json!({ "template": { "kind": "single" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = sandbox["id"].as_str().unwrap().to_string();
+    let url = app.url(&format!("/api/sandboxes/{id}"));
+
+    let extended: Value = client
+        .post(format!("{url}/extend"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        extended["expires_at"].as_str().unwrap() > sandbox["expires_at"].as_str().unwrap(),
+        "{extended} vs {sandbox}"
+    );
+
+    // Bring the expiry into the past, as if the time had run out.
+    let store = Store::open(&app.database).await.unwrap();
+    store.extend_sandbox(&id, -10_000).await.unwrap();
+    let engine = app.sandboxes().await;
+    wait_for(
+        "the expired sandbox to be removed",
+        Duration::from_secs(60),
+        || async {
+            client.get(&url).send().await.unwrap().status() == 404
+                && engine.leftovers(&id).await.unwrap().is_empty()
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_reset_gives_fresh_nodes_under_the_same_id() {
+    let app = spawn_app_with(&fixture_lessons(), |_| {}).await;
+    let client = learner();
+    let sandbox: Value = client
+        .post(app.url("/api/sandboxes"))
+        .json(&json!({ "template": { "kind": "single" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = sandbox["id"].as_str().unwrap().to_string();
+    let engine = app.sandboxes().await;
+    assert_eq!(
+        run(
+            &engine,
+            &id,
+            "touch /root/broken && docker network create mine >/dev/null"
+        )
+        .await
+        .0,
+        0
+    );
+
+    let other = learner()
+        .post(app.url(&format!("/api/sandboxes/{id}/reset")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404, "only the owner may reset it");
+    let response = client
+        .post(app.url(&format!("/api/sandboxes/{id}/reset")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let reset: Value = response.json().await.unwrap();
+    assert_eq!(
+        (reset["id"].as_str(), reset["state"].as_str()),
+        (Some(id.as_str()), Some("ready"))
+    );
+    assert_eq!(
+        reset["expires_at"], sandbox["expires_at"],
+        "a reset does not extend"
+    );
+    let (code, out) = run(
+        &engine,
+        &id,
+        "test ! -e /root/broken && ! docker network inspect mine >/dev/null 2>&1",
+    )
+    .await;
+    assert_eq!(code, 0, "the node is fresh: {out}");
+}
+
+async fn run(engine: &Sandboxes, id: &str, script: &str) -> (i64, String) {
+    let out = engine
+        .run_script(&the_sandbox(id), "node1", script, Duration::from_secs(30))
+        .await
+        .unwrap();
+    (out.exit_code, out.output)
 }

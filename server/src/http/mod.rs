@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
             "/api/sandboxes/{id}",
             get(sandboxes::get).delete(sandboxes::delete),
         )
+        .route("/api/sandboxes/{id}/reset", post(sandboxes::reset))
+        .route("/api/sandboxes/{id}/extend", post(sandboxes::extend))
         .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
     Router::new()
         .merge(api)

@@ -51,3 +51,20 @@ pub async fn delete(
     state.lifecycle()?.delete(&learner.0, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Replaces the sandbox's nodes with fresh ones; progress (kept by learner) survives.
+pub async fn reset(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path(id): Path<String>,
+) -> Result<Json<SandboxView>, ApiError> {
+    Ok(Json(state.lifecycle()?.reset(&learner.0, &id).await?))
+}
+
+pub async fn extend(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path(id): Path<String>,
+) -> Result<Json<SandboxView>, ApiError> {
+    Ok(Json(state.lifecycle()?.extend(&learner.0, &id).await?))
+}

@@ -28,6 +28,17 @@ impl Catalog {
         self.tracks.iter().map(|t| t.lessons.len()).sum()
     }
 
+    /// Every distinct sandbox template the lessons use, in lesson order.
+    pub fn templates(&self) -> Vec<Template> {
+        let mut templates: Vec<Template> = Vec::new();
+        for lesson in self.tracks.iter().flat_map(|t| &t.lessons) {
+            if !templates.contains(&lesson.sandbox) {
+                templates.push(lesson.sandbox.clone());
+            }
+        }
+        templates
+    }
+
     /// The sandbox template of a lesson named `track/lesson`.
     pub fn template_of(&self, name: &str) -> Option<Template> {
         let (track, lesson) = name.split_once('/')?;

@@ -1,9 +1,12 @@
-//! Sandboxes as learners own them: limits, records in the store, and reconciliation of
-//! the store with what the engine really holds.
+//! Sandboxes as learners own them: limits, records in the store, a warm pool, expiry,
+//! and reconciliation of the store with what the engine really holds.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
+use tokio::sync::Notify;
 
 use super::{SandboxError, Sandboxes, Template};
 use crate::config::Limits;
@@ -26,22 +29,35 @@ pub struct NodeView {
     pub ready: bool,
 }
 
+/// Which sandboxes to keep started ahead of learners, and how many of each.
+#[derive(Clone, Debug, Default)]
+pub struct WarmPool {
+    pub templates: Vec<Template>,
+    pub size: u32,
+}
+
 pub struct Lifecycle {
     sandboxes: Sandboxes,
     store: Store,
     limits: Limits,
+    pool: WarmPool,
+    /// Wakes the maintenance loop early, e.g. when a pooled sandbox was handed out.
+    wake: Notify,
 }
 
 impl Lifecycle {
-    pub fn new(sandboxes: Sandboxes, store: Store, limits: Limits) -> Self {
+    pub fn new(sandboxes: Sandboxes, store: Store, limits: Limits, pool: WarmPool) -> Self {
         Self {
             sandboxes,
             store,
             limits,
+            pool,
+            wake: Notify::new(),
         }
     }
 
-    /// Starts a sandbox for a learner and returns it once it is ready.
+    /// Gives a learner a ready sandbox: from the warm pool if one waits there, otherwise
+    /// started now (a few seconds).
     pub async fn start(
         &self,
         learner: &str,
@@ -53,32 +69,27 @@ impl Lifecycle {
                 max: self.limits.max_sandboxes_per_learner,
             });
         }
+        let template_json = to_json(&template)?;
+        let ttl = self.limits.sandbox_ttl_minutes;
+        if let Some(id) = self
+            .store
+            .claim_pooled(&template_json, learner, ttl)
+            .await?
+        {
+            self.wake.notify_one();
+            return self.view_of(learner, &id).await;
+        }
         if on_host >= self.limits.max_sandboxes {
             return Err(SandboxError::HostFull {
                 max: self.limits.max_sandboxes,
             });
         }
         let id = super::new_id();
-        let template_json =
-            serde_json::to_string(&template).map_err(|e| SandboxError::Corrupt(e.to_string()))?;
         self.store
-            .insert_sandbox(
-                &id,
-                learner,
-                &template_json,
-                self.limits.sandbox_ttl_minutes,
-            )
+            .insert_sandbox(&id, Some(learner), &template_json, ttl)
             .await?;
-        match self.sandboxes.create_with_id(&id, &template).await {
-            Ok(_) => {
-                self.store.set_sandbox_state(&id, "ready").await?;
-                self.view_of(learner, &id).await
-            }
-            Err(error) => {
-                self.store.delete_sandbox(&id).await?;
-                Err(error)
-            }
-        }
+        self.provision(&id, &template, "ready").await?;
+        self.view_of(learner, &id).await
     }
 
     /// The learner's sandbox; someone else's is reported as not found.
@@ -86,12 +97,28 @@ impl Lifecycle {
         self.view_of(learner, id).await
     }
 
+    /// Gives the sandbox another full time to live from its current expiry.
+    pub async fn extend(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
+        self.owned(learner, id).await?;
+        self.store
+            .extend_sandbox(id, i64::from(self.limits.sandbox_ttl_minutes))
+            .await?;
+        self.view_of(learner, id).await
+    }
+
+    /// Replaces every node with a fresh one, keeping the sandbox's id and expiry.
+    pub async fn reset(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
+        let record = self.owned(learner, id).await?;
+        let template: Template = from_json(&record.template)?;
+        self.store.set_sandbox_state(id, "starting").await?;
+        self.sandboxes.delete(id).await?;
+        self.provision(id, &template, "ready").await?;
+        self.view_of(learner, id).await
+    }
+
     pub async fn delete(&self, learner: &str, id: &str) -> Result<(), SandboxError> {
         self.owned(learner, id).await?;
-        self.store.set_sandbox_state(id, "deleting").await?;
-        self.sandboxes.delete(id).await?;
-        self.store.delete_sandbox(id).await?;
-        Ok(())
+        self.remove(id).await
     }
 
     /// At start-up: the engine's sandboxes without a record are orphans and go; records
@@ -101,7 +128,8 @@ impl Lifecycle {
         let mut keep = HashSet::new();
         for id in self.store.sandbox_ids().await? {
             let record = self.store.sandbox(&id).await?;
-            let live = record.is_some_and(|r| r.state == "ready") && on_engine.contains(&id);
+            let live = record.is_some_and(|r| r.state == "ready" || r.state == "pooled")
+                && on_engine.contains(&id);
             if live {
                 keep.insert(id);
             } else {
@@ -117,6 +145,66 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// Runs for the server's life: removes expired sandboxes and keeps the pool full,
+    /// every `every` or sooner when woken.
+    pub async fn maintain(self: Arc<Self>, every: Duration) {
+        loop {
+            if let Err(error) = self.maintain_once().await {
+                tracing::error!("sandbox maintenance failed: {}", crate::error_chain(&error));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+
+    async fn maintain_once(&self) -> Result<(), SandboxError> {
+        for id in self.store.expired_sandboxes().await? {
+            tracing::info!("sandbox {id} expired");
+            self.remove(&id).await?;
+        }
+        for template in &self.pool.templates {
+            let template_json = to_json(template)?;
+            while self.store.pooled_count(&template_json).await? < self.pool.size {
+                let (on_host, _) = self.store.sandbox_counts("").await?;
+                if on_host >= self.limits.max_sandboxes {
+                    return Ok(());
+                }
+                let id = super::new_id();
+                self.store
+                    .insert_sandbox(&id, None, &template_json, self.limits.sandbox_ttl_minutes)
+                    .await?;
+                self.provision(&id, template, "pooled").await?;
+                tracing::info!("sandbox {id} ({}) waits in the pool", template.describe());
+            }
+        }
+        Ok(())
+    }
+
+    /// Provisions a recorded sandbox; on failure its record goes too.
+    async fn provision(
+        &self,
+        id: &str,
+        template: &Template,
+        ready_state: &str,
+    ) -> Result<(), SandboxError> {
+        match self.sandboxes.create_with_id(id, template).await {
+            Ok(_) => Ok(self.store.set_sandbox_state(id, ready_state).await?),
+            Err(error) => {
+                self.store.delete_sandbox(id).await?;
+                Err(error)
+            }
+        }
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), SandboxError> {
+        self.store.set_sandbox_state(id, "deleting").await?;
+        self.sandboxes.delete(id).await?;
+        self.store.delete_sandbox(id).await?;
+        Ok(())
+    }
+
     async fn owned(&self, learner: &str, id: &str) -> Result<SandboxRecord, SandboxError> {
         match self.store.sandbox(id).await? {
             Some(record) if record.learner_id.as_deref() == Some(learner) => Ok(record),
@@ -126,8 +214,7 @@ impl Lifecycle {
 
     async fn view_of(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
         let record = self.owned(learner, id).await?;
-        let template: Template = serde_json::from_str(&record.template)
-            .map_err(|e| SandboxError::Corrupt(e.to_string()))?;
+        let template: Template = from_json(&record.template)?;
         let ready = record.state == "ready";
         Ok(SandboxView {
             id: record.id,
@@ -142,4 +229,12 @@ impl Lifecycle {
             expires_at: record.expires_at,
         })
     }
+}
+
+fn to_json(template: &Template) -> Result<String, SandboxError> {
+    serde_json::to_string(template).map_err(|e| SandboxError::Corrupt(e.to_string()))
+}
+
+fn from_json(json: &str) -> Result<Template, SandboxError> {
+    serde_json::from_str(json).map_err(|e| SandboxError::Corrupt(e.to_string()))
 }

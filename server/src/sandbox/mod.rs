@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub use engine::{container_name, EngineError, Labelled, NodePrivileges};
-pub use lifecycle::{Lifecycle, NodeView, SandboxView};
+pub use lifecycle::{Lifecycle, NodeView, SandboxView, WarmPool};
 pub use template::{Template, TemplateError};
 
 use crate::config::Config;

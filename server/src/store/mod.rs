@@ -151,8 +151,14 @@ mod tests {
         );
         assert!(store.learner_exists(&ada).await.unwrap());
         assert!(!store.learner_exists("nobody").await.unwrap());
-        store.insert_sandbox("s1", &ada, "{}", 60).await.unwrap();
-        store.insert_sandbox("s2", &bob, "{}", 60).await.unwrap();
+        store
+            .insert_sandbox("s1", Some(&ada), "{}", 60)
+            .await
+            .unwrap();
+        store
+            .insert_sandbox("s2", Some(&bob), "{}", 60)
+            .await
+            .unwrap();
         assert_eq!(store.sandbox_counts(&ada).await.unwrap(), (2, 1));
         store.set_sandbox_state("s1", "ready").await.unwrap();
         let record = store.sandbox("s1").await.unwrap().unwrap();
@@ -171,6 +177,53 @@ mod tests {
         let first = store.secret("key", || vec![1, 2, 3]).await.unwrap();
         let second = store.secret("key", || vec![9]).await.unwrap();
         assert_eq!((first, second), (vec![1, 2, 3], vec![1, 2, 3]));
+    }
+
+    #[tokio::test]
+    async fn pooled_sandboxes_are_claimed_once_and_expiry_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
+        let ada = store.create_learner().await.unwrap();
+        store
+            .insert_sandbox("p1", None, "single", 60)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.pooled_count("single").await.unwrap(),
+            1,
+            "starting for the pool counts"
+        );
+        assert_eq!(
+            store.claim_pooled("single", &ada, 60).await.unwrap(),
+            None,
+            "not ready yet"
+        );
+        store.set_sandbox_state("p1", "pooled").await.unwrap();
+        assert_eq!(
+            store.claim_pooled("swarm", &ada, 60).await.unwrap(),
+            None,
+            "other template"
+        );
+        assert_eq!(
+            store
+                .claim_pooled("single", &ada, 60)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("p1")
+        );
+        assert_eq!(
+            store.claim_pooled("single", &ada, 60).await.unwrap(),
+            None,
+            "claimed once"
+        );
+        assert_eq!(store.pooled_count("single").await.unwrap(), 0);
+
+        assert!(store.expired_sandboxes().await.unwrap().is_empty());
+        store.extend_sandbox("p1", -61).await.unwrap();
+        assert_eq!(store.expired_sandboxes().await.unwrap(), ["p1"]);
+        store.extend_sandbox("p1", 120).await.unwrap();
+        assert!(store.expired_sandboxes().await.unwrap().is_empty());
     }
 
     #[tokio::test]

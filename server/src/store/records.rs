@@ -54,7 +54,7 @@ impl Store {
     pub async fn insert_sandbox(
         &self,
         id: &str,
-        learner_id: &str,
+        learner_id: Option<&str>,
         template_json: &str,
         ttl_minutes: u32,
     ) -> Result<(), StoreError> {
@@ -101,6 +101,56 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Hands a pooled sandbox of this template to a learner, starting its time to live now.
+    pub async fn claim_pooled(
+        &self,
+        template_json: &str,
+        learner_id: &str,
+        ttl_minutes: u32,
+    ) -> Result<Option<String>, StoreError> {
+        let claimed = sqlx::query_scalar(
+            "UPDATE sandboxes SET learner_id = ?, state = 'ready',                  expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' minutes')              WHERE id = (SELECT id FROM sandboxes WHERE state = 'pooled' AND template = ? ORDER BY created_at LIMIT 1)              RETURNING id",
+        )
+        .bind(learner_id)
+        .bind(ttl_minutes)
+        .bind(template_json)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed)
+    }
+
+    /// Pooled and starting-for-the-pool sandboxes of a template.
+    pub async fn pooled_count(&self, template_json: &str) -> Result<u32, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sandboxes WHERE learner_id IS NULL AND state IN ('pooled', 'starting') AND template = ?",
+        )
+        .bind(template_json)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.try_into().unwrap_or(u32::MAX))
+    }
+
+    /// Learners' sandboxes whose time is up.
+    pub async fn expired_sandboxes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM sandboxes WHERE learner_id IS NOT NULL AND state = 'ready'              AND expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Moves a sandbox's expiry by `minutes` (negative to bring it forward).
+    pub async fn extend_sandbox(&self, id: &str, minutes: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sandboxes SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', expires_at, ? || ' minutes') WHERE id = ?",
+        )
+        .bind(format!("{minutes:+}"))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

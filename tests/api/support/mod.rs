@@ -31,10 +31,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_lessons(lessons: &Path) -> TestApp {
+    spawn_app_with(lessons, |_| {}).await
+}
+
+/// The app with `lessons`, no warm pool unless `adjust` asks for one, and whatever else
+/// `adjust` changes in its configuration.
+pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = dir.path().join("slipway.db");
     let instance = test_instance();
-    let config = Config {
+    let mut config = Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         database: database.clone(),
         lessons: lessons.to_path_buf(),
@@ -42,6 +48,8 @@ pub async fn spawn_app_with_lessons(lessons: &Path) -> TestApp {
         instance: instance.clone(),
         ..Config::defaults()
     };
+    config.limits.pool_size = 0;
+    adjust(&mut config);
     let app = Application::build(config).await.expect("the app starts");
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run(std::future::pending()));

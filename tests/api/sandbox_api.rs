@@ -325,6 +325,26 @@ async fn a_reset_gives_fresh_nodes_under_the_same_id() {
         0
     );
 
+    let node = slipway::sandbox::container_name(&id, "node1");
+    let stopped = std::process::Command::new("docker")
+        .args(["stop", "-t", "1", &node])
+        .output()
+        .unwrap();
+    assert!(stopped.status.success());
+    let seen: Value = client
+        .get(app.url(&format!("/api/sandboxes/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen["nodes"],
+        json!([{ "name": "node1", "ready": false }]),
+        "a stopped node is not ready"
+    );
+
     let other = learner()
         .post(app.url(&format!("/api/sandboxes/{id}/reset")))
         .send()
@@ -346,6 +366,7 @@ async fn a_reset_gives_fresh_nodes_under_the_same_id() {
         reset["expires_at"], sandbox["expires_at"],
         "a reset does not extend"
     );
+    assert_eq!(reset["nodes"], json!([{ "name": "node1", "ready": true }]));
     let (code, out) = run(
         &engine,
         &id,
@@ -361,4 +382,48 @@ async fn run(engine: &Sandboxes, id: &str, script: &str) -> (i64, String) {
         .await
         .unwrap();
     (out.exit_code, out.output)
+}
+
+#[tokio::test]
+async fn a_full_host_says_so_plainly() {
+    let app = spawn_app_with(&fixture_lessons(), |config| config.limits.max_sandboxes = 0).await;
+    let response = learner()
+        .post(app.url("/api/sandboxes"))
+        .json(&json!({ "template": { "kind": "single" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let reason: Value = response.json().await.unwrap();
+    assert!(
+        reason["error"]
+            .as_str()
+            .unwrap()
+            .contains("this host is full"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_docker_engine_lessons_still_serve_and_sandboxes_explain_why_not() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.docker_host = Some("unix:///nonexistent/docker.sock".into());
+    })
+    .await;
+    assert_eq!(app.get("/lessons/basics/first-steps").await.0, 200);
+    let response = learner()
+        .post(app.url("/api/sandboxes"))
+        .json(&json!({ "template": { "kind": "single" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let reason: Value = response.json().await.unwrap();
+    assert!(
+        reason["error"]
+            .as_str()
+            .unwrap()
+            .contains("Docker engine did not answer"),
+        "{reason}"
+    );
 }

@@ -381,6 +381,25 @@ impl Engine {
         })
     }
 
+    /// The nodes of a sandbox whose containers are running.
+    pub async fn running_nodes(&self, sandbox: &str) -> Result<Vec<String>, EngineError> {
+        let mut filter = self.filter(Some(sandbox));
+        filter.insert("status", vec!["running".to_string()]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(false)
+            .filters(&filter)
+            .build();
+        let containers = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(call("container list"))?;
+        Ok(containers
+            .into_iter()
+            .filter_map(|c| c.labels?.remove(NODE_LABEL))
+            .collect())
+    }
+
     /// The sandbox ids of every labelled container and network on the engine.
     pub async fn sandbox_ids(&self) -> Result<Vec<String>, EngineError> {
         let filter = self.filter(None);

@@ -215,14 +215,20 @@ impl Lifecycle {
     async fn view_of(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
         let record = self.owned(learner, id).await?;
         let template: Template = from_json(&record.template)?;
-        let ready = record.state == "ready";
+        let running = match record.state.as_str() {
+            "ready" => self.sandboxes.running_nodes(id).await?,
+            _ => Vec::new(),
+        };
         Ok(SandboxView {
             id: record.id,
             description: template.describe(),
             nodes: template
                 .node_names()
                 .into_iter()
-                .map(|name| NodeView { name, ready })
+                .map(|name| NodeView {
+                    ready: running.contains(&name),
+                    name,
+                })
                 .collect(),
             template,
             state: record.state,

@@ -160,6 +160,11 @@ impl Sandboxes {
         Ok(self.engine.remove_sandbox(id).await?)
     }
 
+    /// The nodes of a sandbox that are up (their containers run).
+    pub async fn running_nodes(&self, id: &str) -> Result<Vec<String>, SandboxError> {
+        Ok(self.engine.running_nodes(id).await?)
+    }
+
     /// What the engine still holds for a sandbox (empty once it is deleted).
     pub async fn leftovers(&self, id: &str) -> Result<Labelled, SandboxError> {
         Ok(self.engine.labelled(Some(id)).await?)

@@ -7,7 +7,7 @@ use std::time::Duration;
 use slipway::sandbox::{Sandbox, Sandboxes, Template};
 use slipway::store::Store;
 
-use crate::support::{repo_root, spawn_app, spawn_app_with, wait_for};
+use crate::support::{repo_root, spawn_app, spawn_app_with, wait_for, TestApp};
 
 fn fixture_lessons() -> std::path::PathBuf {
     repo_root().join("tests/fixtures/lessons")
@@ -25,12 +25,7 @@ async fn a_learner_starts_reads_and_deletes_their_own_sandbox_and_nobody_else_ca
     let app = spawn_app().await;
     let (ada, eve) = (learner(), learner());
 
-    let response = ada
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "template": { "kind": "single" } }))
-        .send()
-        .await
-        .unwrap();
+    let response = start_single(&app, &ada).await;
     assert_eq!(response.status(), 201);
     assert!(response.headers()["set-cookie"]
         .to_str()
@@ -66,12 +61,7 @@ async fn a_learner_starts_reads_and_deletes_their_own_sandbox_and_nobody_else_ca
         .unwrap();
     assert_eq!(forged.status(), 404, "an unsigned cookie is nobody");
 
-    let second = ada
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "template": { "kind": "single" } }))
-        .send()
-        .await
-        .unwrap();
+    let second = start_single(&app, &ada).await;
     assert_eq!(second.status(), 409, "one sandbox per learner by default");
     let reason: Value = second.json().await.unwrap();
     assert!(
@@ -259,15 +249,7 @@ async fn sandboxes_expire_unless_extended() {
     })
     .await;
     let client = learner();
-    let sandbox: Value = client
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "template": { "kind": "single" } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sandbox: Value = start_single(&app, &client).await.json().await.unwrap();
     let id = sandbox["id"].as_str().unwrap().to_string();
     let url = app.url(&format!("/api/sandboxes/{id}"));
 
@@ -303,15 +285,7 @@ async fn sandboxes_expire_unless_extended() {
 async fn a_reset_gives_fresh_nodes_under_the_same_id() {
     let app = spawn_app_with(&fixture_lessons(), |_| {}).await;
     let client = learner();
-    let sandbox: Value = client
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "template": { "kind": "single" } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sandbox: Value = start_single(&app, &client).await.json().await.unwrap();
     let id = sandbox["id"].as_str().unwrap().to_string();
     let engine = app.sandboxes().await;
     assert_eq!(
@@ -387,12 +361,7 @@ async fn run(engine: &Sandboxes, id: &str, script: &str) -> (i64, String) {
 #[tokio::test]
 async fn a_full_host_says_so_plainly() {
     let app = spawn_app_with(&fixture_lessons(), |config| config.limits.max_sandboxes = 0).await;
-    let response = learner()
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "template": { "kind": "single" } }))
-        .send()
-        .await
-        .unwrap();
+    let response = start_single(&app, &learner()).await;
     assert_eq!(response.status(), 503);
     let reason: Value = response.json().await.unwrap();
     assert!(
@@ -411,12 +380,7 @@ async fn without_a_docker_engine_lessons_still_serve_and_sandboxes_explain_why_n
     })
     .await;
     assert_eq!(app.get("/lessons/basics/first-steps").await.0, 200);
-    let response = learner()
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "template": { "kind": "single" } }))
-        .send()
-        .await
-        .unwrap();
+    let response = start_single(&app, &learner()).await;
     assert_eq!(response.status(), 503);
     let reason: Value = response.json().await.unwrap();
     assert!(
@@ -426,4 +390,14 @@ async fn without_a_docker_engine_lessons_still_serve_and_sandboxes_explain_why_n
             .contains("Docker engine did not answer"),
         "{reason}"
     );
+}
+
+/// POSTs a request for a single-node sandbox as `client`.
+async fn start_single(app: &TestApp, client: &reqwest::Client) -> reqwest::Response {
+    client
+        .post(app.url("/api/sandboxes"))
+        .json(&json!({ "template": { "kind": "single" } }))
+        .send()
+        .await
+        .unwrap()
 }

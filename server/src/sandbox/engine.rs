@@ -7,9 +7,9 @@ use std::time::Duration;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, ExecConfig, HostConfig, Mount, MountType,
-    NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
-    VolumeCreateRequest,
+    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig, Mount,
+    MountType, Network, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
+    NetworkingConfig, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
@@ -17,6 +17,9 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
+
+/// Docker's list filters: `label` to the wanted `key=value`s, and so on.
+type Filter = HashMap<&'static str, Vec<String>>;
 
 /// Every object Slipway creates carries this label, set to its sandbox's id.
 pub const SANDBOX_LABEL: &str = "io.slipway.sandbox";
@@ -341,43 +344,33 @@ impl Engine {
     /// Everything carrying the sandbox label, for one sandbox or (with `None`) for all.
     pub async fn labelled(&self, sandbox: Option<&str>) -> Result<Labelled, EngineError> {
         let filter = self.filter(sandbox);
-        let containers = self
-            .docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-            .map_err(call("container list"))?;
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&filter)
+            .build();
         let volumes = self
             .docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::default()
-                    .filters(&filter)
-                    .build(),
-            ))
+            .list_volumes(Some(options))
             .await
             .map_err(call("volume list"))?;
-        let networks = self
-            .docker
-            .list_networks(Some(
-                ListNetworksOptionsBuilder::default()
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-            .map_err(call("network list"))?;
         Ok(Labelled {
-            containers: containers.into_iter().filter_map(|c| c.id).collect(),
+            containers: self
+                .containers(&filter, true)
+                .await?
+                .into_iter()
+                .filter_map(|c| c.id)
+                .collect(),
             volumes: volumes
                 .volumes
                 .unwrap_or_default()
                 .into_iter()
                 .map(|v| v.name)
                 .collect(),
-            networks: networks.into_iter().filter_map(|n| n.name).collect(),
+            networks: self
+                .networks(&filter)
+                .await?
+                .into_iter()
+                .filter_map(|n| n.name)
+                .collect(),
         })
     }
 
@@ -385,15 +378,7 @@ impl Engine {
     pub async fn running_nodes(&self, sandbox: &str) -> Result<Vec<String>, EngineError> {
         let mut filter = self.filter(Some(sandbox));
         filter.insert("status", vec!["running".to_string()]);
-        let options = ListContainersOptionsBuilder::default()
-            .all(false)
-            .filters(&filter)
-            .build();
-        let containers = self
-            .docker
-            .list_containers(Some(options))
-            .await
-            .map_err(call("container list"))?;
+        let containers = self.containers(&filter, false).await?;
         Ok(containers
             .into_iter()
             .filter_map(|c| c.labels?.remove(NODE_LABEL))
@@ -403,37 +388,48 @@ impl Engine {
     /// The sandbox ids of every labelled container and network on the engine.
     pub async fn sandbox_ids(&self) -> Result<Vec<String>, EngineError> {
         let filter = self.filter(None);
-        let containers = self
-            .docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-            .map_err(call("container list"))?;
-        let networks = self
-            .docker
-            .list_networks(Some(
-                ListNetworksOptionsBuilder::default()
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-            .map_err(call("network list"))?;
-        let mut ids: Vec<String> = containers
+        let from_containers = self
+            .containers(&filter, true)
+            .await?
             .into_iter()
-            .filter_map(|c| c.labels?.remove(SANDBOX_LABEL))
-            .chain(
-                networks
-                    .into_iter()
-                    .filter_map(|n| n.labels?.remove(SANDBOX_LABEL)),
-            )
+            .filter_map(|c| c.labels);
+        let from_networks = self
+            .networks(&filter)
+            .await?
+            .into_iter()
+            .filter_map(|n| n.labels);
+        let mut ids: Vec<String> = from_containers
+            .chain(from_networks)
+            .filter_map(|mut labels| labels.remove(SANDBOX_LABEL))
             .collect();
         ids.sort();
         ids.dedup();
         Ok(ids)
+    }
+
+    async fn containers(
+        &self,
+        filter: &Filter,
+        all: bool,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let options = ListContainersOptionsBuilder::default()
+            .all(all)
+            .filters(filter)
+            .build();
+        self.docker
+            .list_containers(Some(options))
+            .await
+            .map_err(call("container list"))
+    }
+
+    async fn networks(&self, filter: &Filter) -> Result<Vec<Network>, EngineError> {
+        let options = ListNetworksOptionsBuilder::default()
+            .filters(filter)
+            .build();
+        self.docker
+            .list_networks(Some(options))
+            .await
+            .map_err(call("network list"))
     }
 
     /// Removes a sandbox's containers, then its volumes and networks.
@@ -487,7 +483,7 @@ impl Engine {
     }
 
     /// Objects of this instance: of one sandbox, or of every sandbox.
-    fn filter(&self, sandbox: Option<&str>) -> HashMap<&'static str, Vec<String>> {
+    fn filter(&self, sandbox: Option<&str>) -> Filter {
         let sandbox = match sandbox {
             Some(id) => format!("{SANDBOX_LABEL}={id}"),
             None => SANDBOX_LABEL.to_string(),

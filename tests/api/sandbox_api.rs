@@ -401,3 +401,41 @@ async fn start_single(app: &TestApp, client: &reqwest::Client) -> reqwest::Respo
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_restarted_server_adopts_its_learners_sandboxes_and_removes_orphans() {
+    let first = spawn_app_with(&fixture_lessons(), |_| {}).await;
+    let client = learner();
+    let sandbox: Value = start_single(&first, &client).await.json().await.unwrap();
+    let id = sandbox["id"].as_str().unwrap().to_string();
+    // An orphan: on the engine under this server's name, but in no record.
+    let orphan = first
+        .sandboxes()
+        .await
+        .create(&Template::Single)
+        .await
+        .unwrap();
+
+    let restarted = spawn_app_with(&fixture_lessons(), |config| {
+        config.database = first.database.clone();
+        config.instance = first.instance.clone();
+    })
+    .await;
+    let url = restarted.url(&format!("/api/sandboxes/{id}"));
+    let adopted: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        adopted["nodes"],
+        json!([{ "name": "node1", "ready": true }]),
+        "the session and sandbox survive"
+    );
+    assert!(
+        restarted
+            .sandboxes()
+            .await
+            .leftovers(&orphan.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the orphan is gone"
+    );
+}

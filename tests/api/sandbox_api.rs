@@ -83,9 +83,9 @@ async fn a_learner_starts_reads_and_deletes_their_own_sandbox_and_nobody_else_ca
 async fn bad_requests_get_a_4xx_with_a_reason() {
     let app = spawn_app().await;
     let client = learner();
-    let post = |body: Value| client.post(app.url("/api/sandboxes")).json(&body).send();
+    let post = |body: Value| post_sandbox(&app, &client, body);
 
-    let response = post(json!({ "lesson": "no-such/lesson" })).await.unwrap();
+    let response = post(json!({ "lesson": "no-such/lesson" })).await;
     assert_eq!(response.status(), 404);
     assert!(response
         .text()
@@ -93,9 +93,8 @@ async fn bad_requests_get_a_4xx_with_a_reason() {
         .unwrap()
         .contains("no lesson no-such/lesson"));
 
-    let response = post(json!({ "template": { "kind": "swarm", "managers": 0, "workers": 2 } }))
-        .await
-        .unwrap();
+    let response =
+        post(json!({ "template": { "kind": "swarm", "managers": 0, "workers": 2 } })).await;
     assert_eq!(response.status(), 422);
     assert!(response
         .text()
@@ -103,13 +102,11 @@ async fn bad_requests_get_a_4xx_with_a_reason() {
         .unwrap()
         .contains("at least one manager"));
 
-    let response = post(json!({ "template": { "kind": "mesos" } }))
-        .await
-        .unwrap();
+    let response = post(json!({ "template": { "kind": "mesos" } })).await;
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains("mesos"));
 
-    let response = post(json!({})).await.unwrap();
+    let response = post(json!({})).await;
     assert_eq!(response.status(), 422);
     assert!(response
         .text()
@@ -117,9 +114,7 @@ async fn bad_requests_get_a_4xx_with_a_reason() {
         .unwrap()
         .contains("either `template` or `lesson`"));
 
-    let response = post(json!({ "template": { "kind": "kind", "nodes": 2 } }))
-        .await
-        .unwrap();
+    let response = post(json!({ "template": { "kind": "kind", "nodes": 2 } })).await;
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains("not available yet"));
 
@@ -135,14 +130,15 @@ async fn bad_requests_get_a_4xx_with_a_reason() {
 async fn a_lesson_names_the_sandbox_it_needs() {
     let app = spawn_app().await;
     let client = learner();
-    let response = client
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "lesson": "docker-swarm/services-and-tasks" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
+    let response = post_sandbox(
+        &app,
+        &client,
+        json!({ "lesson": "docker-swarm/services-and-tasks" }),
+    )
+    .await;
+    let status = response.status();
     let sandbox: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{sandbox}");
     assert_eq!(
         sandbox["template"],
         json!({ "kind": "swarm", "managers": 1, "workers": 2, "joined": true })
@@ -200,12 +196,7 @@ async fn the_warm_pool_hands_out_a_ready_sandbox_and_refills() {
     let pooled = pooled_ids(&engine, &store).await.remove(0);
 
     let client = learner();
-    let response = client
-        .post(app.url("/api/sandboxes"))
-        .json(&json!({ "lesson": "one/host" }))
-        .send()
-        .await
-        .unwrap();
+    let response = post_sandbox(&app, &client, json!({ "lesson": "one/host" })).await;
     assert_eq!(response.status(), 201);
     let sandbox: Value = response.json().await.unwrap();
     assert_eq!(
@@ -394,9 +385,13 @@ async fn without_a_docker_engine_lessons_still_serve_and_sandboxes_explain_why_n
 
 /// POSTs a request for a single-node sandbox as `client`.
 async fn start_single(app: &TestApp, client: &reqwest::Client) -> reqwest::Response {
+    post_sandbox(app, client, json!({ "template": { "kind": "single" } })).await
+}
+
+async fn post_sandbox(app: &TestApp, client: &reqwest::Client, body: Value) -> reqwest::Response {
     client
         .post(app.url("/api/sandboxes"))
-        .json(&json!({ "template": { "kind": "single" } }))
+        .json(&body)
         .send()
         .await
         .unwrap()

@@ -49,7 +49,7 @@ fn call(op: &'static str) -> impl FnOnce(DockerError) -> EngineError {
 
 /// How nodes get the rights a Docker engine inside them needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodePrivileges {
+enum NodePrivileges {
     /// `--privileged`, where the host allows it.
     Privileged,
     /// Every capability the host grants, with seccomp, AppArmor and /sys unconfined: for
@@ -122,7 +122,7 @@ impl Engine {
         })
     }
 
-    pub fn privileges(&self) -> Option<NodePrivileges> {
+    fn privileges(&self) -> Option<NodePrivileges> {
         match self.privileges.load(Ordering::Relaxed) {
             PRIVILEGED => Some(NodePrivileges::Privileged),
             CAPABILITIES => Some(NodePrivileges::Capabilities),
@@ -193,33 +193,43 @@ impl Engine {
             .map_err(call("network connect"))
     }
 
-    /// Creates and starts a node, privileged where the host allows it.
+    /// Creates and starts a node, privileged where the host allows it. Nodes of one
+    /// sandbox start together, so several may find out at once that the host refuses
+    /// privileged containers: each falls back, and the first to learn it says so.
     pub async fn run_node(&self, spec: &NodeSpec<'_>) -> Result<(), EngineError> {
         let first_try = self.privileges().unwrap_or(NodePrivileges::Privileged);
         match self.create_and_start(spec, first_try).await {
             Err(error)
-                if first_try == NodePrivileges::Privileged && self.privileges().is_none() =>
+                if first_try == NodePrivileges::Privileged
+                    && self.privileges() != Some(first_try) =>
             {
-                tracing::warn!(
-                    "this host refuses privileged containers ({}); sandbox nodes run with explicit capabilities instead",
-                    crate::error_chain(&error)
-                );
                 self.remove_container(&container_name(spec.sandbox, spec.node))
                     .await?;
                 self.create_and_start(spec, NodePrivileges::Capabilities)
                     .await?;
-                self.privileges.store(CAPABILITIES, Ordering::Relaxed);
+                if self.learn(CAPABILITIES) {
+                    tracing::warn!(
+                        "this host refuses privileged containers ({}); sandbox nodes run with explicit capabilities instead",
+                        crate::error_chain(&error)
+                    );
+                }
                 Ok(())
             }
             Err(error) => Err(error),
             Ok(()) => {
-                if self.privileges().is_none() {
+                if self.learn(PRIVILEGED) {
                     tracing::info!("sandbox nodes run --privileged");
-                    self.privileges.store(PRIVILEGED, Ordering::Relaxed);
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Records how nodes run; true for the first caller to learn it.
+    fn learn(&self, privileges: u8) -> bool {
+        self.privileges
+            .compare_exchange(UNKNOWN, privileges, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     async fn create_and_start(

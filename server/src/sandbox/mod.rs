@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use engine::{container_name, EngineError, Labelled, NodePrivileges};
+pub use engine::{container_name, EngineError, Labelled};
 pub use lifecycle::{Lifecycle, NodeView, SandboxView, WarmPool};
 pub use template::{Template, TemplateError};
 
@@ -94,11 +94,6 @@ impl Sandboxes {
             engine: Engine::connect(docker_host, instance).await?,
             settings,
         })
-    }
-
-    /// How nodes get their rights on this host, once the first node has started.
-    pub fn privileges(&self) -> Option<NodePrivileges> {
-        self.engine.privileges()
     }
 
     /// Provisions a sandbox and waits until it is ready. On failure nothing is left behind.

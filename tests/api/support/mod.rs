@@ -37,6 +37,10 @@ pub async fn spawn_app_with_lessons(lessons: &Path) -> TestApp {
 /// The app with `lessons`, no warm pool unless `adjust` asks for one, and whatever else
 /// `adjust` changes in its configuration.
 pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    // The server's log, for a failing test: `TEST_LOG=1 cargo test ...`.
+    if std::env::var_os("TEST_LOG").is_some() {
+        slipway::telemetry::init();
+    }
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = dir.path().join("slipway.db");
     let instance = test_instance();

@@ -19,6 +19,7 @@ fi
 say "no registry answers: bootstrapping $BASE_IMAGE with mmdebstrap (about 30 s)"
 if ! command -v mmdebstrap >/dev/null; then
     command -v apt-get >/dev/null || { echo "install mmdebstrap, or make $BASE_IMAGE available" >&2; exit 1; }
+    apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mmdebstrap >/dev/null
 fi
 suite=${BASE_IMAGE#*:}

@@ -1,5 +1,6 @@
-//! Learners' sandboxes: sets of Docker-in-Docker nodes on a private network, each
-//! labelled with its sandbox id so that the engine itself is the record of what exists.
+//! Learners' sandboxes: sets of Docker-in-Docker nodes on a private network. Every
+//! Docker object is labelled with its sandbox id, so that the store's records can be
+//! reconciled with what the engine really holds.
 
 mod engine;
 mod lifecycle;
@@ -8,8 +9,6 @@ mod template;
 
 use std::collections::HashSet;
 use std::time::Duration;
-
-use serde::Serialize;
 
 pub use engine::{container_name, EngineError, Labelled};
 pub use lifecycle::{Lifecycle, NodeView, SandboxView, WarmPool};
@@ -71,7 +70,7 @@ impl NodeSettings {
 }
 
 /// A sandbox that is up: every node's inner engine answers, and a swarm is formed.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sandbox {
     pub id: String,
     pub template: Template,

@@ -134,11 +134,20 @@ else
     command -v dockerd >/dev/null || apt_install docker.io
     command -v docker >/dev/null || apt_install docker.io
     # A dockerd killed with its session leaves its pid file behind; it blocks a restart.
-    if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    # (A killed process may linger as a zombie for a moment: it counts as gone.)
+    alive() { [[ "$(ps -o stat= -p "$1" 2>/dev/null)" =~ ^[^Z] ]]; }
+    if [[ -f /var/run/docker.pid ]] && ! alive "$(cat /var/run/docker.pid)"; then
         say "removing a stale /var/run/docker.pid"
         as_root rm -f /var/run/docker.pid
     fi
-    if ! pgrep -x dockerd >/dev/null; then
+    if ! ps -C dockerd -o stat= | grep -q '^[^Z]'; then
+        # Its containerd's pid file too: a new dockerd trusts it and waits for a dead one.
+        containerd_pid=/var/run/docker/containerd/containerd.pid
+        if [[ -f "$containerd_pid" ]]; then
+            pid=$(cat "$containerd_pid")
+            alive "$pid" && [[ "$(ps -o comm= -p "$pid")" == containerd ]] && as_root kill "$pid"
+            as_root rm -f "$containerd_pid"
+        fi
         say "starting dockerd (log: $DOCKERD_LOG)"
         as_root sh -c "nohup dockerd >'$PWD/$DOCKERD_LOG' 2>&1 &"
     fi

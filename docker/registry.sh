@@ -12,8 +12,13 @@ PORT=${SLIPWAY_REGISTRY_PORT:-5000}
 IMAGES=("$@")
 [[ ${#IMAGES[@]} -gt 0 ]] || IMAGES=(nginx alpine redis)
 say() { printf '    %s\n' "$*"; }
+# The build's output only if it fails.
+quiet_build() {
+    local output
+    output=$(docker build -t "$1" "$2" 2>&1) || { echo "$output" >&2; return 1; }
+}
 
-docker build -q -t slipway/registry:latest registry >/dev/null
+quiet_build slipway/registry:latest registry
 if [[ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" != true ]]; then
     docker rm -f "$NAME" >/dev/null 2>&1 || true
     docker run -d --name "$NAME" --restart unless-stopped \
@@ -39,7 +44,7 @@ for image in "${IMAGES[@]}"; do
     elif [[ -d "lessons/$image" ]]; then
         say "Docker Hub does not answer: building a stand-in for $image"
         source="slipway/lesson-$image:latest"
-        docker build -q -t "$source" "lessons/$image" >/dev/null
+        quiet_build "$source" "lessons/$image"
     else
         echo "cannot get $image: Docker Hub does not answer and docker/lessons/$image does not exist" >&2
         exit 1

@@ -62,12 +62,7 @@ async fn a_learner_starts_reads_and_deletes_their_own_sandbox_and_nobody_else_ca
     assert_eq!(forged.status(), 404, "an unsigned cookie is nobody");
 
     let second = start_single(&app, &ada).await;
-    assert_eq!(second.status(), 409, "one sandbox per learner by default");
-    let reason: Value = second.json().await.unwrap();
-    assert!(
-        reason["error"].as_str().unwrap().contains("delete one"),
-        "{reason}"
-    );
+    assert_refused(second, 409, "delete one").await;
 
     let engine = app.sandboxes().await;
     assert_eq!(engine.leftovers(&id).await.unwrap().containers.len(), 1);
@@ -86,37 +81,20 @@ async fn bad_requests_get_a_4xx_with_a_reason() {
     let post = |body: Value| post_sandbox(&app, &client, body);
 
     let response = post(json!({ "lesson": "no-such/lesson" })).await;
-    assert_eq!(response.status(), 404);
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("no lesson no-such/lesson"));
+    assert_refused(response, 404, "no lesson no-such/lesson").await;
 
     let response =
         post(json!({ "template": { "kind": "swarm", "managers": 0, "workers": 2 } })).await;
-    assert_eq!(response.status(), 422);
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("at least one manager"));
+    assert_refused(response, 422, "at least one manager").await;
 
     let response = post(json!({ "template": { "kind": "mesos" } })).await;
-    assert_eq!(response.status(), 422);
-    assert!(response.text().await.unwrap().contains("mesos"));
+    assert_refused(response, 422, "mesos").await;
 
     let response = post(json!({})).await;
-    assert_eq!(response.status(), 422);
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("either `template` or `lesson`"));
+    assert_refused(response, 422, "either `template` or `lesson`").await;
 
     let response = post(json!({ "template": { "kind": "kind", "nodes": 2 } })).await;
-    assert_eq!(response.status(), 422);
-    assert!(response.text().await.unwrap().contains("not available yet"));
+    assert_refused(response, 422, "not available yet").await;
 
     let response = client
         .get(app.url("/api/sandboxes/does-not-exist"))
@@ -353,15 +331,7 @@ async fn run(engine: &Sandboxes, id: &str, script: &str) -> (i64, String) {
 async fn a_full_host_says_so_plainly() {
     let app = spawn_app_with(&fixture_lessons(), |config| config.limits.max_sandboxes = 0).await;
     let response = start_single(&app, &learner()).await;
-    assert_eq!(response.status(), 503);
-    let reason: Value = response.json().await.unwrap();
-    assert!(
-        reason["error"]
-            .as_str()
-            .unwrap()
-            .contains("this host is full"),
-        "{reason}"
-    );
+    assert_refused(response, 503, "this host is full").await;
 }
 
 #[tokio::test]
@@ -372,15 +342,7 @@ async fn without_a_docker_engine_lessons_still_serve_and_sandboxes_explain_why_n
     .await;
     assert_eq!(app.get("/lessons/basics/first-steps").await.0, 200);
     let response = start_single(&app, &learner()).await;
-    assert_eq!(response.status(), 503);
-    let reason: Value = response.json().await.unwrap();
-    assert!(
-        reason["error"]
-            .as_str()
-            .unwrap()
-            .contains("Docker engine did not answer"),
-        "{reason}"
-    );
+    assert_refused(response, 503, "Docker engine did not answer").await;
 }
 
 /// POSTs a request for a single-node sandbox as `client`.
@@ -433,4 +395,11 @@ async fn a_restarted_server_adopts_its_learners_sandboxes_and_removes_orphans() 
             .is_empty(),
         "the orphan is gone"
     );
+}
+
+/// Asserts a refused request: its status, and a reason that says `expected`.
+async fn assert_refused(response: reqwest::Response, status: u16, expected: &str) {
+    assert_eq!(response.status(), status);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(expected), "{body} lacks {expected:?}");
 }

@@ -63,8 +63,8 @@ impl Lifecycle {
         learner: &str,
         template: Template,
     ) -> Result<SandboxView, SandboxError> {
-        let (on_host, mine) = self.store.sandbox_counts(learner).await?;
-        if mine >= self.limits.max_sandboxes_per_learner {
+        if self.store.learner_sandbox_count(learner).await? >= self.limits.max_sandboxes_per_learner
+        {
             return Err(SandboxError::LearnerLimit {
                 max: self.limits.max_sandboxes_per_learner,
             });
@@ -79,7 +79,7 @@ impl Lifecycle {
             self.wake.notify_one();
             return self.view_of(learner, &id).await;
         }
-        if on_host >= self.limits.max_sandboxes {
+        if !self.host_has_room().await? {
             return Err(SandboxError::HostFull {
                 max: self.limits.max_sandboxes,
             });
@@ -167,8 +167,7 @@ impl Lifecycle {
         for template in &self.pool.templates {
             let template_json = to_json(template)?;
             while self.store.pooled_count(&template_json).await? < self.pool.size {
-                let (on_host, _) = self.store.sandbox_counts("").await?;
-                if on_host >= self.limits.max_sandboxes {
+                if !self.host_has_room().await? {
                     return Ok(());
                 }
                 let id = super::new_id();
@@ -180,6 +179,10 @@ impl Lifecycle {
             }
         }
         Ok(())
+    }
+
+    async fn host_has_room(&self) -> Result<bool, SandboxError> {
+        Ok(self.store.sandbox_count().await? < self.limits.max_sandboxes)
     }
 
     /// Provisions a recorded sandbox; on failure its record goes too.

@@ -159,7 +159,8 @@ mod tests {
             .insert_sandbox("s2", Some(&bob), "{}", 60)
             .await
             .unwrap();
-        assert_eq!(store.sandbox_counts(&ada).await.unwrap(), (2, 1));
+        assert_eq!(store.sandbox_count().await.unwrap(), 2);
+        assert_eq!(store.learner_sandbox_count(&ada).await.unwrap(), 1);
         store.set_sandbox_state("s1", "ready").await.unwrap();
         let record = store.sandbox("s1").await.unwrap().unwrap();
         assert_eq!(

@@ -154,16 +154,19 @@ impl Store {
         Ok(())
     }
 
-    /// Sandboxes on the host, and of them the learner's.
-    pub async fn sandbox_counts(&self, learner_id: &str) -> Result<(u32, u32), StoreError> {
-        let (all, mine): (i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(learner_id = ?), 0) FROM sandboxes")
-                .bind(learner_id)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok((
-            all.try_into().unwrap_or(u32::MAX),
-            mine.try_into().unwrap_or(u32::MAX),
-        ))
+    /// Sandboxes on the host: learners' and pooled ones alike.
+    pub async fn sandbox_count(&self) -> Result<u32, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sandboxes")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count.try_into().unwrap_or(u32::MAX))
+    }
+
+    pub async fn learner_sandbox_count(&self, learner_id: &str) -> Result<u32, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sandboxes WHERE learner_id = ?")
+            .bind(learner_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count.try_into().unwrap_or(u32::MAX))
     }
 }

@@ -144,6 +144,15 @@ pub struct Limits {
     )]
     pub sandbox_ttl_minutes: u32,
 
+    /// Minutes without typing or API calls after which a learner's sandbox is removed.
+    #[arg(
+        long,
+        env = "SLIPWAY_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub idle_minutes: u32,
+
     /// Memory limit of each sandbox node, in MiB.
     #[arg(
         long,

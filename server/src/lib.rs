@@ -1,7 +1,8 @@
 //! Slipway turns one Docker host into a hands-on container-orchestration workshop.
 //!
 //! The crate is laid out by concept: `config` (one typed configuration), `lessons`
-//! (markdown files to lessons), `sandbox` (learners' Docker hosts), `store` (SQLite),
+//! (markdown files to lessons), `sandbox` (learners' Docker hosts), `terminal` (shells
+//! on their nodes that outlive a connection), `store` (SQLite),
 //! `http` (the only module that knows axum), `startup` (wiring it all together).
 
 // Leptos' fully typed views nest deeply when not built with `--cfg erase_components`.
@@ -14,6 +15,7 @@ pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod terminal;
 
 /// "outer: cause: root cause", so one log line carries the whole story.
 pub fn error_chain(error: &dyn std::error::Error) -> String {

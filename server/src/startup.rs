@@ -15,6 +15,7 @@ use crate::lessons;
 use crate::lessons::Catalog;
 use crate::sandbox::{Lifecycle, NodeSettings, Sandboxes, Template, WarmPool};
 use crate::store::{Store, StoreError};
+use crate::terminal::Terminals;
 
 /// The name cargo-leptos gives the WASM and CSS bundle (`output-name` in Cargo.toml).
 const BUNDLE_NAME: &str = "slipway";
@@ -54,6 +55,9 @@ impl Application {
         );
 
         let lifecycle = connect_sandboxes(&config, &store, &catalog).await;
+        let terminals = lifecycle
+            .as_ref()
+            .map(|lifecycle| Arc::new(Terminals::new(lifecycle.sandboxes(), store.clone())));
         let cookie_key = Key::from(
             &store
                 .secret("cookie-key", || Key::generate().master().to_vec())
@@ -78,6 +82,7 @@ impl Application {
             library: Arc::new(lessons::library(&catalog)),
             catalog: Arc::new(catalog),
             lifecycle,
+            terminals,
             cookie_key,
         };
         let maintenance_every = Duration::from_secs(config.limits.maintenance_seconds.max(1));

@@ -6,3 +6,4 @@ mod pages;
 mod sandbox_api;
 mod sandboxes;
 mod support;
+mod terminal;

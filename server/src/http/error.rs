@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::sandbox::{SandboxError, TemplateError};
 use crate::store::StoreError;
+use crate::terminal::TerminalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -22,6 +23,19 @@ pub enum ApiError {
     BadRequest(&'static str),
     #[error("template: {0}")]
     BadTemplate(TemplateError),
+    #[error("this request came from another site's page")]
+    ForeignOrigin,
+    #[error("{0}")]
+    Terminal(TerminalError),
+}
+
+impl From<TerminalError> for ApiError {
+    fn from(error: TerminalError) -> Self {
+        match error {
+            TerminalError::Sandbox(error) => ApiError::Sandbox(error),
+            other => ApiError::Terminal(other),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -31,11 +45,14 @@ impl IntoResponse for ApiError {
             ApiError::Store(_) | ApiError::Sandbox(S::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NoEngine => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UnknownLesson(_) | ApiError::Sandbox(S::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::BadRequest(_) | ApiError::BadTemplate(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) | ApiError::BadTemplate(_) | ApiError::Terminal(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
             ApiError::Sandbox(S::Unsupported { .. } | S::NoSuchNode(..)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::Sandbox(S::LearnerLimit { .. }) => StatusCode::CONFLICT,
+            ApiError::Sandbox(S::LearnerLimit { .. } | S::Busy { .. }) => StatusCode::CONFLICT,
             ApiError::Sandbox(S::HostFull { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Sandbox(S::Engine(_) | S::NotReady { .. } | S::Swarm { .. }) => {
                 StatusCode::BAD_GATEWAY

@@ -4,6 +4,7 @@
 mod error;
 mod sandboxes;
 mod session;
+mod terminal;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use error::ApiError;
 use crate::lessons::Catalog;
 use crate::sandbox::Lifecycle;
 use crate::store::Store;
+use crate::terminal::Terminals;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -35,6 +37,8 @@ pub struct AppState {
     pub library: Arc<Library>,
     /// `None` when no Docker engine answered at start: lessons still serve.
     pub lifecycle: Option<Arc<Lifecycle>>,
+    /// The shells learners have open; present when `lifecycle` is.
+    pub terminals: Option<Arc<Terminals>>,
     /// Signs learners' session cookies.
     pub cookie_key: Key,
 }
@@ -43,6 +47,10 @@ impl AppState {
     fn lifecycle(&self) -> Result<&Lifecycle, ApiError> {
         self.lifecycle.as_deref().ok_or(ApiError::NoEngine)
     }
+
+    fn terminals(&self) -> Result<&Terminals, ApiError> {
+        self.terminals.as_deref().ok_or(ApiError::NoEngine)
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -50,13 +58,20 @@ pub fn router(state: AppState) -> Router {
     let library = state.library.clone();
     let leptos = state.leptos.clone();
     let api = Router::new()
-        .route("/api/sandboxes", post(sandboxes::create))
+        .route(
+            "/api/sandboxes",
+            post(sandboxes::create).get(sandboxes::list),
+        )
         .route(
             "/api/sandboxes/{id}",
             get(sandboxes::get).delete(sandboxes::delete),
         )
         .route("/api/sandboxes/{id}/reset", post(sandboxes::reset))
         .route("/api/sandboxes/{id}/extend", post(sandboxes::extend))
+        .route(
+            "/api/sandboxes/{id}/nodes/{node}/terminal",
+            get(terminal::open),
+        )
         .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
     Router::new()
         .merge(api)

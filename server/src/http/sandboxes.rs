@@ -22,17 +22,31 @@ pub async fn create(
     Extension(learner): Extension<LearnerId>,
     Json(request): Json<CreateSandbox>,
 ) -> Result<(StatusCode, Json<SandboxView>), ApiError> {
-    let template = match (request.template, request.lesson) {
-        (Some(template), None) => template,
-        (None, Some(lesson)) => state
-            .catalog
-            .template_of(&lesson)
-            .ok_or(ApiError::UnknownLesson(lesson))?,
+    let lifecycle = state.lifecycle()?;
+    let sandbox = match (request.template, request.lesson) {
+        (Some(template), None) => {
+            template.validate().map_err(ApiError::BadTemplate)?;
+            lifecycle.start(&learner.0, template).await?
+        }
+        // A lesson page asks again on every visit: it gets the sandbox it already has.
+        (None, Some(lesson)) => {
+            let template = state
+                .catalog
+                .template_of(&lesson)
+                .ok_or(ApiError::UnknownLesson(lesson))?;
+            template.validate().map_err(ApiError::BadTemplate)?;
+            lifecycle.start_or_resume(&learner.0, template).await?
+        }
         _ => return Err(ApiError::BadRequest("give either `template` or `lesson`")),
     };
-    template.validate().map_err(ApiError::BadTemplate)?;
-    let sandbox = state.lifecycle()?.start(&learner.0, template).await?;
     Ok((StatusCode::CREATED, Json(sandbox)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+) -> Result<Json<Vec<SandboxView>>, ApiError> {
+    Ok(Json(state.lifecycle()?.list(&learner.0).await?))
 }
 
 pub async fn get(
@@ -49,6 +63,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.lifecycle()?.delete(&learner.0, &id).await?;
+    state.terminals()?.close_sandbox(&id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -58,7 +73,9 @@ pub async fn reset(
     Extension(learner): Extension<LearnerId>,
     Path(id): Path<String>,
 ) -> Result<Json<SandboxView>, ApiError> {
-    Ok(Json(state.lifecycle()?.reset(&learner.0, &id).await?))
+    let sandbox = state.lifecycle()?.reset(&learner.0, &id).await?;
+    state.terminals()?.close_sandbox(&id).await;
+    Ok(Json(sandbox))
 }
 
 pub async fn extend(

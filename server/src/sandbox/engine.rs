@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use bollard::errors::Error as DockerError;
-use bollard::exec::{StartExecOptions, StartExecResults};
+use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
     ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig, Mount,
     MountType, Network, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
@@ -16,7 +16,10 @@ use bollard::query_parameters::{
     ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 use bollard::Docker;
-use futures_util::StreamExt;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use std::pin::Pin;
+use tokio::io::AsyncWrite;
 
 /// Docker's list filters: `label` to the wanted `key=value`s, and so on.
 type Filter = HashMap<&'static str, Vec<String>>;
@@ -39,6 +42,8 @@ pub enum EngineError {
         #[source]
         source: DockerError,
     },
+    #[error("the engine did not attach to the terminal")]
+    Detached,
     #[error("`{command}` took longer than {timeout:?}")]
     ExecTimeout { command: String, timeout: Duration },
 }
@@ -79,6 +84,19 @@ pub struct NodeSpec<'a> {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids: i64,
+}
+
+/// The most a terminal's output stream reads at once, and so the largest chunk it yields.
+pub const TTY_READ_BYTES: usize = 16 * 1024;
+
+/// A program running on a pseudo-terminal in a container.
+pub struct Tty {
+    /// The exec's id, for resizing.
+    pub exec: String,
+    /// What the program writes, in chunks of at most [`TTY_READ_BYTES`].
+    pub output: Pin<Box<dyn Stream<Item = Result<Bytes, EngineError>> + Send>>,
+    /// What the program reads.
+    pub input: Pin<Box<dyn AsyncWrite + Send>>,
 }
 
 pub struct ExecOutput {
@@ -349,6 +367,76 @@ impl Engine {
             exit_code: inspect.exit_code.unwrap_or(-1),
             output,
         })
+    }
+
+    /// Starts `command` in a container on a pseudo-terminal and hands back its two ends.
+    pub async fn open_tty(
+        &self,
+        container: &str,
+        command: &[&str],
+        working_dir: &str,
+        env: &[&str],
+    ) -> Result<Tty, EngineError> {
+        let config = ExecConfig {
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(true),
+            cmd: Some(command.iter().map(|s| s.to_string()).collect()),
+            env: Some(env.iter().map(|s| s.to_string()).collect()),
+            working_dir: Some(working_dir.to_string()),
+            ..Default::default()
+        };
+        let exec = self
+            .docker
+            .create_exec(container, config)
+            .await
+            .map_err(call("exec create"))?
+            .id;
+        let options = StartExecOptions {
+            detach: false,
+            tty: true,
+            output_capacity: Some(TTY_READ_BYTES),
+        };
+        match self
+            .docker
+            .start_exec(&exec, Some(options))
+            .await
+            .map_err(call("exec start"))?
+        {
+            StartExecResults::Attached { output, input } => Ok(Tty {
+                exec,
+                output: Box::pin(output.map(|chunk| {
+                    chunk
+                        .map(|c| c.into_bytes())
+                        .map_err(call("terminal output"))
+                })),
+                input,
+            }),
+            StartExecResults::Detached => Err(EngineError::Detached),
+        }
+    }
+
+    /// Tells a terminal's program its new size (it gets SIGWINCH).
+    pub async fn resize_tty(&self, exec: &str, cols: u16, rows: u16) -> Result<(), EngineError> {
+        let options = ResizeExecOptions {
+            height: rows,
+            width: cols,
+        };
+        self.docker
+            .resize_exec(exec, options)
+            .await
+            .map_err(call("exec resize"))
+    }
+
+    /// The process id, on the node, of a terminal's program.
+    pub async fn tty_pid(&self, exec: &str) -> Result<Option<i64>, EngineError> {
+        let inspect = self
+            .docker
+            .inspect_exec(exec)
+            .await
+            .map_err(call("exec inspect"))?;
+        Ok(inspect.pid)
     }
 
     /// Everything carrying the sandbox label, for one sandbox or (with `None`) for all.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::{SandboxError, Sandboxes, Template};
+use super::{Sandbox, SandboxError, Sandboxes, Template};
 use crate::config::Limits;
 use crate::store::{SandboxRecord, Store};
 
@@ -37,7 +37,7 @@ pub struct WarmPool {
 }
 
 pub struct Lifecycle {
-    sandboxes: Sandboxes,
+    sandboxes: Arc<Sandboxes>,
     store: Store,
     limits: Limits,
     pool: WarmPool,
@@ -48,7 +48,7 @@ pub struct Lifecycle {
 impl Lifecycle {
     pub fn new(sandboxes: Sandboxes, store: Store, limits: Limits, pool: WarmPool) -> Self {
         Self {
-            sandboxes,
+            sandboxes: Arc::new(sandboxes),
             store,
             limits,
             pool,
@@ -92,9 +92,60 @@ impl Lifecycle {
         self.view_of(learner, &id).await
     }
 
+    /// The learner's sandbox of this template if one is up, or a new one: what a lesson
+    /// page's Start button asks for, so a reload finds the same sandbox.
+    pub async fn start_or_resume(
+        &self,
+        learner: &str,
+        template: Template,
+    ) -> Result<SandboxView, SandboxError> {
+        let template_json = to_json(&template)?;
+        let running = self.store.learner_sandboxes(learner).await?;
+        match running
+            .into_iter()
+            .find(|r| r.template == template_json && r.state == "ready")
+        {
+            Some(record) => self.get(learner, &record.id).await,
+            None => self.start(learner, template).await,
+        }
+    }
+
     /// The learner's sandbox; someone else's is reported as not found.
     pub async fn get(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
-        self.view_of(learner, id).await
+        let view = self.view_of(learner, id).await?;
+        self.store.touch_sandbox(id).await?;
+        Ok(view)
+    }
+
+    /// Every sandbox the learner holds.
+    pub async fn list(&self, learner: &str) -> Result<Vec<SandboxView>, SandboxError> {
+        let mut views = Vec::new();
+        for record in self.store.learner_sandboxes(learner).await? {
+            views.push(self.view_of(learner, &record.id).await?);
+        }
+        Ok(views)
+    }
+
+    /// The learner's sandbox, for work inside it (a terminal, a check): it must be ready.
+    pub async fn ready(&self, learner: &str, id: &str) -> Result<Sandbox, SandboxError> {
+        let record = self.owned(learner, id).await?;
+        if record.state != "ready" {
+            return Err(SandboxError::Busy {
+                id: record.id,
+                state: record.state,
+            });
+        }
+        let template: Template = from_json(&record.template)?;
+        Ok(Sandbox {
+            nodes: template.node_names(),
+            id: record.id,
+            template,
+        })
+    }
+
+    /// The sandbox engine, for work inside sandboxes (terminals).
+    pub fn sandboxes(&self) -> Arc<Sandboxes> {
+        self.sandboxes.clone()
     }
 
     /// Gives the sandbox another full time to live from its current expiry.
@@ -103,6 +154,7 @@ impl Lifecycle {
         self.store
             .extend_sandbox(id, i64::from(self.limits.sandbox_ttl_minutes))
             .await?;
+        self.store.touch_sandbox(id).await?;
         self.view_of(learner, id).await
     }
 
@@ -162,6 +214,13 @@ impl Lifecycle {
     async fn maintain_once(&self) -> Result<(), SandboxError> {
         for id in self.store.expired_sandboxes().await? {
             tracing::info!("sandbox {id} expired");
+            self.remove(&id).await?;
+        }
+        for id in self.store.idle_sandboxes(self.limits.idle_minutes).await? {
+            tracing::info!(
+                "sandbox {id} unused for {} minutes, removing it",
+                self.limits.idle_minutes
+            );
             self.remove(&id).await?;
         }
         for template in &self.pool.templates {

@@ -10,7 +10,7 @@ mod template;
 use std::collections::HashSet;
 use std::time::Duration;
 
-pub use engine::{container_name, EngineError, Labelled};
+pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
 pub use lifecycle::{Lifecycle, NodeView, SandboxView, WarmPool};
 pub use template::{Template, TemplateError};
 
@@ -33,6 +33,8 @@ pub enum SandboxError {
     Swarm { node: String, detail: String },
     #[error("sandbox {0} has no node {1}")]
     NoSuchNode(String, String),
+    #[error("sandbox {id} is {state}, not ready; wait for it to be ready and try again")]
+    Busy { id: String, state: String },
     #[error("no sandbox {0}")]
     NotFound(String),
     #[error("this host is full: it runs {max} sandboxes at most; try again in a few minutes")]
@@ -135,18 +137,49 @@ impl Sandboxes {
         node: &str,
         script: &str,
         timeout: Duration,
-    ) -> Result<engine::ExecOutput, SandboxError> {
-        if !sandbox.nodes.iter().any(|n| n == node) {
-            return Err(SandboxError::NoSuchNode(
-                sandbox.id.clone(),
-                node.to_string(),
-            ));
-        }
+    ) -> Result<ExecOutput, SandboxError> {
+        self.check_node(sandbox, node)?;
         let container = container_name(&sandbox.id, node);
         Ok(self
             .engine
             .exec(&container, &["bash", "-c", script], timeout)
             .await?)
+    }
+
+    /// Starts a login shell on a pseudo-terminal on one node, in root's home.
+    pub async fn open_shell(&self, sandbox: &Sandbox, node: &str) -> Result<Tty, SandboxError> {
+        self.check_node(sandbox, node)?;
+        let container = container_name(&sandbox.id, node);
+        Ok(self
+            .engine
+            .open_tty(
+                &container,
+                &["bash", "-l"],
+                "/root",
+                &["TERM=xterm-256color", "LANG=C.UTF-8"],
+            )
+            .await?)
+    }
+
+    /// Gives a shell's terminal a new size.
+    pub async fn resize_shell(&self, exec: &str, cols: u16, rows: u16) -> Result<(), SandboxError> {
+        Ok(self.engine.resize_tty(exec, cols, rows).await?)
+    }
+
+    /// The process id of a shell on its node.
+    pub async fn shell_pid(&self, exec: &str) -> Result<Option<i64>, SandboxError> {
+        Ok(self.engine.tty_pid(exec).await?)
+    }
+
+    fn check_node(&self, sandbox: &Sandbox, node: &str) -> Result<(), SandboxError> {
+        if sandbox.nodes.iter().any(|n| n == node) {
+            Ok(())
+        } else {
+            Err(SandboxError::NoSuchNode(
+                sandbox.id.clone(),
+                node.to_string(),
+            ))
+        }
     }
 
     /// Removes every container, volume and network of a sandbox.

@@ -112,7 +112,10 @@ impl Store {
         ttl_minutes: u32,
     ) -> Result<Option<String>, StoreError> {
         let claimed = sqlx::query_scalar(
-            "UPDATE sandboxes SET learner_id = ?, state = 'ready',                  expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' minutes')              WHERE id = (SELECT id FROM sandboxes WHERE state = 'pooled' AND template = ? ORDER BY created_at LIMIT 1)              RETURNING id",
+            "UPDATE sandboxes SET learner_id = ?, state = 'ready', last_active_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
+             expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' minutes') \
+             WHERE id = (SELECT id FROM sandboxes WHERE state = 'pooled' AND template = ? ORDER BY created_at LIMIT 1) \
+             RETURNING id",
         )
         .bind(learner_id)
         .bind(ttl_minutes)
@@ -136,8 +139,42 @@ impl Store {
     /// Learners' sandboxes whose time is up.
     pub async fn expired_sandboxes(&self) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT id FROM sandboxes WHERE learner_id IS NOT NULL AND state = 'ready'              AND expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            "SELECT id FROM sandboxes WHERE learner_id IS NOT NULL AND state = 'ready' \
+             AND expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Learners' sandboxes nobody has used for `minutes`.
+    pub async fn idle_sandboxes(&self, minutes: u32) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM sandboxes WHERE learner_id IS NOT NULL AND state = 'ready' \
+             AND last_active_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' minutes')",
+        )
+        .bind(minutes)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Marks a sandbox as in use now, which keeps it from idle reaping.
+    pub async fn touch_sandbox(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sandboxes SET last_active_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The learner's sandboxes, oldest first.
+    pub async fn learner_sandboxes(&self, learner_id: &str) -> Result<Vec<SandboxRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, learner_id, template, state, expires_at FROM sandboxes \
+             WHERE learner_id = ? ORDER BY created_at",
+        )
+        .bind(learner_id)
         .fetch_all(&self.pool)
         .await?)
     }

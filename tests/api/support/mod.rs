@@ -1,11 +1,16 @@
 //! Shared test helpers: start the app, talk to it, drive a browser.
 
 mod browser;
+mod terminal;
 
 pub use browser::Browser;
+pub use terminal::TestTerminal;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use reqwest::cookie::CookieStore;
 
 use slipway::config::Config;
 use slipway::sandbox::{NodeSettings, Sandboxes};
@@ -75,16 +80,59 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    /// GETs a page and returns its status and body.
     /// The sandbox engine as this app sees it.
     pub async fn sandboxes(&self) -> Sandboxes {
         sandboxes_of(&self.instance, &Config::defaults().node_image).await
     }
 
+    /// GETs a page and returns its status and body.
     pub async fn get(&self, path: &str) -> (u16, String) {
         let response = self.http.get(self.url(path)).send().await.expect("request");
         let status = response.status().as_u16();
         (status, response.text().await.expect("body"))
+    }
+}
+
+/// A learner: an HTTP client that keeps the session cookie the app gives it.
+pub struct Learner {
+    pub http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Default for Learner {
+    fn default() -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("http client");
+        Self { http, jar }
+    }
+}
+
+impl Learner {
+    /// The `Cookie` header this learner sends to `app` (empty before its first call).
+    pub fn cookie(&self, app: &TestApp) -> String {
+        let url = app.base.parse().expect("the app's URL");
+        self.jar
+            .cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Starts a sandbox (`body` as for `POST /api/sandboxes`) and returns its id.
+    pub async fn start_sandbox(&self, app: &TestApp, body: serde_json::Value) -> String {
+        let response = self
+            .http
+            .post(app.url("/api/sandboxes"))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        let sandbox: serde_json::Value = response.json().await.expect("JSON");
+        sandbox["id"].as_str().expect("an id").to_string()
     }
 }
 

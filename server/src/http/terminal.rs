@@ -1,0 +1,124 @@
+//! `GET /api/sandboxes/{id}/nodes/{node}/terminal`: a node's shell over a WebSocket.
+//!
+//! Binary frames carry terminal bytes both ways. The browser sends a resize as a text
+//! frame, `{"type":"resize","cols":120,"rows":40}`; the server sends
+//! `{"type":"attached","resumed":true|false}` once attached. The server closes the
+//! socket with code 4000 when the shell ends and 4001 when another tab took it over.
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::Response;
+use axum::Extension;
+use bytes::{Bytes, BytesMut};
+
+use super::session::LearnerId;
+use super::{ApiError, AppState};
+use crate::terminal::{Attachment, Control, Notice, TTY_READ_BYTES};
+
+/// The largest message a browser may send: a big paste, not a file upload.
+const MAX_INCOMING_BYTES: usize = 64 * 1024;
+/// Output chunks waiting together are sent as one frame of at most this size.
+const MAX_FRAME_BYTES: usize = 4 * TTY_READ_BYTES;
+const SHELL_ENDED: u16 = 4000;
+const TAKEN_OVER: u16 = 4001;
+
+pub async fn open(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path((id, node)): Path<(String, String)>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    check_origin(&headers)?;
+    let sandbox = state.lifecycle()?.ready(&learner.0, &id).await?;
+    let attachment = state.terminals()?.attach(&sandbox, &node).await?;
+    Ok(upgrade
+        .max_message_size(MAX_INCOMING_BYTES)
+        .on_upgrade(move |socket| relay(socket, attachment)))
+}
+
+/// A page on another site must not open a learner's terminal with their cookie: the
+/// browser always says where a WebSocket comes from, and it must be this host.
+fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        // Not a browser (a script or a test), so no cookie was lent to anyone.
+        return Ok(());
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest);
+    match (origin_host, host) {
+        (Some(origin_host), Some(host)) if origin_host.eq_ignore_ascii_case(host) => Ok(()),
+        _ => Err(ApiError::ForeignOrigin),
+    }
+}
+
+/// Carries bytes between the socket and the shell until either side goes.
+async fn relay(mut socket: WebSocket, mut attachment: Attachment) {
+    let notice = Notice::Attached {
+        resumed: attachment.resumed,
+    };
+    if let Ok(text) = serde_json::to_string(&notice) {
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            output = attachment.output.recv() => match output {
+                Some(first) => {
+                    let frame = coalesce(first, &mut attachment);
+                    if socket.send(Message::Binary(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                None => {
+                    let (code, reason) = if attachment.session.has_ended() {
+                        (SHELL_ENDED, "the shell has ended")
+                    } else {
+                        (TAKEN_OVER, "this terminal was opened in another tab")
+                    };
+                    let close = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+                    let _ = socket.send(Message::Close(Some(close))).await;
+                    return;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Binary(keys))) => {
+                    if attachment.session.write(keys).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Ok(Message::Text(text))) => {
+                    match serde_json::from_str::<Control>(&text) {
+                        Ok(Control::Resize { cols, rows }) => {
+                            if let Err(error) = attachment.session.resize(cols, rows).await {
+                                tracing::debug!("terminal resize refused: {error}");
+                            }
+                        }
+                        Err(error) => tracing::debug!("unknown terminal message ignored: {error}"),
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            },
+        }
+    }
+}
+
+/// Joins output chunks that are already waiting into one frame: far fewer frames (and
+/// browser repaints) during a flood, no delay when output trickles.
+fn coalesce(first: Bytes, attachment: &mut Attachment) -> Bytes {
+    let mut frame = BytesMut::from(first);
+    while frame.len() < MAX_FRAME_BYTES {
+        match attachment.output.try_recv() {
+            Ok(more) => frame.extend_from_slice(&more),
+            Err(_) => break,
+        }
+    }
+    frame.freeze()
+}

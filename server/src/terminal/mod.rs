@@ -1,0 +1,310 @@
+//! Terminals: login shells on sandbox nodes that outlive the browser's connection.
+//!
+//! A [`Session`] is one shell on one node. It starts the first time a learner opens that
+//! node's terminal and lives until the shell exits or the sandbox goes, not until a
+//! socket drops: a browser tab *attaches* to it, a dropped connection only detaches, and
+//! the next attachment first gets the session's recent output again, so the screen is
+//! right after a wifi blip or a page reload. A newer attachment takes over from an older
+//! one (the learner reloaded, or opened the lesson in another tab).
+//!
+//! Memory is bounded, whatever the shell prints:
+//! - each session keeps the last [`REPLAY_BYTES`] of output for replay;
+//! - output reaches the attached connection through a queue of [`QUEUED_CHUNKS`] chunks
+//!   of at most [`TTY_READ_BYTES`]. When the connection is slower than the program, the
+//!   queue fills, the session stops reading the terminal, and the program blocks on
+//!   write, as it would in a slow local terminal. Nothing piles up on the server;
+//! - with nobody attached, output only refreshes the replay buffer, so programs go on;
+//! - keystrokes reach the shell through a queue of [`QUEUED_INPUTS`] messages.
+//!
+//! So one connection holds at most `QUEUED_CHUNKS × TTY_READ_BYTES` (256 KiB) of output
+//! in flight, plus what the WebSocket layer buffers, and one session `REPLAY_BYTES`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, Mutex};
+use tokio::task::AbortHandle;
+
+pub use crate::sandbox::TTY_READ_BYTES;
+use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Tty};
+use crate::store::Store;
+
+/// How much recent output a session keeps to replay to the next attachment.
+pub const REPLAY_BYTES: usize = 64 * 1024;
+/// Output chunks queued for the attached connection before the session waits for it.
+pub const QUEUED_CHUNKS: usize = 16;
+/// Keystroke messages queued for the shell.
+pub const QUEUED_INPUTS: usize = 64;
+/// How often, at most, typing marks a sandbox as in use (it keeps it from idle reaping).
+const ACTIVITY_EVERY: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("the shell has ended")]
+    Ended,
+    #[error("terminal size {cols}x{rows} is out of range")]
+    BadSize { cols: u16, rows: u16 },
+}
+
+/// A message a browser sends as a WebSocket text frame; everything else it sends is
+/// keystrokes, as binary frames.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Control {
+    /// `{"type":"resize","cols":120,"rows":40}`: the panel's size changed.
+    Resize { cols: u16, rows: u16 },
+}
+
+/// What the server tells the browser as a text frame once it is attached.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Notice {
+    /// `resumed` is true when the shell was already running (its output is replayed).
+    Attached { resumed: bool },
+}
+
+/// Every running shell, by sandbox and node.
+pub struct Terminals {
+    sandboxes: Arc<Sandboxes>,
+    store: Store,
+    sessions: Mutex<HashMap<(String, String), Arc<Session>>>,
+}
+
+/// A connection's hold on a session: the session's output arrives on `output`, starting
+/// with the replay. `output` closes when the shell ends or another attachment takes over.
+pub struct Attachment {
+    pub session: Arc<Session>,
+    pub output: mpsc::Receiver<Bytes>,
+    pub resumed: bool,
+}
+
+impl Terminals {
+    pub fn new(sandboxes: Arc<Sandboxes>, store: Store) -> Self {
+        Self {
+            sandboxes,
+            store,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Attaches to the node's shell, starting one if none runs.
+    pub async fn attach(&self, sandbox: &Sandbox, node: &str) -> Result<Attachment, TerminalError> {
+        let key = (sandbox.id.clone(), node.to_string());
+        // Held while a shell starts, so that two tabs opening at once share one shell.
+        let mut sessions = self.sessions.lock().await;
+        sessions.retain(|_, session| !session.has_ended());
+        if let Some(session) = sessions.get(&key) {
+            return Ok(session.clone().attach(true));
+        }
+        let tty = self.sandboxes.open_shell(sandbox, node).await?;
+        let session = Session::start(tty, self.sandboxes.clone(), self.store.clone(), &sandbox.id);
+        sessions.insert(key, session.clone());
+        Ok(session.attach(false))
+    }
+
+    /// Ends every shell of a sandbox (it is being reset or deleted).
+    pub async fn close_sandbox(&self, sandbox: &str) {
+        let mut sessions = self.sessions.lock().await;
+        sessions.retain(|(id, _), session| {
+            if id == sandbox {
+                session.end();
+            }
+            id != sandbox
+        });
+    }
+
+    /// How many shells run, over all sandboxes.
+    pub async fn running(&self) -> usize {
+        let sessions = self.sessions.lock().await;
+        sessions.values().filter(|s| !s.has_ended()).count()
+    }
+}
+
+/// One shell on one node.
+pub struct Session {
+    exec: String,
+    sandboxes: Arc<Sandboxes>,
+    keys: mpsc::Sender<Bytes>,
+    screen: SyncMutex<Screen>,
+    activity: Activity,
+    tasks: SyncMutex<Vec<AbortHandle>>,
+}
+
+/// What the output task shares with attaching connections.
+struct Screen {
+    replay: VecDeque<u8>,
+    viewer: Option<mpsc::Sender<Bytes>>,
+    ended: bool,
+}
+
+impl Session {
+    fn start(tty: Tty, sandboxes: Arc<Sandboxes>, store: Store, sandbox: &str) -> Arc<Self> {
+        let Tty {
+            exec,
+            mut output,
+            mut input,
+        } = tty;
+        let (keys, mut key_queue) = mpsc::channel::<Bytes>(QUEUED_INPUTS);
+        let session = Arc::new(Self {
+            exec,
+            sandboxes,
+            keys,
+            screen: SyncMutex::new(Screen {
+                replay: VecDeque::with_capacity(REPLAY_BYTES),
+                viewer: None,
+                ended: false,
+            }),
+            activity: Activity::new(store, sandbox),
+            tasks: SyncMutex::new(Vec::new()),
+        });
+
+        let writer = tokio::spawn(async move {
+            while let Some(bytes) = key_queue.recv().await {
+                if input.write_all(&bytes).await.is_err() || input.flush().await.is_err() {
+                    break;
+                }
+            }
+        });
+        let reader_session = session.clone();
+        let reader = tokio::spawn(async move {
+            while let Some(Ok(chunk)) = output.next().await {
+                let viewer = reader_session.record(&chunk);
+                if let Some(viewer) = viewer {
+                    // Waiting here is the backpressure: a slow connection slows the shell.
+                    let _ = viewer.send(chunk).await;
+                }
+            }
+            reader_session.end();
+        });
+        session
+            .tasks()
+            .extend([writer.abort_handle(), reader.abort_handle()]);
+        session
+    }
+
+    /// Sends keystrokes (or pasted text) to the shell.
+    pub async fn write(&self, bytes: Bytes) -> Result<(), TerminalError> {
+        self.activity.record();
+        self.keys.send(bytes).await.map_err(|_| TerminalError::Ended)
+    }
+
+    /// Gives the shell's terminal a new size.
+    pub async fn resize(&self, cols: u16, rows: u16) -> Result<(), TerminalError> {
+        if !(1..=1000).contains(&cols) || !(1..=1000).contains(&rows) {
+            return Err(TerminalError::BadSize { cols, rows });
+        }
+        Ok(self.sandboxes.resize_shell(&self.exec, cols, rows).await?)
+    }
+
+    pub fn has_ended(&self) -> bool {
+        self.screen().ended
+    }
+
+    fn attach(self: Arc<Self>, resumed: bool) -> Attachment {
+        let (viewer, output) = mpsc::channel(QUEUED_CHUNKS);
+        {
+            let mut screen = self.screen();
+            if !screen.replay.is_empty() {
+                let replay = Bytes::from(screen.replay.iter().copied().collect::<Vec<u8>>());
+                // The queue is new and empty, so the replay always fits.
+                let _ = viewer.try_send(replay);
+            }
+            // Replacing the sender closes the previous attachment's queue.
+            screen.viewer = Some(viewer);
+        }
+        Attachment {
+            session: self,
+            output,
+            resumed,
+        }
+    }
+
+    /// Keeps a chunk for replay; returns who should see it now.
+    fn record(&self, chunk: &[u8]) -> Option<mpsc::Sender<Bytes>> {
+        let mut screen = self.screen();
+        let keep = chunk.len().min(REPLAY_BYTES);
+        let overflow = (screen.replay.len() + keep).saturating_sub(REPLAY_BYTES);
+        screen.replay.drain(..overflow);
+        screen.replay.extend(&chunk[chunk.len() - keep..]);
+        screen.viewer.clone()
+    }
+
+    fn end(&self) {
+        {
+            let mut screen = self.screen();
+            screen.ended = true;
+            screen.viewer = None;
+        }
+        for task in self.tasks().drain(..) {
+            task.abort();
+        }
+    }
+
+    fn screen(&self) -> std::sync::MutexGuard<'_, Screen> {
+        // The lock guards plain data and no code under it panics; a poisoned lock still
+        // holds a usable screen.
+        self.screen.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn tasks(&self) -> std::sync::MutexGuard<'_, Vec<AbortHandle>> {
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Marks a sandbox as in use when its learner types, at most once per [`ACTIVITY_EVERY`].
+struct Activity {
+    store: Store,
+    sandbox: String,
+    last: SyncMutex<Option<Instant>>,
+}
+
+impl Activity {
+    fn new(store: Store, sandbox: &str) -> Self {
+        Self {
+            store,
+            sandbox: sandbox.to_string(),
+            last: SyncMutex::new(None),
+        }
+    }
+
+    fn record(&self) {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.is_some_and(|at| at.elapsed() < ACTIVITY_EVERY) {
+            return;
+        }
+        *last = Some(Instant::now());
+        let (store, sandbox) = (self.store.clone(), self.sandbox.clone());
+        tokio::spawn(async move {
+            if let Err(error) = store.touch_sandbox(&sandbox).await {
+                tracing::warn!("could not record activity of sandbox {sandbox}: {error}");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resize_messages_parse_and_others_are_refused() {
+        let resize: Control = serde_json::from_str(r#"{"type":"resize","cols":120,"rows":40}"#)
+            .expect("a resize parses");
+        assert_eq!(
+            resize,
+            Control::Resize {
+                cols: 120,
+                rows: 40
+            }
+        );
+        assert!(serde_json::from_str::<Control>(r#"{"type":"reboot"}"#).is_err());
+        assert!(serde_json::from_str::<Control>(r#"{"type":"resize","cols":-1,"rows":4}"#).is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! A terminal client for tests: what xterm.js does in the browser, over a real WebSocket.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{Bytes, Error, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub struct TestTerminal {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Every byte of terminal output read so far.
+    pub screen: String,
+    /// The server's `attached` notice.
+    pub attached: Value,
+}
+
+/// How a connection attempt ended when the server refused it.
+#[derive(Debug)]
+pub struct Refused {
+    pub status: u16,
+}
+
+impl TestTerminal {
+    /// Opens `/api/sandboxes/{sandbox}/nodes/{node}/terminal` with `cookie` and, if
+    /// given, an `Origin` header.
+    pub async fn open(
+        base: &str,
+        sandbox: &str,
+        node: &str,
+        cookie: &str,
+        origin: Option<&str>,
+    ) -> Result<Self, Refused> {
+        let url = format!(
+            "{}/api/sandboxes/{sandbox}/nodes/{node}/terminal",
+            base.replacen("http://", "ws://", 1)
+        );
+        let mut request = url.into_client_request().expect("a WebSocket request");
+        let headers = request.headers_mut();
+        headers.insert("cookie", HeaderValue::from_str(cookie).expect("cookie"));
+        if let Some(origin) = origin {
+            headers.insert("origin", HeaderValue::from_str(origin).expect("origin"));
+        }
+        let (socket, _) = match tokio_tungstenite::connect_async(request).await {
+            Ok(connected) => connected,
+            Err(Error::Http(response)) => {
+                return Err(Refused {
+                    status: response.status().as_u16(),
+                })
+            }
+            Err(other) => panic!("WebSocket connection failed: {other}"),
+        };
+        let mut terminal = Self {
+            socket,
+            screen: String::new(),
+            attached: Value::Null,
+        };
+        match terminal.next_message(Duration::from_secs(10)).await {
+            Some(Message::Text(text)) => {
+                terminal.attached = serde_json::from_str(&text).expect("a JSON notice")
+            }
+            other => panic!("expected the attached notice, got {other:?}"),
+        }
+        Ok(terminal)
+    }
+
+    pub async fn type_keys(&mut self, keys: &str) {
+        self.socket
+            .send(Message::Binary(Bytes::copy_from_slice(keys.as_bytes())))
+            .await
+            .expect("keys sent");
+    }
+
+    pub async fn resize(&mut self, cols: u16, rows: u16) {
+        let message = serde_json::json!({ "type": "resize", "cols": cols, "rows": rows });
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("resize sent");
+    }
+
+    /// Reads output until `wanted` appears after byte `from` of the screen; returns the
+    /// screen from `from` on. Panics after `within`, showing what did arrive.
+    pub async fn read_until(&mut self, from: usize, wanted: &str, within: Duration) -> String {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(found) = self.screen.get(from..).filter(|s| s.contains(wanted)) {
+                return found.to_string();
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_message(left).await {
+                Some(Message::Binary(bytes)) => self.screen.push_str(&String::from_utf8_lossy(&bytes)),
+                Some(Message::Close(frame)) => panic!("closed while waiting for {wanted:?}: {frame:?}"),
+                Some(_) => {}
+                None => panic!(
+                    "no {wanted:?} within {within:?}; the screen ends with {:?}",
+                    tail(&self.screen)
+                ),
+            }
+        }
+    }
+
+    /// Reads one output frame and returns its size in bytes (0 for a non-output message).
+    pub async fn read_frame(&mut self, within: Duration) -> usize {
+        match self.next_message(within).await {
+            Some(Message::Binary(bytes)) => bytes.len(),
+            Some(Message::Close(frame)) => panic!("closed: {frame:?}"),
+            Some(_) => 0,
+            None => panic!("no output within {within:?}"),
+        }
+    }
+
+    /// Waits for the server to close the socket and returns the close code.
+    pub async fn closed_with(&mut self, within: Duration) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_message(left).await {
+                Some(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+                Some(_) => {}
+                None => return None,
+            }
+        }
+    }
+
+    /// Drops the connection without a goodbye, as a closed laptop lid does.
+    pub fn drop_connection(self) {
+        drop(self.socket);
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+
+    async fn next_message(&mut self, within: Duration) -> Option<Message> {
+        match tokio::time::timeout(within, self.socket.next()).await {
+            Ok(Some(Ok(message))) => Some(message),
+            Ok(Some(Err(Error::ConnectionClosed | Error::AlreadyClosed))) | Ok(None) => {
+                Some(Message::Close(None))
+            }
+            Ok(Some(Err(error))) => panic!("WebSocket error: {error}"),
+            Err(_) => None,
+        }
+    }
+}
+
+fn tail(screen: &str) -> &str {
+    let start = screen.len().saturating_sub(400);
+    let start = (start..screen.len())
+        .find(|&i| screen.is_char_boundary(i))
+        .unwrap_or(screen.len());
+    &screen[start..]
+}

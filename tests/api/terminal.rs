@@ -27,9 +27,14 @@ async fn a_shell_runs_commands_follows_the_panel_size_and_hosts_full_screen_prog
     let ada = Learner::default();
     let id = single_node(&app, &ada).await;
     let mut terminal = open(&app, &ada, &id).await;
-    assert_eq!(terminal.attached, json!({ "type": "attached", "resumed": false }));
+    assert_eq!(
+        terminal.attached,
+        json!({ "type": "attached", "resumed": false })
+    );
 
-    terminal.type_keys("echo hello-$((6*7)) && hostname\r").await;
+    terminal
+        .type_keys("echo hello-$((6*7)) && hostname\r")
+        .await;
     terminal.read_until(0, "hello-42", WITHIN).await;
     terminal.read_until(0, "node1", WITHIN).await;
 
@@ -63,7 +68,10 @@ async fn a_dropped_connection_finds_the_same_shell_and_its_recent_output() {
     first.drop_connection();
 
     let mut second = open(&app, &ada, &id).await;
-    assert_eq!(second.attached, json!({ "type": "attached", "resumed": true }));
+    assert_eq!(
+        second.attached,
+        json!({ "type": "attached", "resumed": true })
+    );
     second.read_until(0, "marker-42", WITHIN).await;
     let mark = second.screen.len();
     second.type_keys("echo pid=$$ again-$((1+1))\r").await;
@@ -121,7 +129,9 @@ async fn a_flood_of_output_keeps_memory_bounded_and_the_connection_alive() {
     terminal.type_keys("\x03").await;
     let mark = terminal.screen.len();
     terminal.type_keys("echo alive-$((6*7))\r").await;
-    terminal.read_until(mark, "alive-42", Duration::from_secs(60)).await;
+    terminal
+        .read_until(mark, "alive-42", Duration::from_secs(60))
+        .await;
 }
 
 /// This process's resident memory (the server runs inside the test process).
@@ -141,10 +151,18 @@ async fn only_the_owner_from_this_site_may_open_a_terminal() {
     let (ada, eve) = (Learner::default(), Learner::default());
     let id = single_node(&app, &ada).await;
     // Eve gets a session cookie of her own first.
-    eve.http.get(app.url("/api/sandboxes")).send().await.unwrap();
+    eve.http
+        .get(app.url("/api/sandboxes"))
+        .send()
+        .await
+        .unwrap();
 
     let refused = TestTerminal::open(&app.base, &id, "node1", &eve.cookie(&app), None).await;
-    assert_eq!(refused.err().map(|r| r.status), Some(404), "another learner");
+    assert_eq!(
+        refused.err().map(|r| r.status),
+        Some(404),
+        "another learner"
+    );
     let refused = TestTerminal::open(&app.base, &id, "node1", "", None).await;
     assert_eq!(refused.err().map(|r| r.status), Some(404), "no cookie");
     let refused = TestTerminal::open(

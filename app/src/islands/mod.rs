@@ -1,5 +1,7 @@
 //! The interactive parts of the pages: the only code that ships to the browser.
 
 mod step_navigator;
+mod terminal_panel;
 
 pub use step_navigator::StepNavigator;
+pub use terminal_panel::TerminalPanel;

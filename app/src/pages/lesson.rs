@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{library, NotFound};
-use crate::islands::StepNavigator;
+use crate::islands::{StepNavigator, TerminalPanel};
 use crate::model::{BlockView, LessonView, StepView};
 
 /// One lesson: its steps on the left, the sandbox's terminals on the right.
@@ -38,6 +38,7 @@ fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
     let titles: Vec<String> = lesson.steps.iter().map(|s| s.title.clone()).collect();
     let nodes = lesson.nodes.clone();
     let default_node = nodes.first().cloned().unwrap_or_default();
+    let lesson_key = format!("{}/{}", lesson.track, lesson.summary.slug);
     view! {
         <Title text=lesson.summary.title.clone()/>
         <div class="lesson-layout">
@@ -58,15 +59,14 @@ fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
                     }).collect_view()}
                 </StepNavigator>
             </main>
-            <aside class="terminal-panel" aria-label="Terminals">
-                <div class="node-tabs">
-                    {nodes.into_iter().map(|node| view! { <span class="node-tab">{node}</span> }).collect_view()}
-                </div>
-                <div class="terminal-placeholder">
-                    <p>"Your sandbox's terminals appear here."</p>
-                </div>
-            </aside>
+            <TerminalPanel lesson=lesson_key nodes/>
         </div>
+        <link rel="stylesheet" href="/vendor/xterm.css"/>
+        // Plain scripts run before the islands hydrate, so `window.Slipway` is there.
+        <script src="/vendor/xterm.js"></script>
+        <script src="/vendor/addon-fit.js"></script>
+        <script src="/vendor/addon-web-links.js"></script>
+        <script src="/terminal.js"></script>
     }
 }
 
@@ -80,9 +80,14 @@ fn Step(index: usize, step: StepView, hidden: bool, default_node: String) -> imp
                 BlockView::Code { lang, code, run_on } => {
                     let runnable = run_on.is_some();
                     let node = run_on.unwrap_or_else(|| default_node.clone());
+                    let title = runnable.then(|| format!("Click to run on {node}"));
                     Either::Right(view! {
-                        <div class="code-block" class:runnable=runnable data-lang=lang>
-                            {runnable.then(|| view! { <span class="run-on">{format!("runs on {node}")}</span> })}
+                        <div class="code-block" class:runnable=runnable data-lang=lang
+                            data-node=runnable.then(|| node.clone()) title=title>
+                            <div class="code-actions">
+                                {runnable.then(|| view! { <span class="run-on">{format!("▶ runs on {node}")}</span> })}
+                                <button type="button" class="copy">"Copy"</button>
+                            </div>
                             <pre><code>{code}</code></pre>
                         </div>
                     })

@@ -1,7 +1,9 @@
 //! `GET /api/sandboxes/{id}/nodes/{node}/terminal`: a node's shell over a WebSocket.
 //!
-//! Binary frames carry terminal bytes both ways. The browser sends a resize as a text
-//! frame, `{"type":"resize","cols":120,"rows":40}`; the server sends
+//! Binary frames carry terminal bytes both ways. The browser sends control messages as
+//! text frames: `{"type":"resize","cols":120,"rows":40}` when its panel changes size,
+//! and `{"type":"pause"}` / `{"type":"resume"}` when it has more output than it can draw
+//! (the shell's output then waits on the server, bounded). The server sends
 //! `{"type":"attached","resumed":true|false}` once attached. The server closes the
 //! socket with code 4000 when the shell ends and 4001 when another tab took it over.
 
@@ -67,9 +69,10 @@ async fn relay(mut socket: WebSocket, mut attachment: Attachment) {
             return;
         }
     }
+    let mut paused = false;
     loop {
         tokio::select! {
-            output = attachment.output.recv() => match output {
+            output = attachment.output.recv(), if !paused => match output {
                 Some(first) => {
                     let frame = coalesce(first, &mut attachment);
                     if socket.send(Message::Binary(frame)).await.is_err() {
@@ -100,6 +103,8 @@ async fn relay(mut socket: WebSocket, mut attachment: Attachment) {
                                 tracing::debug!("terminal resize refused: {error}");
                             }
                         }
+                        Ok(Control::Pause) => paused = true,
+                        Ok(Control::Resume) => paused = false,
                         Err(error) => tracing::debug!("unknown terminal message ignored: {error}"),
                     }
                 }

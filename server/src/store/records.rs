@@ -169,7 +169,10 @@ impl Store {
     }
 
     /// The learner's sandboxes, oldest first.
-    pub async fn learner_sandboxes(&self, learner_id: &str) -> Result<Vec<SandboxRecord>, StoreError> {
+    pub async fn learner_sandboxes(
+        &self,
+        learner_id: &str,
+    ) -> Result<Vec<SandboxRecord>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, learner_id, template, state, expires_at FROM sandboxes \
              WHERE learner_id = ? ORDER BY created_at",

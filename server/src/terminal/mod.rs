@@ -60,6 +60,10 @@ pub enum TerminalError {
 pub enum Control {
     /// `{"type":"resize","cols":120,"rows":40}`: the panel's size changed.
     Resize { cols: u16, rows: u16 },
+    /// The page has more output than it can draw: hold the shell's output for now.
+    Pause,
+    /// The page has caught up.
+    Resume,
 }
 
 /// What the server tells the browser as a text frame once it is attached.
@@ -192,7 +196,10 @@ impl Session {
     /// Sends keystrokes (or pasted text) to the shell.
     pub async fn write(&self, bytes: Bytes) -> Result<(), TerminalError> {
         self.activity.record();
-        self.keys.send(bytes).await.map_err(|_| TerminalError::Ended)
+        self.keys
+            .send(bytes)
+            .await
+            .map_err(|_| TerminalError::Ended)
     }
 
     /// Gives the shell's terminal a new size.
@@ -304,7 +311,13 @@ mod tests {
                 rows: 40
             }
         );
+        assert_eq!(
+            serde_json::from_str::<Control>(r#"{"type":"pause"}"#).expect("a pause parses"),
+            Control::Pause
+        );
         assert!(serde_json::from_str::<Control>(r#"{"type":"reboot"}"#).is_err());
-        assert!(serde_json::from_str::<Control>(r#"{"type":"resize","cols":-1,"rows":4}"#).is_err());
+        assert!(
+            serde_json::from_str::<Control>(r#"{"type":"resize","cols":-1,"rows":4}"#).is_err()
+        );
     }
 }

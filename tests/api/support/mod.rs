@@ -130,7 +130,12 @@ impl Learner {
             .send()
             .await
             .expect("request");
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        assert_eq!(
+            response.status(),
+            201,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
         let sandbox: serde_json::Value = response.json().await.expect("JSON");
         sandbox["id"].as_str().expect("an id").to_string()
     }

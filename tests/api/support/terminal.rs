@@ -92,8 +92,12 @@ impl TestTerminal {
             }
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_message(left).await {
-                Some(Message::Binary(bytes)) => self.screen.push_str(&String::from_utf8_lossy(&bytes)),
-                Some(Message::Close(frame)) => panic!("closed while waiting for {wanted:?}: {frame:?}"),
+                Some(Message::Binary(bytes)) => {
+                    self.screen.push_str(&String::from_utf8_lossy(&bytes))
+                }
+                Some(Message::Close(frame)) => {
+                    panic!("closed while waiting for {wanted:?}: {frame:?}")
+                }
                 Some(_) => {}
                 None => panic!(
                     "no {wanted:?} within {within:?}; the screen ends with {:?}",

@@ -6,7 +6,7 @@ SHELL := /bin/bash
 TOOLCHAIN := source target/toolchain.env &&
 LIB_ARGS = $${LEPTOS_LIB_ARGS:+--lib-cargo-args=$$LEPTOS_LIB_ARGS}
 
-.PHONY: run test setup setup-tests build-release build-debug images
+.PHONY: run test bench setup setup-tests build-release build-debug images
 
 run: setup build-release images
 	mkdir -p data
@@ -14,12 +14,19 @@ run: setup build-release images
 
 # cargo-leptos builds debug code with `--cfg erase_components`; testing with the same
 # flags reuses its build instead of compiling everything a second time.
+# Then every bundled lesson this host can run is rehearsed in a sandbox of its own.
 # Sandboxes a failed or killed run left behind are removed before and after.
 test: setup-tests build-debug images
 	@scripts/remove-test-sandboxes.sh
-	status=0; $(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast || status=$$?; \
-	scripts/remove-test-sandboxes.sh; exit $$status
 	./target/debug/slipway lessons validate
+	status=0; $(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast || status=$$?; \
+	printf '\n==> Lesson rehearsals (slipway lessons test)\n'; \
+	./target/debug/slipway lessons test || status=$$?; \
+	scripts/remove-test-sandboxes.sh; exit $$status
+
+# Figures beside raw-engine baselines from the same run, in one table (README).
+bench: setup build-release images
+	$(TOOLCHAIN) cargo bench -p slipway-tests --bench platform
 
 setup:
 	@scripts/setup.sh

@@ -230,6 +230,12 @@
       return sandboxId;
     },
 
+    // A call to Slipway's JSON API for the islands: `body` is JSON text or null. Resolves
+    // to the answer as JSON text; rejects with the server's reason in plain words.
+    async api(method, url, body) {
+      return JSON.stringify(await request(method, url, body == null ? undefined : JSON.parse(body)));
+    },
+
     // Shows `node`'s terminal in `element`, connected to the current sandbox.
     // `onState(node, state)` hears "connecting", "connected", "reconnecting", "ended"
     // and "elsewhere".

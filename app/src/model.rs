@@ -54,6 +54,28 @@ pub struct StepView {
     pub blocks: Vec<BlockView>,
     pub has_check: bool,
     pub hints: usize,
+    pub has_solution: bool,
+}
+
+/// What the step navigator needs to know of a step to offer its Check, hints and
+/// solution; their contents stay on the server until asked for.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StepOutline {
+    pub title: String,
+    pub has_check: bool,
+    pub hints: usize,
+    pub has_solution: bool,
+}
+
+impl StepView {
+    pub fn outline(&self) -> StepOutline {
+        StepOutline {
+            title: self.title.clone(),
+            has_check: self.has_check,
+            hints: self.hints,
+            has_solution: self.has_solution,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -66,4 +88,50 @@ pub enum BlockView {
         code: String,
         run_on: Option<String>,
     },
+}
+
+/// What a press of Check found: `POST /api/sandboxes/{id}/check`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CheckReport {
+    pub step: usize,
+    pub passed: bool,
+    /// Why it failed, in the check's own words (its last lines of output).
+    pub reason: Option<String>,
+    /// Everything the check wrote.
+    pub output: String,
+    pub timed_out: bool,
+    pub duration_ms: u64,
+}
+
+/// A learner's progress through one lesson: `GET /api/lessons/{track}/{lesson}/progress`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LessonProgress {
+    pub steps: Vec<StepProgress>,
+    /// Steps from this index on are locked until an earlier check passes.
+    pub unlocked: usize,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StepProgress {
+    pub has_check: bool,
+    pub passed: bool,
+    /// Presses of Check, passed or not.
+    pub attempts: u32,
+    /// The hints revealed so far, as HTML, gentlest first.
+    pub hints: Vec<String>,
+    /// The solution, once the learner asked for it.
+    pub solution: Option<Solution>,
+}
+
+/// A step's solution, as the learner may ask to see it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Solution {
+    pub node: String,
+    pub code: String,
+}
+
+/// The hints of a step revealed so far: `POST .../steps/{step}/hint` reveals one more.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Hints {
+    pub hints: Vec<String>,
 }

@@ -37,6 +37,15 @@ pub enum LessonsCommand {
         /// The lessons directory (defaults to --lessons).
         path: Option<PathBuf>,
     },
+    /// Run every lesson in a fresh sandbox: each check must fail before its step's
+    /// solution runs and pass after. Prints a table; fails if any step does not hold.
+    Test {
+        /// The lessons directory (defaults to --lessons).
+        path: Option<PathBuf>,
+        /// Only lessons whose `track/lesson` name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -152,6 +161,15 @@ pub struct Limits {
         global = true
     )]
     pub idle_minutes: u32,
+
+    /// Seconds a check or solution script may run, unless its lesson says otherwise.
+    #[arg(
+        long,
+        env = "SLIPWAY_CHECK_TIMEOUT_SECONDS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub check_timeout_seconds: u64,
 
     /// Memory limit of each sandbox node, in MiB.
     #[arg(

@@ -2,12 +2,14 @@
 //!
 //! The crate is laid out by concept: `config` (one typed configuration), `lessons`
 //! (markdown files to lessons), `sandbox` (learners' Docker hosts), `terminal` (shells
-//! on their nodes that outlive a connection), `store` (SQLite),
+//! on their nodes that outlive a connection), `checks` (the Check button and progress),
+//! `store` (SQLite),
 //! `http` (the only module that knows axum), `startup` (wiring it all together).
 
 // Leptos' fully typed views nest deeply when not built with `--cfg erase_components`.
 #![recursion_limit = "256"]
 
+pub mod checks;
 pub mod config;
 pub mod http;
 pub mod lessons;

@@ -3,7 +3,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use slipway::config::{Cli, Command, LessonsCommand};
-use slipway::{lessons, startup::Application, telemetry};
+use slipway::{startup::Application, telemetry};
+
+mod commands;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
@@ -20,24 +22,12 @@ async fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Lessons {
             action: LessonsCommand::Validate { path },
+        } => Ok(commands::validate(&path.unwrap_or(cli.config.lessons))),
+        Command::Lessons {
+            action: LessonsCommand::Test { path, only },
         } => {
-            let dir = path.unwrap_or(cli.config.lessons);
-            let catalog = lessons::load(&dir);
-            for problem in &catalog.problems {
-                println!("error: {problem}");
-            }
-            println!(
-                "{} lesson(s) in {} track(s) are valid; {} problem(s) in {}",
-                catalog.lesson_count(),
-                catalog.tracks.len(),
-                catalog.problems.len(),
-                dir.display()
-            );
-            Ok(if catalog.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            let dir = path.unwrap_or_else(|| cli.config.lessons.clone());
+            commands::test(&cli.config, &dir, only.as_deref()).await
         }
     }
 }

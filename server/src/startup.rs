@@ -9,6 +9,7 @@ use axum_extra::extract::cookie::Key;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 
+use crate::checks::Checks;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::lessons;
@@ -55,6 +56,8 @@ impl Application {
         );
 
         let lifecycle = connect_sandboxes(&config, &store, &catalog).await;
+        let catalog = Arc::new(catalog);
+        let check_timeout = Duration::from_secs(config.limits.check_timeout_seconds.max(1));
         let terminals = lifecycle
             .as_ref()
             .map(|lifecycle| Arc::new(Terminals::new(lifecycle.sandboxes(), store.clone())));
@@ -76,11 +79,13 @@ impl Application {
             .site_root(config.site_root.display().to_string())
             .site_addr(config.addr)
             .build();
+        let checks = Arc::new(Checks::new(catalog.clone(), store.clone(), check_timeout));
         let state = AppState {
+            checks,
             leptos,
             store,
             library: Arc::new(lessons::library(&catalog)),
-            catalog: Arc::new(catalog),
+            catalog,
             lifecycle,
             terminals,
             cookie_key,

@@ -153,3 +153,104 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
     wait_for_terminal_text(&browser, "node1", "typed-42").await;
     browser.close().await;
 }
+
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css} on the page"))
+        .click()
+        .await
+        .unwrap_or_else(|_| panic!("{css} cannot be clicked"));
+}
+
+async fn text_of(browser: &Browser, css: &str) -> String {
+    match browser.client.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_shows_it() {
+    let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
+    let browser = Browser::start().await;
+    let page = &browser.client;
+    page.goto(&app.url("/lessons/basics/first-steps"))
+        .await
+        .unwrap();
+    browser
+        .wait_displayed(r#".step-navigator[data-hydrated="true"]"#, true)
+        .await;
+
+    // Before the sandbox starts, Check explains what to do first.
+    click(&browser, ".check-bar button.check").await;
+    browser
+        .wait_displayed(r#".check-result[data-result="refused"]"#, true)
+        .await;
+    assert!(text_of(&browser, ".check-result")
+        .await
+        .contains("Start your sandbox first"));
+
+    click(&browser, "button.start").await;
+    browser
+        .wait_displayed(
+            r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
+            true,
+        )
+        .await;
+
+    click(&browser, ".check-bar button.check").await;
+    browser
+        .wait_displayed(r#".check-result[data-result="failed"]"#, true)
+        .await;
+    assert!(
+        text_of(&browser, ".check-result .reason")
+            .await
+            .contains("No node list in /root/nodes.txt yet"),
+        "the check's own words"
+    );
+
+    // A hint, then the solution, revealed in place.
+    click(&browser, "button.reveal-hint").await;
+    browser.wait_displayed(".hints .hint", true).await;
+    assert!(text_of(&browser, ".hints").await.contains("docker node ls"));
+    assert!(text_of(&browser, "button.reveal-hint")
+        .await
+        .contains("2 of 2"));
+    click(&browser, "button.reveal-solution").await;
+    browser.wait_displayed(".solution .code-block", true).await;
+    assert!(text_of(&browser, ".solution")
+        .await
+        .contains("docker node ls > /root/nodes.txt"));
+
+    page.find(Locator::Css(r#".terminal[data-node="node1"] textarea"#))
+        .await
+        .unwrap()
+        .send_keys("docker node ls > nodes.txt && echo saved-$((40+2))\n")
+        .await
+        .unwrap();
+    wait_for_terminal_text(&browser, "node1", "saved-42").await;
+
+    click(&browser, ".check-bar button.check").await;
+    browser
+        .wait_displayed(r#".check-result[data-result="passed"]"#, true)
+        .await;
+    browser
+        .wait_displayed(".step-list li.passed:nth-child(1)", true)
+        .await;
+
+    // Progress is the server's: a reload still shows the step done.
+    page.refresh().await.unwrap();
+    browser
+        .wait_displayed(r#".step-navigator[data-hydrated="true"]"#, true)
+        .await;
+    browser
+        .wait_displayed(".step-list li.passed:nth-child(1)", true)
+        .await;
+    browser
+        .wait_displayed(r#".check-bar[data-passed="true"] .check-done"#, true)
+        .await;
+    browser.close().await;
+}

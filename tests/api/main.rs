@@ -2,8 +2,9 @@
 //! lessons, and headless Chromium for what runs in the browser.
 
 mod browser;
+mod checks;
 mod pages;
 mod sandbox_api;
 mod sandboxes;
-mod support;
+use slipway_tests as support;
 mod terminal;

@@ -7,7 +7,10 @@ use std::time::Duration;
 use slipway::sandbox::{Sandbox, Sandboxes, Template};
 use slipway::store::Store;
 
-use crate::support::{repo_root, spawn_app, spawn_app_with, wait_for, TestApp};
+use crate::support::{
+    assert_refused, lessons_dir, repo_root, sh, single_node_sandbox, spawn_app, spawn_app_with,
+    wait_for, TestApp,
+};
 
 fn fixture_lessons() -> std::path::PathBuf {
     repo_root().join("tests/fixtures/lessons")
@@ -136,24 +139,13 @@ async fn a_lesson_names_the_sandbox_it_needs() {
 
 /// A lessons directory with one lesson on a single node.
 fn single_node_lessons() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let track = dir.path().join("01-one");
-    std::fs::create_dir_all(&track).unwrap();
-    std::fs::write(track.join("track.yaml"), "title: One\nsummary: One node.\n").unwrap();
-    std::fs::write(
-        track.join("01-host.md"),
-        "---\ntitle: Host\nsummary: A host.\nminutes: 1\nsandbox:\n  kind: single\n---\n## Look\n\nText.\n",
+    lessons_dir(
+        "one",
+        &[(
+            "01-host.md",
+            "---\ntitle: Host\nsummary: A host.\nminutes: 1\nsandbox:\n  kind: single\n---\n## Look\n\nText.\n",
+        )],
     )
-    .unwrap();
-    dir
-}
-
-fn the_sandbox(id: &str) -> Sandbox {
-    Sandbox {
-        id: id.to_string(),
-        template: Template::Single,
-        nodes: vec!["node1".into()],
-    }
 }
 
 #[tokio::test]
@@ -183,7 +175,13 @@ async fn the_warm_pool_hands_out_a_ready_sandbox_and_refills() {
         "the pooled sandbox is handed out"
     );
     assert_eq!(sandbox["state"], "ready");
-    let (code, _) = run(&engine, &pooled, "docker info >/dev/null").await;
+    let (code, _) = sh(
+        &engine,
+        &single_node_sandbox(&pooled),
+        "node1",
+        "docker info >/dev/null",
+    )
+    .await;
     assert_eq!(code, 0, "and it works");
 
     wait_for("the pool to refill", Duration::from_secs(90), || async {
@@ -258,9 +256,10 @@ async fn a_reset_gives_fresh_nodes_under_the_same_id() {
     let id = sandbox["id"].as_str().unwrap().to_string();
     let engine = app.sandboxes().await;
     assert_eq!(
-        run(
+        sh(
             &engine,
-            &id,
+            &single_node_sandbox(&id),
+            "node1",
             "touch /root/broken && docker network create mine >/dev/null"
         )
         .await
@@ -310,21 +309,14 @@ async fn a_reset_gives_fresh_nodes_under_the_same_id() {
         "a reset does not extend"
     );
     assert_eq!(reset["nodes"], json!([{ "name": "node1", "ready": true }]));
-    let (code, out) = run(
+    let (code, out) = sh(
         &engine,
-        &id,
+        &single_node_sandbox(&id),
+        "node1",
         "test ! -e /root/broken && ! docker network inspect mine >/dev/null 2>&1",
     )
     .await;
     assert_eq!(code, 0, "the node is fresh: {out}");
-}
-
-async fn run(engine: &Sandboxes, id: &str, script: &str) -> (i64, String) {
-    let out = engine
-        .run_script(&the_sandbox(id), "node1", script, Duration::from_secs(30))
-        .await
-        .unwrap();
-    (out.exit_code, out.output)
 }
 
 #[tokio::test]
@@ -395,11 +387,4 @@ async fn a_restarted_server_adopts_its_learners_sandboxes_and_removes_orphans() 
             .is_empty(),
         "the orphan is gone"
     );
-}
-
-/// Asserts a refused request: its status, and a reason that says `expected`.
-async fn assert_refused(response: reqwest::Response, status: u16, expected: &str) {
-    assert_eq!(response.status(), status);
-    let body = response.text().await.unwrap();
-    assert!(body.contains(expected), "{body} lacks {expected:?}");
 }

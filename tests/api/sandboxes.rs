@@ -8,17 +8,7 @@ use slipway::sandbox::{Sandbox, SandboxError, Sandboxes, Template};
 
 use slipway::config::Config;
 
-use crate::support::{sandboxes, sandboxes_of, test_instance};
-
-const SHORT: Duration = Duration::from_secs(30);
-
-async fn sh(engine: &Sandboxes, sandbox: &Sandbox, node: &str, script: &str) -> (i64, String) {
-    let out = engine
-        .run_script(sandbox, node, script, SHORT)
-        .await
-        .expect("the script runs");
-    (out.exit_code, out.output.trim().to_string())
-}
+use crate::support::{sandboxes, sandboxes_of, sh, test_instance};
 
 #[tokio::test]
 async fn a_single_node_is_a_working_docker_host_and_deleting_it_leaves_nothing() {

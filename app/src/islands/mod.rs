@@ -1,5 +1,7 @@
 //! The interactive parts of the pages: the only code that ships to the browser.
 
+mod bridge;
+mod check_bar;
 mod step_navigator;
 mod terminal_panel;
 

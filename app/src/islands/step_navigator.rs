@@ -1,23 +1,58 @@
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-/// Moves between a lesson's steps without reloading the page.
+use super::bridge::api;
+use super::check_bar::CheckBar;
+use crate::model::{LessonProgress, StepOutline, StepProgress};
+
+/// Moves between a lesson's steps without reloading the page, and shows the learner's
+/// progress: which steps are done, which are still locked, and the current step's Check
+/// button, hints and solution.
 ///
 /// The steps arrive as server-rendered children (`<section class="step">`, all but the
 /// current one `hidden`). Before the WASM loads, the Previous/Next links work as plain
 /// links (`?step=N`); once hydrated they switch steps in place and keep the address bar
 /// and the browser's Back button in step.
 #[island]
-pub fn StepNavigator(titles: Vec<String>, initial: usize, children: Children) -> impl IntoView {
-    let count = titles.len();
+pub fn StepNavigator(
+    /// `track/lesson`.
+    lesson: String,
+    steps: Vec<StepOutline>,
+    initial: usize,
+    children: Children,
+) -> impl IntoView {
+    let count = steps.len();
     let (current, set_current) = signal(initial);
     let (hydrated, set_hydrated) = signal(false);
-    let steps = NodeRef::<leptos::html::Div>::new();
+    let step_sections = NodeRef::<leptos::html::Div>::new();
+    // Nothing is locked until the server says otherwise.
+    let progress = RwSignal::new(LessonProgress {
+        steps: steps
+            .iter()
+            .map(|step| StepProgress {
+                has_check: step.has_check,
+                ..StepProgress::default()
+            })
+            .collect(),
+        unlocked: count,
+    });
+    let progress_url = format!("/api/lessons/{lesson}/progress");
 
     // Effects run only in the browser, so this also tells tests the island is alive.
-    Effect::new(move |_| set_hydrated.set(true));
+    Effect::new(move |_| {
+        let url = progress_url.clone();
+        spawn_local(async move {
+            match api::<LessonProgress>("GET", &url, None).await {
+                Ok(loaded) if loaded.steps.len() == count => progress.set(loaded),
+                Ok(_) => leptos::logging::warn!("progress does not match this lesson's steps"),
+                Err(reason) => leptos::logging::warn!("no progress: {reason}"),
+            }
+            set_hydrated.set(true);
+        });
+    });
     Effect::new(move |_| {
         let shown = current.get();
-        if let Some(container) = steps.get() {
+        if let Some(container) = step_sections.get() {
             show_only_step(&container, shown);
         }
     });
@@ -36,20 +71,25 @@ pub fn StepNavigator(titles: Vec<String>, initial: usize, children: Children) ->
         }
     };
     let link = move |step: usize| format!("?step={}", step + 1);
+    let passed = move |step: usize| progress.with(|p| p.steps.get(step).is_some_and(|s| s.passed));
+    let locked = move |step: usize| progress.with(|p| step >= p.unlocked);
 
     view! {
         <div class="step-navigator" data-hydrated=move || hydrated.get().to_string() data-current=move || current.get()>
             <ol class="step-list">
-                {titles.into_iter().enumerate().map(|(index, title)| view! {
-                    <li class:current=move || current.get() == index>
-                        <a href=link(index) on:click=move |ev| { ev.prevent_default(); go_to(index); }>
-                            <span class="step-number">{index + 1}</span>
-                            {title}
+                {steps.iter().enumerate().map(|(index, step)| view! {
+                    <li class:current=move || current.get() == index
+                        class:passed=move || passed(index) class:locked=move || locked(index)>
+                        <a href=link(index) on:click=move |ev| { ev.prevent_default(); go_to(index); }
+                            title=move || if locked(index) { "Locked: pass the earlier checks first" } else { "" }>
+                            <span class="step-number">{move || if passed(index) { "✓".to_string() } else { (index + 1).to_string() }}</span>
+                            {step.title.clone()}
                         </a>
                     </li>
                 }).collect_view()}
             </ol>
-            <div class="steps" node_ref=steps>{children()}</div>
+            <div class="steps" node_ref=step_sections>{children()}</div>
+            <CheckBar lesson steps current progress/>
             <nav class="step-buttons">
                 <a class="button previous" href=move || link(current.get().saturating_sub(1))
                     class:disabled=move || current.get() == 0

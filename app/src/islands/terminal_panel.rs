@@ -3,24 +3,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// `public/terminal.js`: xterm.js and the WebSocket, which JavaScript does best.
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = Slipway, js_name = resume)]
-    fn js_resume(lesson: &str) -> js_sys::Promise;
-    #[wasm_bindgen(js_namespace = Slipway, js_name = start)]
-    fn js_start(lesson: &str) -> js_sys::Promise;
-    #[wasm_bindgen(js_namespace = Slipway, js_name = reset)]
-    fn js_reset() -> js_sys::Promise;
-    #[wasm_bindgen(js_namespace = Slipway, js_name = open)]
-    fn js_open(element: &web_sys::Element, node: &str, on_state: &JsValue);
-    #[wasm_bindgen(js_namespace = Slipway, js_name = show)]
-    fn js_show(node: &str);
-    #[wasm_bindgen(js_namespace = Slipway, js_name = run)]
-    fn js_run(node: &str, text: &str) -> bool;
-    #[wasm_bindgen(js_namespace = Slipway, js_name = copy)]
-    fn js_copy(text: &str, button: &web_sys::Element);
-}
+use super::bridge::{js_copy, js_open, js_reset, js_resume, js_run, js_show, js_start, settle};
 
 /// Where the learner's sandbox is.
 #[derive(Clone, Debug, PartialEq)]
@@ -208,16 +191,4 @@ fn phase_name(phase: &Phase) -> &'static str {
         Phase::Ready => "ready",
         Phase::Failed(_) => "failed",
     }
-}
-
-/// Waits for a promise from `terminal.js`; a rejection becomes its message.
-async fn settle(promise: js_sys::Promise) -> Result<JsValue, String> {
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .map_err(|error| {
-            js_sys::Reflect::get(&error, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|message| message.as_string())
-                .unwrap_or_else(|| "something went wrong; please try again".into())
-        })
 }

@@ -35,7 +35,11 @@ pub fn LessonPage() -> impl IntoView {
 
 #[component]
 fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
-    let titles: Vec<String> = lesson.steps.iter().map(|s| s.title.clone()).collect();
+    let outlines = lesson
+        .steps
+        .iter()
+        .map(StepView::outline)
+        .collect::<Vec<_>>();
     let nodes = lesson.nodes.clone();
     let default_node = nodes.first().cloned().unwrap_or_default();
     let lesson_key = format!("{}/{}", lesson.track, lesson.summary.slug);
@@ -53,7 +57,7 @@ fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
                     {format!("{} min · {}", lesson.summary.minutes, lesson.summary.sandbox)}
                 </p>
                 <div class="prose intro" inner_html=lesson.intro_html.clone()></div>
-                <StepNavigator titles initial>
+                <StepNavigator lesson=lesson_key.clone() steps=outlines initial>
                     {lesson.steps.into_iter().enumerate().map(|(index, step)| {
                         view! { <Step index step hidden=index != initial default_node=default_node.clone()/> }
                     }).collect_view()}
@@ -93,9 +97,6 @@ fn Step(index: usize, step: StepView, hidden: bool, default_node: String) -> imp
                     })
                 }
             }).collect_view()}
-            {step.has_check.then(|| view! {
-                <p class="check-note">"This step has a check: do the step, then press Check."</p>
-            })}
         </section>
     }
 }

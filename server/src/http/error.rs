@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::checks::CheckError;
 use crate::sandbox::{SandboxError, TemplateError};
 use crate::store::StoreError;
 use crate::terminal::TerminalError;
@@ -27,6 +28,18 @@ pub enum ApiError {
     ForeignOrigin,
     #[error("{0}")]
     Terminal(TerminalError),
+    #[error("{0}")]
+    Check(CheckError),
+}
+
+impl From<CheckError> for ApiError {
+    fn from(error: CheckError) -> Self {
+        match error {
+            CheckError::Sandbox(error) => ApiError::Sandbox(error),
+            CheckError::Store(error) => ApiError::Store(error),
+            other => ApiError::Check(other),
+        }
+    }
 }
 
 impl From<TerminalError> for ApiError {
@@ -49,6 +62,8 @@ impl IntoResponse for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
+            ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,
+            ApiError::Check(_) => StatusCode::NOT_FOUND,
             ApiError::Sandbox(S::Unsupported { .. } | S::NoSuchNode(..)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -1,6 +1,7 @@
 //! HTTP: the router, thin handlers and the mapping of errors to responses. The only
 //! module that knows axum.
 
+mod checks;
 mod error;
 mod sandboxes;
 mod session;
@@ -24,6 +25,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
+use crate::checks::Checks;
 use crate::lessons::Catalog;
 use crate::sandbox::Lifecycle;
 use crate::store::Store;
@@ -39,6 +41,7 @@ pub struct AppState {
     pub lifecycle: Option<Arc<Lifecycle>>,
     /// The shells learners have open; present when `lifecycle` is.
     pub terminals: Option<Arc<Terminals>>,
+    pub checks: Arc<Checks>,
     /// Signs learners' session cookies.
     pub cookie_key: Key,
 }
@@ -71,6 +74,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/sandboxes/{id}/nodes/{node}/terminal",
             get(terminal::open),
+        )
+        .route("/api/sandboxes/{id}/check", post(checks::check))
+        .route(
+            "/api/lessons/{track}/{lesson}/progress",
+            get(checks::progress),
+        )
+        .route(
+            "/api/lessons/{track}/{lesson}/steps/{step}/hint",
+            post(checks::hint),
+        )
+        .route(
+            "/api/lessons/{track}/{lesson}/steps/{step}/solution",
+            post(checks::solution),
         )
         .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
     Router::new()

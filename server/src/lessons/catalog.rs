@@ -39,18 +39,17 @@ impl Catalog {
         templates
     }
 
-    /// The sandbox template of a lesson named `track/lesson`.
-    pub fn template_of(&self, name: &str) -> Option<Template> {
+    /// The lesson named `track/lesson`, with its track's slug.
+    pub fn lesson(&self, name: &str) -> Option<(&str, &Lesson)> {
         let (track, lesson) = name.split_once('/')?;
         let track = self.tracks.iter().find(|t| t.slug == track)?;
-        Some(
-            track
-                .lessons
-                .iter()
-                .find(|l| l.slug == lesson)?
-                .sandbox
-                .clone(),
-        )
+        let lesson = track.lessons.iter().find(|l| l.slug == lesson)?;
+        Some((&track.slug, lesson))
+    }
+
+    /// The sandbox template of a lesson named `track/lesson`.
+    pub fn template_of(&self, name: &str) -> Option<Template> {
+        self.lesson(name).map(|(_, lesson)| lesson.sandbox.clone())
     }
 }
 

@@ -65,7 +65,8 @@ pub enum Block {
 pub struct Script {
     pub node: String,
     pub source: String,
-    pub timeout: Duration,
+    /// `None`: the server's default (`--check-timeout-seconds`).
+    pub timeout: Option<Duration>,
 }
 
 /// A problem in a lesson or track file, with where it is.

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::{Block, Lesson, LessonError, Problem, Script, Step};
 use crate::sandbox::Template;
 
-pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
 pub const MAX_TIMEOUT_SECS: u64 = 600;
 
 #[derive(Deserialize)]
@@ -244,9 +243,7 @@ impl LessonBuilder<'_> {
         let script = |source: String| Script {
             node: node.clone(),
             source,
-            timeout: options
-                .timeout
-                .unwrap_or(Duration::from_secs(DEFAULT_TIMEOUT_SECS)),
+            timeout: options.timeout,
         };
         let step = &mut current.step;
         match fence {

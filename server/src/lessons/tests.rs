@@ -92,7 +92,7 @@ fn a_full_lesson_parses_into_steps_blocks_checks_hints_and_solutions() {
         Some(Script {
             node: "node1".into(),
             source: "docker node ls".into(),
-            timeout: Duration::from_secs(30)
+            timeout: Some(Duration::from_secs(30))
         })
     );
     assert_eq!(step.hints.len(), 2);
@@ -103,7 +103,8 @@ fn a_full_lesson_parses_into_steps_blocks_checks_hints_and_solutions() {
     );
     assert_eq!(
         step.solution.as_ref().map(|s| s.timeout),
-        Some(Duration::from_secs(20))
+        Some(None),
+        "no timeout given: the server's default applies"
     );
 
     let reading = &lesson.steps[1];

@@ -31,6 +31,7 @@ pub fn library(catalog: &Catalog) -> Library {
                         blocks: step.blocks.iter().map(block).collect(),
                         has_check: step.check.is_some(),
                         hints: step.hints.len(),
+                        has_solution: step.solution.is_some(),
                     })
                     .collect(),
             };

@@ -103,6 +103,8 @@ pub struct ExecOutput {
     pub exit_code: i64,
     /// stdout and stderr, interleaved as the program wrote them.
     pub output: String,
+    /// Whether the program was stopped for running too long.
+    pub timed_out: bool,
 }
 
 /// What the engine holds for one sandbox label value.
@@ -366,6 +368,7 @@ impl Engine {
         Ok(ExecOutput {
             exit_code: inspect.exit_code.unwrap_or(-1),
             output,
+            timed_out: false,
         })
     }
 

@@ -130,7 +130,9 @@ impl Sandboxes {
         }
     }
 
-    /// Runs a shell script on one node of a sandbox.
+    /// Runs a shell script on one node of a sandbox, non-interactively. The node's own
+    /// `timeout` stops it after `timeout` (a check that hangs must not run on), and
+    /// then the result says `timed_out`.
     pub async fn run_script(
         &self,
         sandbox: &Sandbox,
@@ -140,10 +142,14 @@ impl Sandboxes {
     ) -> Result<ExecOutput, SandboxError> {
         self.check_node(sandbox, node)?;
         let container = container_name(&sandbox.id, node);
-        Ok(self
-            .engine
-            .exec(&container, &["bash", "-c", script], timeout)
-            .await?)
+        let seconds = timeout.as_secs().max(1).to_string();
+        let command = ["timeout", "--kill-after=2", &seconds, "bash", "-c", script];
+        // The engine's own deadline is only a backstop in case the node stops answering.
+        let backstop = timeout + Duration::from_secs(10);
+        let mut output = self.engine.exec(&container, &command, backstop).await?;
+        // `timeout` exits 124 when it stopped the script, 137 when it had to kill it.
+        output.timed_out = matches!(output.exit_code, 124 | 137);
+        Ok(output)
     }
 
     /// Starts a login shell on a pseudo-terminal on one node, in root's home.

@@ -1,8 +1,10 @@
 //! Storage: one SQLite file, in WAL mode so page renders never wait on writers.
 //! Migrations in `migrations/` are applied when the store opens.
 
+mod progress;
 mod records;
 
+pub use progress::{Attempt, StepKey, StepProgress};
 pub use records::SandboxRecord;
 
 use std::path::{Path, PathBuf};

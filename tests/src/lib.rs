@@ -1,4 +1,5 @@
-//! Shared test helpers: start the app, talk to it, drive a browser.
+//! Test support, shared by the end-to-end tests (`api/`) and the benchmark (`benches/`):
+//! start the app, talk to it as learners, open terminals, drive a browser.
 
 mod browser;
 mod terminal;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use reqwest::cookie::CookieStore;
 
 use slipway::config::Config;
-use slipway::sandbox::{NodeSettings, Sandboxes};
+use slipway::sandbox::{NodeSettings, Sandbox, Sandboxes, Template};
 use slipway::startup::Application;
 
 /// The repository root, where `lessons/` and cargo-leptos's `target/site` live.
@@ -114,7 +115,12 @@ impl Default for Learner {
 impl Learner {
     /// The `Cookie` header this learner sends to `app` (empty before its first call).
     pub fn cookie(&self, app: &TestApp) -> String {
-        let url = app.base.parse().expect("the app's URL");
+        self.cookie_for(&app.base)
+    }
+
+    /// The `Cookie` header this learner sends to the server at `base`.
+    pub fn cookie_for(&self, base: &str) -> String {
+        let url = base.parse().expect("the server's URL");
         self.jar
             .cookies(&url)
             .and_then(|value| value.to_str().ok().map(str::to_string))
@@ -123,9 +129,14 @@ impl Learner {
 
     /// Starts a sandbox (`body` as for `POST /api/sandboxes`) and returns its id.
     pub async fn start_sandbox(&self, app: &TestApp, body: serde_json::Value) -> String {
+        self.start_sandbox_at(&app.base, body).await
+    }
+
+    /// As [`Learner::start_sandbox`], on the server at `base`.
+    pub async fn start_sandbox_at(&self, base: &str, body: serde_json::Value) -> String {
         let response = self
             .http
-            .post(app.url("/api/sandboxes"))
+            .post(format!("{base}/api/sandboxes"))
             .json(&body)
             .send()
             .await
@@ -139,6 +150,55 @@ impl Learner {
         let sandbox: serde_json::Value = response.json().await.expect("JSON");
         sandbox["id"].as_str().expect("an id").to_string()
     }
+}
+
+/// Runs a script on a node of a sandbox, as a learner would in its terminal: the exit
+/// code and the output, trimmed.
+pub async fn sh(engine: &Sandboxes, sandbox: &Sandbox, node: &str, script: &str) -> (i64, String) {
+    let out = engine
+        .run_script(sandbox, node, script, Duration::from_secs(30))
+        .await
+        .expect("the script runs");
+    (out.exit_code, out.output.trim().to_string())
+}
+
+/// The single-node sandbox `id`, for running scripts in.
+pub fn single_node_sandbox(id: &str) -> Sandbox {
+    Sandbox {
+        id: id.to_string(),
+        template: Template::Single,
+        nodes: vec!["node1".into()],
+    }
+}
+
+/// Asserts a refused request: its status, and a reason that says `expected`.
+pub async fn assert_refused(response: reqwest::Response, status: u16, expected: &str) {
+    assert_eq!(response.status(), status);
+    let body = response.text().await.expect("body");
+    assert!(body.contains(expected), "{body} lacks {expected:?}");
+}
+
+/// Writes a lessons directory with one track, `01-<track>`, holding `lessons` as
+/// (`NN-name.md`, text) pairs.
+pub fn lessons_dir(track: &str, lessons: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let track_dir = dir.path().join(format!("01-{track}"));
+    std::fs::create_dir_all(&track_dir).expect("track directory");
+    std::fs::write(
+        track_dir.join("track.yaml"),
+        format!("title: {track}\nsummary: For tests.\n"),
+    )
+    .expect("track.yaml");
+    for (name, text) in lessons {
+        std::fs::write(track_dir.join(name), text).expect("lesson file");
+    }
+    dir
+}
+
+/// A TCP port nobody listens on, for a server or a driver to take.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
 }
 
 /// Polls `condition` until it holds or `within` runs out; panics naming `what`.

@@ -109,10 +109,16 @@ impl TestTerminal {
 
     /// Reads one output frame and returns its size in bytes (0 for a non-output message).
     pub async fn read_frame(&mut self, within: Duration) -> usize {
+        self.read_output(within).await.len()
+    }
+
+    /// Reads one output frame, without keeping it on `screen` (empty for a non-output
+    /// message): for floods too big to keep.
+    pub async fn read_output(&mut self, within: Duration) -> Bytes {
         match self.next_message(within).await {
-            Some(Message::Binary(bytes)) => bytes.len(),
+            Some(Message::Binary(bytes)) => bytes,
             Some(Message::Close(frame)) => panic!("closed: {frame:?}"),
-            Some(_) => 0,
+            Some(_) => Bytes::new(),
             None => panic!("no output within {within:?}"),
         }
     }

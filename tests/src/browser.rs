@@ -8,7 +8,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
-use super::wait_for;
+use super::{free_port, wait_for};
 
 pub struct Browser {
     pub client: Client,
@@ -91,9 +91,4 @@ fn chromium_binary() -> &'static str {
     .into_iter()
     .find(|path| std::path::Path::new(path).exists())
     .unwrap_or("/usr/bin/chromium")
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
 }

@@ -1,0 +1,51 @@
+//! The islands' calls into `public/terminal.js` (`window.Slipway`), which owns what
+//! JavaScript does best: xterm.js, WebSockets, fetch and the clipboard.
+
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Slipway, js_name = resume)]
+    pub fn js_resume(lesson: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = Slipway, js_name = start)]
+    pub fn js_start(lesson: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = Slipway, js_name = reset)]
+    pub fn js_reset() -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = Slipway, js_name = open)]
+    pub fn js_open(element: &web_sys::Element, node: &str, on_state: &JsValue);
+    #[wasm_bindgen(js_namespace = Slipway, js_name = show)]
+    pub fn js_show(node: &str);
+    #[wasm_bindgen(js_namespace = Slipway, js_name = run)]
+    pub fn js_run(node: &str, text: &str) -> bool;
+    #[wasm_bindgen(js_namespace = Slipway, js_name = copy)]
+    pub fn js_copy(text: &str, button: &web_sys::Element);
+    /// The id of the sandbox the terminal panel started or found, if any.
+    #[wasm_bindgen(js_namespace = Slipway, js_name = sandboxId)]
+    pub fn js_sandbox_id() -> Option<String>;
+    #[wasm_bindgen(js_namespace = Slipway, js_name = api)]
+    fn js_api(method: &str, url: &str, body: Option<String>) -> js_sys::Promise;
+}
+
+/// Waits for a promise from `terminal.js`; a rejection becomes its message.
+pub async fn settle(promise: js_sys::Promise) -> Result<JsValue, String> {
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|error| {
+            js_sys::Reflect::get(&error, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|message| message.as_string())
+                .unwrap_or_else(|| "something went wrong; please try again".into())
+        })
+}
+
+/// Calls Slipway's JSON API; an error is the server's reason, in plain words.
+pub async fn api<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<T, String> {
+    let answer = settle(js_api(method, url, body)).await?;
+    let text = answer.as_string().unwrap_or_default();
+    serde_json::from_str(&text).map_err(|error| format!("unexpected answer from {url}: {error}"))
+}

@@ -1,0 +1,277 @@
+//! Checks and progress: the Check button's work.
+//!
+//! A step's check script runs inside the learner's sandbox, on the node the lesson names,
+//! never on the host or in the server. Exit 0 passes; otherwise the last lines the script
+//! wrote say what is still missing, and that is what the learner reads. Every attempt is
+//! stored; a passed step unlocks the next (steps without a check never lock anything).
+//! Hints reveal one at a time; asking for a solution is recorded for the instructor.
+
+pub mod rehearsal;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use app::model::{CheckReport, LessonProgress, Solution, StepProgress};
+
+use crate::lessons::{Catalog, Lesson, Script, Step};
+use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
+use crate::store::{Attempt, StepKey, Store, StoreError};
+
+/// How many of the check's last output lines the learner is shown as the reason.
+const REASON_LINES: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no lesson {0} (expected `track/lesson`)")]
+    NoSuchLesson(String),
+    #[error("lesson {lesson} has no step {step} (steps count from 0)")]
+    NoSuchStep { lesson: String, step: usize },
+    #[error("step {} of {lesson} has no check", step + 1)]
+    NoCheck { lesson: String, step: usize },
+    #[error("step {} of {lesson} has no solution", step + 1)]
+    NoSolution { lesson: String, step: usize },
+    /// `open` is the step whose check must pass first.
+    #[error("step {} is locked: pass the check of step {} first", step + 1, open + 1)]
+    Locked { step: usize, open: usize },
+}
+
+pub struct Checks {
+    catalog: Arc<Catalog>,
+    store: Store,
+    default_timeout: Duration,
+}
+
+impl Checks {
+    pub fn new(catalog: Arc<Catalog>, store: Store, default_timeout: Duration) -> Self {
+        Self {
+            catalog,
+            store,
+            default_timeout,
+        }
+    }
+
+    /// Runs a step's check in the learner's sandbox and records the attempt.
+    pub async fn check(
+        &self,
+        sandboxes: &Sandboxes,
+        sandbox: &Sandbox,
+        learner: &str,
+        lesson_name: &str,
+        step: usize,
+    ) -> Result<CheckReport, CheckError> {
+        let (track, lesson) = self.lesson(lesson_name)?;
+        let script = step_of(lesson, lesson_name, step)?
+            .check
+            .as_ref()
+            .ok_or_else(|| CheckError::NoCheck {
+                lesson: lesson_name.to_string(),
+                step,
+            })?;
+        let progress = self.progress(learner, lesson_name).await?;
+        if step >= progress.unlocked {
+            return Err(CheckError::Locked {
+                step,
+                open: progress.unlocked.saturating_sub(1),
+            });
+        }
+        let report = run_check(sandboxes, sandbox, script, self.default_timeout, step).await?;
+        let key = StepKey {
+            learner,
+            track,
+            lesson: &lesson.slug,
+            step,
+        };
+        let attempt = Attempt {
+            passed: report.passed,
+            reason: report.reason.as_deref(),
+            duration_ms: report.duration_ms,
+        };
+        self.store.record_attempt(key, attempt).await?;
+        Ok(report)
+    }
+
+    /// The learner's progress through a lesson, with the hints and solutions they
+    /// have already revealed.
+    pub async fn progress(
+        &self,
+        learner: &str,
+        lesson_name: &str,
+    ) -> Result<LessonProgress, CheckError> {
+        let (track, lesson) = self.lesson(lesson_name)?;
+        let mut steps: Vec<StepProgress> = lesson
+            .steps
+            .iter()
+            .map(|step| StepProgress {
+                has_check: step.check.is_some(),
+                ..StepProgress::default()
+            })
+            .collect();
+        for record in self
+            .store
+            .lesson_progress(learner, track, &lesson.slug)
+            .await?
+        {
+            let index = usize::try_from(record.step).unwrap_or(usize::MAX);
+            let (Some(state), Some(step)) = (steps.get_mut(index), lesson.steps.get(index)) else {
+                // The lesson lost steps since: that record no longer means anything.
+                continue;
+            };
+            let revealed = usize::try_from(record.hints_revealed).unwrap_or(0);
+            state.passed = record.passed_at.is_some();
+            state.attempts = u32::try_from(record.attempts).unwrap_or(u32::MAX);
+            state.hints = step.hints.iter().take(revealed).cloned().collect();
+            state.solution = step
+                .solution
+                .as_ref()
+                .filter(|_| record.solution_revealed_at.is_some())
+                .map(solution_view);
+        }
+        // The step after the first check not yet passed is the first locked one.
+        let unlocked = steps
+            .iter()
+            .position(|s| s.has_check && !s.passed)
+            .map_or(steps.len(), |open| open + 1);
+        Ok(LessonProgress { steps, unlocked })
+    }
+
+    /// Reveals the step's next hint; returns every hint revealed so far (as HTML).
+    pub async fn hint(
+        &self,
+        learner: &str,
+        lesson_name: &str,
+        step: usize,
+    ) -> Result<Vec<String>, CheckError> {
+        let (track, lesson) = self.lesson(lesson_name)?;
+        let hints = &step_of(lesson, lesson_name, step)?.hints;
+        let key = StepKey {
+            learner,
+            track,
+            lesson: &lesson.slug,
+            step,
+        };
+        let revealed = self.store.reveal_hint(key, hints.len()).await?;
+        Ok(hints.iter().take(revealed).cloned().collect())
+    }
+
+    /// The step's solution; asking is recorded.
+    pub async fn solution(
+        &self,
+        learner: &str,
+        lesson_name: &str,
+        step: usize,
+    ) -> Result<Solution, CheckError> {
+        let (track, lesson) = self.lesson(lesson_name)?;
+        let solution = step_of(lesson, lesson_name, step)?
+            .solution
+            .as_ref()
+            .ok_or_else(|| CheckError::NoSolution {
+                lesson: lesson_name.to_string(),
+                step,
+            })?;
+        let key = StepKey {
+            learner,
+            track,
+            lesson: &lesson.slug,
+            step,
+        };
+        self.store.reveal_solution(key).await?;
+        Ok(solution_view(solution))
+    }
+
+    fn lesson<'a>(&'a self, name: &str) -> Result<(&'a str, &'a Lesson), CheckError> {
+        self.catalog
+            .lesson(name)
+            .ok_or_else(|| CheckError::NoSuchLesson(name.to_string()))
+    }
+}
+
+fn step_of<'a>(lesson: &'a Lesson, name: &str, step: usize) -> Result<&'a Step, CheckError> {
+    lesson
+        .steps
+        .get(step)
+        .ok_or_else(|| CheckError::NoSuchStep {
+            lesson: name.to_string(),
+            step,
+        })
+}
+
+fn solution_view(script: &Script) -> Solution {
+    Solution {
+        node: script.node.clone(),
+        code: script.source.clone(),
+    }
+}
+
+/// Runs a check script where it belongs: on its node, in the sandbox.
+pub async fn run_check(
+    sandboxes: &Sandboxes,
+    sandbox: &Sandbox,
+    script: &Script,
+    default_timeout: Duration,
+    step: usize,
+) -> Result<CheckReport, SandboxError> {
+    let timeout = script.timeout.unwrap_or(default_timeout);
+    let started = Instant::now();
+    let result = sandboxes
+        .run_script(sandbox, &script.node, &script.source, timeout)
+        .await?;
+    let passed = result.exit_code == 0;
+    let reason = if passed {
+        None
+    } else if result.timed_out {
+        Some(format!(
+            "The check did not finish within {} s and was stopped: something it waits for is not there yet.",
+            timeout.as_secs()
+        ))
+    } else {
+        Some(last_lines(&result.output).unwrap_or_else(|| {
+            format!(
+                "The check failed (exit code {}) without saying why.",
+                result.exit_code
+            )
+        }))
+    };
+    Ok(CheckReport {
+        step,
+        passed,
+        reason,
+        output: result.output,
+        timed_out: result.timed_out,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// The last few non-blank lines of a check's output: where checks say what is missing.
+fn last_lines(output: &str) -> Option<String> {
+    let lines: Vec<&str> = output
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    let start = lines.len().saturating_sub(REASON_LINES);
+    Some(lines[start..].join("\n")).filter(|text| !text.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_lines;
+
+    #[test]
+    fn the_reason_is_the_last_lines_the_check_wrote() {
+        let output = "checking...\n\nnode2 is not in the swarm\n\nnode3 is not in the swarm\n";
+        assert_eq!(
+            last_lines(output).as_deref(),
+            Some("checking...\nnode2 is not in the swarm\nnode3 is not in the swarm")
+        );
+        let long = (1..=10).map(|i| format!("line {i}\n")).collect::<String>();
+        assert_eq!(
+            last_lines(&long).as_deref(),
+            Some("line 7\nline 8\nline 9\nline 10")
+        );
+        assert_eq!(last_lines("  \n\n"), None);
+    }
+}

@@ -1,0 +1,169 @@
+//! `slipway lessons test`: proves each lesson's checks and solutions work, in a fresh
+//! sandbox per lesson, before learners meet them. For every step with a check: the
+//! check must FAIL first (it really checks something), the solution must succeed, and
+//! then the check must PASS.
+
+use std::time::{Duration, Instant};
+
+use super::run_check;
+use crate::lessons::{Lesson, Script};
+use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Template};
+
+/// How one step fared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepVerdict {
+    /// Failed before the solution, the solution ran, passed after.
+    Proven,
+    /// The step has no check, so nothing to prove.
+    NoCheck,
+    /// What went wrong, in a sentence.
+    Broken(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct StepRehearsal {
+    pub title: String,
+    pub verdict: StepVerdict,
+    pub took: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub enum LessonVerdict {
+    /// Every step ran (see each step's verdict).
+    Ran(Vec<StepRehearsal>),
+    /// This host cannot start the lesson's sandbox (kind, here); nothing was run.
+    Skipped(String),
+    /// The sandbox would not start.
+    NoSandbox(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct LessonRehearsal {
+    /// `track/lesson`.
+    pub name: String,
+    pub sandbox_took: Duration,
+    pub verdict: LessonVerdict,
+}
+
+impl LessonRehearsal {
+    pub fn passed(&self) -> bool {
+        match &self.verdict {
+            LessonVerdict::Ran(steps) => steps
+                .iter()
+                .all(|s| !matches!(s.verdict, StepVerdict::Broken(_))),
+            LessonVerdict::Skipped(_) => true,
+            LessonVerdict::NoSandbox(_) => false,
+        }
+    }
+}
+
+/// Rehearses one lesson in a sandbox of its own, removed afterwards whatever happens.
+pub async fn rehearse(
+    sandboxes: &Sandboxes,
+    name: &str,
+    lesson: &Lesson,
+    default_timeout: Duration,
+) -> LessonRehearsal {
+    let started = Instant::now();
+    if matches!(lesson.sandbox, Template::Kind { .. }) {
+        return LessonRehearsal {
+            name: name.to_string(),
+            sandbox_took: Duration::ZERO,
+            verdict: LessonVerdict::Skipped(
+                "kind clusters cannot start on this host (no Kubernetes node image)".into(),
+            ),
+        };
+    }
+    let sandbox = match sandboxes.create(&lesson.sandbox).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            return LessonRehearsal {
+                name: name.to_string(),
+                sandbox_took: started.elapsed(),
+                verdict: LessonVerdict::NoSandbox(crate::error_chain(&error)),
+            }
+        }
+    };
+    let sandbox_took = started.elapsed();
+    let mut steps = Vec::new();
+    for (index, step) in lesson.steps.iter().enumerate() {
+        let started = Instant::now();
+        let verdict = match (&step.check, &step.solution) {
+            (None, _) => StepVerdict::NoCheck,
+            (Some(check), solution) => {
+                match prove(
+                    sandboxes,
+                    &sandbox,
+                    check,
+                    solution.as_ref(),
+                    default_timeout,
+                    index,
+                )
+                .await
+                {
+                    Ok(verdict) => verdict,
+                    Err(error) => StepVerdict::Broken(crate::error_chain(&error)),
+                }
+            }
+        };
+        steps.push(StepRehearsal {
+            title: step.title.clone(),
+            verdict,
+            took: started.elapsed(),
+        });
+    }
+    if let Err(error) = sandboxes.delete(&sandbox.id).await {
+        tracing::error!(
+            "could not remove rehearsal sandbox {}: {}",
+            sandbox.id,
+            crate::error_chain(&error)
+        );
+    }
+    LessonRehearsal {
+        name: name.to_string(),
+        sandbox_took,
+        verdict: LessonVerdict::Ran(steps),
+    }
+}
+
+async fn prove(
+    sandboxes: &Sandboxes,
+    sandbox: &Sandbox,
+    check: &Script,
+    solution: Option<&Script>,
+    default_timeout: Duration,
+    step: usize,
+) -> Result<StepVerdict, SandboxError> {
+    let before = run_check(sandboxes, sandbox, check, default_timeout, step).await?;
+    if before.passed {
+        return Ok(StepVerdict::Broken(
+            "the check passes before the solution runs: it does not check this step".into(),
+        ));
+    }
+    let Some(solution) = solution else {
+        return Ok(StepVerdict::Broken(
+            "the step has a check but no solution to prove it with".into(),
+        ));
+    };
+    let timeout = solution.timeout.unwrap_or(default_timeout);
+    let ran = sandboxes
+        .run_script(sandbox, &solution.node, &solution.source, timeout)
+        .await?;
+    if ran.exit_code != 0 {
+        return Ok(StepVerdict::Broken(format!(
+            "the solution failed (exit code {}{}): {}",
+            ran.exit_code,
+            if ran.timed_out { ", timed out" } else { "" },
+            ran.output.trim()
+        )));
+    }
+    let after = run_check(sandboxes, sandbox, check, default_timeout, step).await?;
+    Ok(if after.passed {
+        StepVerdict::Proven
+    } else {
+        StepVerdict::Broken(format!(
+            "the check still fails after the solution: {}",
+            after.reason.unwrap_or_default()
+        ))
+    })
+}

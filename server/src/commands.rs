@@ -1,0 +1,109 @@
+//! The `slipway lessons …` commands: for lesson authors, printing to the terminal.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
+use slipway::config::Config;
+use slipway::lessons;
+use slipway::sandbox::{new_id, NodeSettings, Sandboxes};
+
+/// `slipway lessons validate`: every problem with its file and line.
+pub fn validate(dir: &Path) -> ExitCode {
+    let catalog = lessons::load(dir);
+    for problem in &catalog.problems {
+        println!("error: {problem}");
+    }
+    println!(
+        "{} lesson(s) in {} track(s) are valid; {} problem(s) in {}",
+        catalog.lesson_count(),
+        catalog.tracks.len(),
+        catalog.problems.len(),
+        dir.display()
+    );
+    exit_code(catalog.problems.is_empty())
+}
+
+/// `slipway lessons test`: each lesson in a fresh sandbox, every check proven.
+pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Result<ExitCode> {
+    let catalog = lessons::load(dir);
+    for problem in &catalog.problems {
+        println!("error: {problem}");
+    }
+    // A name of its own on the engine, so a running server never mistakes these
+    // sandboxes for orphans (and `make test` clears any a killed run left).
+    let instance = format!("test-lessons-{}", new_id());
+    let sandboxes = Sandboxes::connect(
+        config.docker_host.as_deref(),
+        &instance,
+        NodeSettings::from_config(config),
+    )
+    .await
+    .context("lesson tests need the Docker engine")?;
+    let default_timeout = Duration::from_secs(config.limits.check_timeout_seconds.max(1));
+
+    let started = Instant::now();
+    let mut all_passed = catalog.problems.is_empty();
+    println!("{:<44} {:<34} {:>8}  result", "lesson", "step", "seconds");
+    for track in &catalog.tracks {
+        for lesson in &track.lessons {
+            let name = format!("{}/{}", track.slug, lesson.slug);
+            if only.is_some_and(|only| !name.contains(only)) {
+                continue;
+            }
+            let report = rehearsal::rehearse(&sandboxes, &name, lesson, default_timeout).await;
+            all_passed &= report.passed();
+            print_lesson(&report);
+        }
+    }
+    println!(
+        "\n{} in {:.1} s",
+        if all_passed { "PASS" } else { "FAIL" },
+        started.elapsed().as_secs_f64()
+    );
+    Ok(exit_code(all_passed))
+}
+
+fn print_lesson(report: &rehearsal::LessonRehearsal) {
+    let seconds = |d: Duration| format!("{:.1}", d.as_secs_f64());
+    match &report.verdict {
+        LessonVerdict::Skipped(why) => {
+            println!("{:<44} {:<34} {:>8}  SKIP: {why}", report.name, "", "");
+        }
+        LessonVerdict::NoSandbox(why) => {
+            let took = seconds(report.sandbox_took);
+            println!(
+                "{:<44} {:<34} {took:>8}  FAIL: no sandbox: {why}",
+                report.name, "(sandbox)"
+            );
+        }
+        LessonVerdict::Ran(steps) => {
+            let took = seconds(report.sandbox_took);
+            println!("{:<44} {:<34} {took:>8}  ready", report.name, "(sandbox)");
+            for (index, step) in steps.iter().enumerate() {
+                let title: String = format!("{}. {}", index + 1, step.title)
+                    .chars()
+                    .take(34)
+                    .collect();
+                let result = match &step.verdict {
+                    StepVerdict::Proven => {
+                        "PASS (fails before, passes after its solution)".to_string()
+                    }
+                    StepVerdict::NoCheck => "no check".to_string(),
+                    StepVerdict::Broken(why) => format!("FAIL: {why}"),
+                };
+                println!("{:<44} {title:<34} {:>8}  {result}", "", seconds(step.took));
+            }
+        }
+    }
+}
+
+fn exit_code(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

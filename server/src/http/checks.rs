@@ -1,0 +1,72 @@
+//! The Check button, progress, hints and solutions, as JSON. Steps count from 0.
+
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use super::session::LearnerId;
+use super::{ApiError, AppState};
+use crate::checks::{CheckReport, LessonProgress, Solution};
+use app::model::Hints;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// `track/lesson`.
+    lesson: String,
+    step: usize,
+}
+
+/// `POST /api/sandboxes/{id}/check`: runs the step's check in the learner's sandbox.
+pub async fn check(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path(id): Path<String>,
+    Json(request): Json<CheckRequest>,
+) -> Result<Json<CheckReport>, ApiError> {
+    let lifecycle = state.lifecycle()?;
+    let sandbox = lifecycle.ready(&learner.0, &id).await?;
+    let report = state
+        .checks
+        .check(
+            &lifecycle.sandboxes(),
+            &sandbox,
+            &learner.0,
+            &request.lesson,
+            request.step,
+        )
+        .await?;
+    Ok(Json(report))
+}
+
+/// `GET /api/lessons/{track}/{lesson}/progress`
+pub async fn progress(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path((track, lesson)): Path<(String, String)>,
+) -> Result<Json<LessonProgress>, ApiError> {
+    let name = format!("{track}/{lesson}");
+    Ok(Json(state.checks.progress(&learner.0, &name).await?))
+}
+
+/// `POST /api/lessons/{track}/{lesson}/steps/{step}/hint`: reveals the next hint.
+pub async fn hint(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path((track, lesson, step)): Path<(String, String, usize)>,
+) -> Result<Json<Hints>, ApiError> {
+    let name = format!("{track}/{lesson}");
+    let hints = state.checks.hint(&learner.0, &name, step).await?;
+    Ok(Json(Hints { hints }))
+}
+
+/// `POST /api/lessons/{track}/{lesson}/steps/{step}/solution`: shows the solution and
+/// records that the learner asked.
+pub async fn solution(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path((track, lesson, step)): Path<(String, String, usize)>,
+) -> Result<Json<Solution>, ApiError> {
+    let name = format!("{track}/{lesson}");
+    Ok(Json(state.checks.solution(&learner.0, &name, step).await?))
+}

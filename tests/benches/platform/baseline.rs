@@ -1,0 +1,300 @@
+//! The raw baseline: the plain `docker` CLI doing the same work as Slipway, in the same
+//! run, on the same node image: start nodes and wait for their inner engines, form a
+//! swarm, pipe bytes through `docker exec -i`, run a script with `docker exec`.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use slipway::config::Config;
+use slipway_tests::test_instance;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
+
+/// A set of nodes made with the CLI.
+pub struct RawSandbox {
+    pub network: String,
+    pub containers: Vec<String>,
+}
+
+pub struct Raw {
+    /// What lets a node run its own engine here, as Slipway would choose it.
+    flags: Vec<String>,
+    image: String,
+    instance: String,
+}
+
+/// Runs `docker` with `args`; returns its output, or panics with what it said.
+async fn docker(args: &[&str]) -> String {
+    let output = Command::new("docker")
+        .args(args)
+        .output()
+        .await
+        .expect("the docker CLI runs");
+    assert!(
+        output.status.success(),
+        "docker {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+async fn docker_succeeds(args: &[&str]) -> bool {
+    Command::new("docker")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|status| status.success())
+}
+
+impl Raw {
+    /// `--privileged` where the host allows it, otherwise the capability fallback.
+    pub async fn detect() -> Raw {
+        let image = Config::defaults().node_image;
+        let privileged = docker_succeeds(&[
+            "run",
+            "--rm",
+            "--privileged",
+            "--entrypoint",
+            "true",
+            &image,
+        ])
+        .await;
+        let flags = if privileged {
+            vec!["--privileged".to_string()]
+        } else {
+            [
+                "--cap-add=ALL",
+                "--cap-drop=SYS_RESOURCE",
+                "--security-opt=seccomp=unconfined",
+                "--security-opt=apparmor=unconfined",
+                "--security-opt=systempaths=unconfined",
+            ]
+            .map(String::from)
+            .to_vec()
+        };
+        Raw {
+            flags,
+            image,
+            instance: format!("{}-raw", test_instance()),
+        }
+    }
+
+    /// Starts `nodes` nodes on a network of their own and waits for every inner engine;
+    /// with `managers`, forms a swarm of them too. Returns the time it all took.
+    pub async fn start(&self, nodes: usize, managers: Option<usize>) -> (RawSandbox, Duration) {
+        let started = Instant::now();
+        let id = slipway::sandbox::new_id();
+        let label = format!("io.slipway.instance={}", self.instance);
+        let network = format!("raw-{id}");
+        docker(&["network", "create", "--label", &label, &network]).await;
+        let containers: Vec<String> = (1..=nodes).map(|n| format!("raw-{id}-node{n}")).collect();
+        join_all(containers.iter().enumerate().map(|(index, container)| {
+            let (network, label) = (network.clone(), label.clone());
+            async move {
+                let node = format!("node{}", index + 1);
+                let volume = format!("{container}-docker");
+                docker(&["volume", "create", "--label", &label, &volume]).await;
+                let mount = format!("{volume}:/var/lib/docker");
+                let mut args = vec![
+                    "run",
+                    "-d",
+                    "--name",
+                    container,
+                    "--hostname",
+                    &node,
+                    "--network",
+                    &network,
+                    "--network-alias",
+                    &node,
+                    "--label",
+                    &label,
+                    "-v",
+                    &mount,
+                    "--memory",
+                    "1024m",
+                    "--cpus",
+                    "1",
+                    "--pids-limit",
+                    "1024",
+                ];
+                args.extend(self.flags.iter().map(String::as_str));
+                args.push(&self.image);
+                docker(&args).await;
+                let version = [
+                    "exec",
+                    container,
+                    "docker",
+                    "version",
+                    "--format",
+                    "{{.Server.Version}}",
+                ];
+                while !docker_succeeds(&version).await {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }))
+        .await;
+        if let Some(managers) = managers {
+            form_swarm(&containers, managers).await;
+        }
+        (
+            RawSandbox {
+                network,
+                containers,
+            },
+            started.elapsed(),
+        )
+    }
+
+    pub async fn remove(&self, sandbox: RawSandbox) {
+        for container in &sandbox.containers {
+            docker(&["rm", "-fv", container]).await;
+            docker(&["volume", "rm", "-f", &format!("{container}-docker")]).await;
+        }
+        docker(&["network", "rm", &sandbox.network]).await;
+    }
+}
+
+/// What Slipway does for a joined swarm: init on node1, managers join one by one,
+/// workers together, then wait until node1 lists every node Ready.
+async fn form_swarm(containers: &[String], managers: usize) {
+    let leader = &containers[0];
+    docker(&[
+        "exec",
+        leader,
+        "docker",
+        "swarm",
+        "init",
+        "--advertise-addr",
+        "eth0",
+    ])
+    .await;
+    let manager_token = docker(&[
+        "exec",
+        leader,
+        "docker",
+        "swarm",
+        "join-token",
+        "-q",
+        "manager",
+    ])
+    .await;
+    let worker_token = docker(&[
+        "exec",
+        leader,
+        "docker",
+        "swarm",
+        "join-token",
+        "-q",
+        "worker",
+    ])
+    .await;
+    let join = |container: &String, token: &String| {
+        let (container, token) = (container.clone(), token.clone());
+        async move {
+            docker(&[
+                "exec",
+                &container,
+                "docker",
+                "swarm",
+                "join",
+                "--advertise-addr",
+                "eth0",
+                "--token",
+                &token,
+                "node1:2377",
+            ])
+            .await;
+        }
+    };
+    for container in &containers[1..managers] {
+        join(container, &manager_token).await;
+    }
+    join_all(
+        containers[managers..]
+            .iter()
+            .map(|c| join(c, &worker_token)),
+    )
+    .await;
+    loop {
+        let statuses = docker(&[
+            "exec",
+            leader,
+            "docker",
+            "node",
+            "ls",
+            "--format",
+            "{{.Status}}",
+        ])
+        .await;
+        if statuses.lines().filter(|s| *s == "Ready").count() == containers.len() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Round trips of one byte through `docker exec -i <container> cat`.
+pub async fn echo_round_trips(container: &str, samples: usize) -> Vec<Duration> {
+    let mut cat = Command::new("docker")
+        .args(["exec", "-i", container, "cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("docker exec -i starts");
+    let mut stdin = cat.stdin.take().expect("stdin");
+    let mut stdout = cat.stdout.take().expect("stdout");
+    let mut byte = [0u8; 1];
+    // The first round trip also waits for the exec to start: not a keystroke.
+    stdin.write_all(b"w").await.expect("write");
+    stdout.read_exact(&mut byte).await.expect("read");
+    let mut round_trips = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let sent = Instant::now();
+        stdin.write_all(b"x").await.expect("write");
+        stdout.read_exact(&mut byte).await.expect("read");
+        round_trips.push(sent.elapsed());
+    }
+    drop(stdin);
+    let _ = cat.wait().await;
+    round_trips
+}
+
+/// Bytes per second read from `docker exec` of a program printing `bytes` bytes.
+pub async fn throughput(container: &str, bytes: u64) -> f64 {
+    let script = format!("head -c {bytes} /dev/zero | tr '\\0' a");
+    let started = Instant::now();
+    let mut flood = Command::new("docker")
+        .args(["exec", container, "sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("docker exec starts");
+    let mut stdout = flood.stdout.take().expect("stdout");
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut read = 0u64;
+    loop {
+        match stdout.read(&mut buffer).await.expect("read") {
+            0 => break,
+            n => read += n as u64,
+        }
+    }
+    let _ = flood.wait().await;
+    assert_eq!(read, bytes, "every byte arrived");
+    read as f64 / started.elapsed().as_secs_f64()
+}
+
+/// How long `docker exec` of a script takes, with the timeout Slipway wraps checks in.
+pub async fn exec_script(container: &str, script: &str) -> Duration {
+    let started = Instant::now();
+    let _ = Command::new("docker")
+        .args(["exec", container, "timeout", "20", "bash", "-c", script])
+        .output()
+        .await
+        .expect("docker exec runs");
+    started.elapsed()
+}

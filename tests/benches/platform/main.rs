@@ -1,0 +1,570 @@
+//! `make bench`: how long a learner waits and how many learners one host holds, each
+//! figure beside the raw engine doing the same work in the same run. It prints one
+//! table; targets are PASS/MISS rows, not failures (README, "Benchmarks").
+//!
+//! It drives the real release binary (`target/release/slipway`, its own process, so its
+//! memory is its own) over HTTP and WebSockets, against the real Docker engine.
+
+mod baseline;
+mod report;
+mod server;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde_json::json;
+use slipway::sandbox::{container_name, Template};
+use slipway_tests::{lessons_dir, repo_root, Learner, TestTerminal};
+
+use baseline::Raw;
+use report::{kb, mb, median, ms, percentile, ratio, Row, Table};
+use server::Server;
+
+const COLD_SAMPLES: usize = 3;
+const ECHO_SAMPLES: usize = 200;
+const ECHO_SAMPLES_EACH_UNDER_LOAD: usize = 20;
+const CHECK_SAMPLES: usize = 30;
+const BUNDLED_CHECK_SAMPLES: usize = 10;
+const FLOOD_BYTES: u64 = 32_000_000;
+const FLOOD_BYTES_EACH_UNDER_LOAD: u64 = 2_000_000;
+/// Sandboxes with an open terminal, held at once; the last is the target.
+const CAPACITY_LEVELS: [usize; 4] = [1, 10, 25, 50];
+const WITHIN: Duration = Duration::from_secs(60);
+
+const SINGLE_LESSON: &str = "---\ntitle: One node\nsummary: For the bench.\nminutes: 1\nsandbox:\n  kind: single\n---\n## Trivial\n\n```check\ntrue\n```\n";
+const SWARM_LESSON: &str = "---\ntitle: Swarm\nsummary: For the bench.\nminutes: 1\nsandbox:\n  kind: swarm\n  managers: 1\n  workers: 2\n---\n## Look\n\nNothing.\n";
+const SWARM: Template = Template::Swarm {
+    managers: 1,
+    workers: 2,
+    joined: true,
+};
+
+#[tokio::main]
+async fn main() {
+    let lessons = lessons_dir(
+        "bench",
+        &[
+            ("01-single.md", SINGLE_LESSON),
+            ("02-swarm.md", SWARM_LESSON),
+        ],
+    );
+    let raw = Raw::detect().await;
+    let mut table = Table::default();
+
+    println!("==> Sandbox start-up, cold ({COLD_SAMPLES} of each, raw CLI in turn)");
+    let server = Server::start(lessons.path(), 0).await;
+    let cold_single = cold_start(&server, &raw, "bench/single", 1, None, &mut table).await;
+    let cold_swarm = cold_start(&server, &raw, "bench/swarm", 3, Some(1), &mut table).await;
+
+    println!("==> Terminal and checks, one learner");
+    one_terminal(&server, &raw, &mut table).await;
+
+    println!("==> Capacity: sandboxes with an open terminal");
+    capacity(&server, &mut table).await;
+    server.stop().await;
+
+    println!("==> Sandbox start-up from the warm pool");
+    let server = Server::start(lessons.path(), 1).await;
+    pooled_start(
+        &server,
+        "bench/single",
+        &Template::Single,
+        cold_single,
+        &mut table,
+    )
+    .await;
+    pooled_start(&server, "bench/swarm", &SWARM, cold_swarm, &mut table).await;
+    server.stop().await;
+
+    println!("==> The bundled lessons: checks and the lesson page");
+    let server = Server::start(&repo_root().join("lessons"), 0).await;
+    bundled_checks(&server, &mut table).await;
+    lesson_page(&server, &mut table).await;
+    server.stop().await;
+
+    table.print();
+}
+
+/// Cold starts through the API beside the CLI starting the same nodes; returns the raw
+/// median, which the pooled rows are compared with.
+async fn cold_start(
+    server: &Server,
+    raw: &Raw,
+    lesson: &str,
+    nodes: usize,
+    managers: Option<usize>,
+    table: &mut Table,
+) -> Duration {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..COLD_SAMPLES {
+        ours.push(timed_start(server, lesson).await);
+        let (sandbox, took) = raw.start(nodes, managers).await;
+        theirs.push(took);
+        raw.remove(sandbox).await;
+    }
+    let (ours, theirs) = (median(&ours), median(&theirs));
+    let (limit, what) = match managers {
+        None => (Duration::from_secs(3), "cold single node, ready"),
+        Some(_) => (Duration::from_secs(8), "cold 1+2 swarm, ready"),
+    };
+    let ratio = ratio(ours, theirs);
+    table.add(Row {
+        measure: what.into(),
+        slipway: ms(ours),
+        baseline: ms(theirs),
+        ratio,
+        target: format!("< {} s, <= 1.2x raw", limit.as_secs()),
+        met: Some(ours < limit && ratio.is_some_and(|r| r <= 1.2)),
+    });
+    theirs
+}
+
+/// How long a new learner waits for a sandbox of `lesson`; the sandbox is deleted after.
+async fn timed_start(server: &Server, lesson: &str) -> Duration {
+    let learner = Learner::default();
+    let started = Instant::now();
+    let id = learner
+        .start_sandbox_at(&server.base, json!({ "lesson": lesson }))
+        .await;
+    let took = started.elapsed();
+    delete(server, &learner, &id).await;
+    took
+}
+
+async fn delete(server: &Server, learner: &Learner, id: &str) {
+    let response = learner
+        .http
+        .delete(server.url(&format!("/api/sandboxes/{id}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204, "sandbox {id} is deleted");
+}
+
+async fn pooled_start(
+    server: &Server,
+    lesson: &str,
+    template: &Template,
+    raw_cold: Duration,
+    table: &mut Table,
+) {
+    let mut samples = Vec::new();
+    for _ in 0..COLD_SAMPLES {
+        server.wait_for_pool(template).await;
+        samples.push(timed_start(server, lesson).await);
+    }
+    let ours = median(&samples);
+    table.add(Row {
+        measure: format!("{} from the pool", template.describe()),
+        slipway: ms(ours),
+        baseline: format!("{} (cold)", ms(raw_cold)),
+        ratio: ratio(ours, raw_cold),
+        target: "< 300 ms".into(),
+        met: Some(ours < Duration::from_millis(300)),
+    });
+}
+
+/// A learner's sandbox with its node1 terminal open at a prompt.
+struct Open {
+    learner: Learner,
+    sandbox: String,
+    terminal: TestTerminal,
+}
+
+impl Open {
+    async fn start(server: &Server, lesson: &str) -> Open {
+        let learner = Learner::default();
+        let sandbox = learner
+            .start_sandbox_at(&server.base, json!({ "lesson": lesson }))
+            .await;
+        let cookie = learner.cookie_for(&server.base);
+        let mut terminal = TestTerminal::open(&server.base, &sandbox, "node1", &cookie, None)
+            .await
+            .expect("the owner opens the terminal");
+        terminal.type_keys("echo ready-$((1+1))\r").await;
+        terminal.read_until(0, "ready-2", WITHIN).await;
+        Open {
+            learner,
+            sandbox,
+            terminal,
+        }
+    }
+
+    fn container(&self) -> String {
+        container_name(&self.sandbox, "node1")
+    }
+}
+
+/// Keystroke round trips at the shell's prompt: a letter (echoed by readline) and a
+/// backspace (answered with `\b \b`), in turn, so the line stays short.
+async fn echo_round_trips(terminal: &mut TestTerminal, samples: usize) -> Vec<Duration> {
+    let mut round_trips = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let (key, echo) = if i % 2 == 0 {
+            ("x", "x")
+        } else {
+            ("\x7f", "\x08")
+        };
+        let mark = terminal.screen.len();
+        let sent = Instant::now();
+        terminal.type_keys(key).await;
+        terminal.read_until(mark, echo, WITHIN).await;
+        round_trips.push(sent.elapsed());
+    }
+    terminal.type_keys("\x15").await;
+    round_trips
+}
+
+/// Bytes per second of a program's output through the terminal's WebSocket.
+async fn terminal_throughput(terminal: &mut TestTerminal, bytes: u64) -> f64 {
+    const DONE: &[u8] = b"flood-done-42";
+    let started = Instant::now();
+    terminal
+        .type_keys(&format!(
+            "head -c {bytes} /dev/zero | tr '\\0' a; echo; echo flood-done-$((6*7))\r"
+        ))
+        .await;
+    let mut tail: Vec<u8> = Vec::new();
+    let mut read = 0u64;
+    loop {
+        let chunk = terminal.read_output(WITHIN).await;
+        read += chunk.len() as u64;
+        tail.extend_from_slice(&chunk);
+        if tail.windows(DONE.len()).any(|w| w == DONE) {
+            break;
+        }
+        tail.drain(..tail.len().saturating_sub(DONE.len()));
+    }
+    assert!(read >= bytes, "the flood arrived: {read} of {bytes} bytes");
+    read as f64 / started.elapsed().as_secs_f64()
+}
+
+fn mb_per_s(bytes_per_second: f64) -> String {
+    format!("{:.0} MB/s", bytes_per_second / 1e6)
+}
+
+fn echo_rows(table: &mut Table, terminals: usize, ours: &[Duration], theirs: &[Duration]) {
+    let label = if terminals == 1 {
+        "1 terminal".to_string()
+    } else {
+        format!("{terminals} terminals")
+    };
+    for (p, limit) in [(50.0, 2), (99.0, 10)] {
+        let (ours, theirs) = (percentile(ours, p), percentile(theirs, p));
+        table.add(Row {
+            measure: format!("keystroke echo p{p:.0}, {label}"),
+            slipway: ms(ours),
+            baseline: ms(theirs),
+            ratio: ratio(ours, theirs),
+            target: format!("< {limit} ms"),
+            met: Some(ours < Duration::from_millis(limit)),
+        });
+    }
+}
+
+fn throughput_row(table: &mut Table, terminals: usize, ours: f64, theirs: f64) {
+    table.add(Row {
+        measure: format!(
+            "output throughput, {terminals} terminal{}",
+            if terminals == 1 { "" } else { "s" }
+        ),
+        slipway: mb_per_s(ours),
+        baseline: mb_per_s(theirs),
+        ratio: Some(ours / theirs),
+        target: ">= 0.5x raw".into(),
+        met: Some(ours >= theirs / 2.0),
+    });
+}
+
+async fn one_terminal(server: &Server, raw: &Raw, table: &mut Table) {
+    let mut open = Open::start(server, "bench/single").await;
+    let container = open.container();
+    let ours = echo_round_trips(&mut open.terminal, ECHO_SAMPLES).await;
+    let theirs = baseline::echo_round_trips(&container, ECHO_SAMPLES).await;
+    echo_rows(table, 1, &ours, &theirs);
+
+    let ours = terminal_throughput(&mut open.terminal, FLOOD_BYTES).await;
+    let theirs = baseline::throughput(&container, FLOOD_BYTES).await;
+    throughput_row(table, 1, ours, theirs);
+
+    let check_url = server.url(&format!("/api/sandboxes/{}/check", open.sandbox));
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..CHECK_SAMPLES {
+        let started = Instant::now();
+        let response = open
+            .learner
+            .http
+            .post(&check_url)
+            .json(&json!({ "lesson": "bench/single", "step": 0 }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        ours.push(started.elapsed());
+        theirs.push(baseline::exec_script(&container, "true").await);
+    }
+    check_rows(table, "trivial check", &ours, &theirs, true);
+    delete(server, &open.learner, &open.sandbox).await;
+}
+
+fn check_rows(
+    table: &mut Table,
+    what: &str,
+    ours: &[Duration],
+    theirs: &[Duration],
+    targeted: bool,
+) {
+    for p in [50.0, 99.0] {
+        let (ours, theirs) = (percentile(ours, p), percentile(theirs, p));
+        let target = targeted && p == 50.0;
+        table.add(Row {
+            measure: format!("{what} p{p:.0}"),
+            slipway: ms(ours),
+            baseline: ms(theirs),
+            ratio: ratio(ours, theirs),
+            target: if target {
+                "< 200 ms".into()
+            } else {
+                "-".into()
+            },
+            met: target.then(|| ours < Duration::from_millis(200)),
+        });
+    }
+}
+
+/// Raises the number of sandboxes with an open terminal level by level, measuring echo
+/// at each; the host holds a level while echo meets its targets there.
+async fn capacity(server: &Server, table: &mut Table) {
+    let available_before = memory_available();
+    let mut open: Vec<Open> = Vec::new();
+    let mut held = 0;
+    let mut echoes = Vec::new();
+    for level in CAPACITY_LEVELS {
+        while open.len() < level {
+            let batch = (level - open.len()).min(5);
+            let started = join_all((0..batch).map(|_| Open::start(server, "bench/single"))).await;
+            open.extend(started);
+        }
+        echoes = join_all(
+            open.iter_mut()
+                .map(|o| echo_round_trips(&mut o.terminal, ECHO_SAMPLES_EACH_UNDER_LOAD)),
+        )
+        .await
+        .concat();
+        let (p50, p99) = (percentile(&echoes, 50.0), percentile(&echoes, 99.0));
+        let holds = p50 < Duration::from_millis(2) && p99 < Duration::from_millis(10);
+        println!(
+            "    {level} sandboxes: echo p50 {} p99 {}, server {}",
+            ms(p50),
+            ms(p99),
+            mb(server.resident_bytes())
+        );
+        if holds {
+            held = level;
+        }
+    }
+    let count = open.len();
+    let server_memory = server.resident_bytes();
+    let per_sandbox = available_before.saturating_sub(memory_available()) / count as u64;
+
+    let containers: Vec<String> = open.iter().map(Open::container).collect();
+    let theirs = join_all(
+        containers
+            .iter()
+            .map(|c| baseline::echo_round_trips(c, ECHO_SAMPLES_EACH_UNDER_LOAD)),
+    )
+    .await
+    .concat();
+    echo_rows(table, count, &echoes, &theirs);
+
+    let started = Instant::now();
+    join_all(
+        open.iter_mut()
+            .map(|o| terminal_throughput(&mut o.terminal, FLOOD_BYTES_EACH_UNDER_LOAD)),
+    )
+    .await;
+    let ours =
+        (FLOOD_BYTES_EACH_UNDER_LOAD * count as u64) as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    join_all(
+        containers
+            .iter()
+            .map(|c| baseline::throughput(c, FLOOD_BYTES_EACH_UNDER_LOAD)),
+    )
+    .await;
+    let theirs =
+        (FLOOD_BYTES_EACH_UNDER_LOAD * count as u64) as f64 / started.elapsed().as_secs_f64();
+    throughput_row(table, count, ours, theirs);
+
+    let target = CAPACITY_LEVELS[CAPACITY_LEVELS.len() - 1];
+    table.add(Row {
+        measure: "sandboxes with an open terminal, echo on target".into(),
+        slipway: format!("{held} of {count} tried"),
+        baseline: "-".into(),
+        ratio: None,
+        target: format!(">= {target}"),
+        met: Some(held >= target),
+    });
+    table.add(Row {
+        measure: format!("server memory, {count} sandboxes + terminals"),
+        slipway: mb(server_memory),
+        baseline: "-".into(),
+        ratio: None,
+        target: "< 150 MB".into(),
+        met: Some(server_memory < 150_000_000),
+    });
+    table.add(Row {
+        measure: "host memory per idle sandbox (node + inner engine)".into(),
+        slipway: mb(per_sandbox),
+        baseline: "-".into(),
+        ratio: None,
+        target: "-".into(),
+        met: None,
+    });
+    for o in open {
+        delete(server, &o.learner, &o.sandbox).await;
+    }
+}
+
+/// The host's available memory, in bytes (`MemAvailable` in /proc/meminfo).
+fn memory_available() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemAvailable:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// The first step's check of every bundled swarm lesson, in a fresh sandbox where it
+/// fails (a learner pressing Check before doing the step), beside `docker exec` of it.
+async fn bundled_checks(server: &Server, table: &mut Table) {
+    let catalog = slipway::lessons::load(&repo_root().join("lessons"));
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for track in &catalog.tracks {
+        for lesson in &track.lessons {
+            let Some(check) = lesson.steps.first().and_then(|s| s.check.as_ref()) else {
+                continue;
+            };
+            if matches!(lesson.sandbox, Template::Kind { .. }) {
+                continue;
+            }
+            let name = format!("{}/{}", track.slug, lesson.slug);
+            let learner = Learner::default();
+            let sandbox = learner
+                .start_sandbox_at(&server.base, json!({ "lesson": name }))
+                .await;
+            let container = container_name(&sandbox, &check.node);
+            let url = server.url(&format!("/api/sandboxes/{sandbox}/check"));
+            for _ in 0..BUNDLED_CHECK_SAMPLES {
+                let started = Instant::now();
+                let response = learner
+                    .http
+                    .post(&url)
+                    .json(&json!({ "lesson": name, "step": 0 }))
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(response.status(), 200, "{name}");
+                ours.push(started.elapsed());
+                theirs.push(baseline::exec_script(&container, &check.source).await);
+            }
+            delete(server, &learner, &sandbox).await;
+        }
+    }
+    check_rows(table, "bundled first-step checks", &ours, &theirs, false);
+}
+
+/// What a learner downloads for a lesson page (gzip, as the server sends it), and how
+/// long the server takes to render one.
+async fn lesson_page(server: &Server, table: &mut Table) {
+    let client = reqwest::Client::new();
+    let path = "/lessons/docker-swarm/swarm-from-scratch";
+    let gzipped = |path: String| {
+        let client = client.clone();
+        let url = server.url(&path);
+        async move {
+            let response = client
+                .get(&url)
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .expect("request");
+            assert!(response.status().is_success(), "{url}");
+            response.bytes().await.expect("body").len() as u64
+        }
+    };
+    let html = client
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let mut parts: Vec<(String, u64)> = vec![("HTML".into(), gzipped(path.to_string()).await)];
+    for asset in assets_of(&html) {
+        let size = gzipped(asset.clone()).await;
+        parts.push((asset, size));
+    }
+    let total: u64 = parts.iter().map(|(_, size)| size).sum();
+    let breakdown: Vec<String> = parts
+        .iter()
+        .map(|(name, size)| {
+            format!(
+                "{} {}",
+                Path::new(name)
+                    .file_name()
+                    .map_or(name.as_str(), |f| f.to_str().unwrap_or("")),
+                kb(*size)
+            )
+        })
+        .collect();
+    println!("    lesson page, gzip: {}", breakdown.join(", "));
+    table.add(Row {
+        measure: "lesson page weight (HTML, WASM, JS, CSS; gzip)".into(),
+        slipway: kb(total),
+        baseline: "-".into(),
+        ratio: None,
+        target: "< 400 KB".into(),
+        met: Some(total < 400_000),
+    });
+
+    let mut renders = Vec::new();
+    for _ in 0..50 {
+        let started = Instant::now();
+        let response = client.get(server.url(path)).send().await.expect("request");
+        response.bytes().await.expect("body");
+        renders.push(started.elapsed());
+    }
+    table.add(Row {
+        measure: "lesson page server render, p50".into(),
+        slipway: ms(median(&renders)),
+        baseline: "-".into(),
+        ratio: None,
+        target: "-".into(),
+        met: None,
+    });
+}
+
+/// The scripts, styles and WASM a page loads: every quoted local path under /pkg/ or
+/// /vendor/, and the page's own scripts.
+fn assets_of(html: &str) -> Vec<String> {
+    let mut assets: Vec<String> = Vec::new();
+    for piece in html.split(['"', '\'']) {
+        let local =
+            piece.starts_with("/pkg/") || piece.starts_with("/vendor/") || piece == "/terminal.js";
+        if local && !assets.iter().any(|a| a == piece) {
+            assets.push(piece.to_string());
+        }
+    }
+    assets
+}

@@ -1,0 +1,113 @@
+//! The real `slipway` release binary, started as its own process so that its memory is
+//! its own, on a random port with a fresh database.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use slipway::config::Config;
+use slipway::sandbox::Template;
+use slipway::store::Store;
+use slipway_tests::{free_port, repo_root, sandboxes_of, test_instance, wait_for};
+use tokio::process::{Child, Command};
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub instance: String,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `target/release/slipway serve` on `lessons`, keeping `pool_size` sandboxes
+    /// of each lesson's template warm.
+    pub async fn start(lessons: &Path, pool_size: u32) -> Server {
+        let binary = repo_root().join("target/release/slipway");
+        assert!(
+            binary.exists(),
+            "{} is missing: `make bench` builds it first",
+            binary.display()
+        );
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let database = dir.path().join("slipway.db");
+        let port = free_port();
+        // A test- name, so that `make test` clears anything a killed bench leaves.
+        let instance = format!("{}-bench", test_instance());
+        let child = Command::new(&binary)
+            .arg("serve")
+            .current_dir(repo_root())
+            .env("SLIPWAY_ADDR", format!("127.0.0.1:{port}"))
+            .env("SLIPWAY_DATABASE", &database)
+            .env("SLIPWAY_LESSONS", lessons)
+            .env("SLIPWAY_INSTANCE", &instance)
+            .env("SLIPWAY_POOL_SIZE", pool_size.to_string())
+            .env("SLIPWAY_MAX_SANDBOXES", "70")
+            .env("SLIPWAY_MAINTENANCE_SECONDS", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the slipway binary starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let health = format!("{base}/healthz");
+        wait_for("the server to answer", Duration::from_secs(60), || async {
+            reqwest::get(&health)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        })
+        .await;
+        let store = Store::open(&database).await.expect("the server's database");
+        Server {
+            child,
+            base,
+            instance,
+            store,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The server process's resident memory, in bytes.
+    pub fn resident_bytes(&self) -> u64 {
+        let pid = self.child.id().expect("the server runs");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| {
+                value
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map_or(0, |kib| kib * 1024)
+    }
+
+    /// Waits until the warm pool holds a sandbox of `template`.
+    pub async fn wait_for_pool(&self, template: &Template) {
+        let template = serde_json::to_string(template).expect("a template as JSON");
+        wait_for(
+            "the warm pool to fill",
+            Duration::from_secs(300),
+            || async { self.store.pooled_count(&template).await.unwrap_or(0) >= 1 },
+        )
+        .await;
+    }
+
+    /// Stops the server and removes every sandbox it made.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        let engine = sandboxes_of(&self.instance, &Config::defaults().node_image).await;
+        for id in engine.all_ids().await.unwrap_or_default() {
+            if let Err(error) = engine.delete(&id).await {
+                eprintln!("could not remove sandbox {id}: {error}");
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use std::time::Duration;
 
-use slipway::sandbox::{Sandbox, Sandboxes, Template};
+use slipway::sandbox::{Sandboxes, Template};
 use slipway::store::Store;
 
 use crate::support::{

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use slipway::sandbox::{Sandbox, SandboxError, Sandboxes, Template};
+use slipway::sandbox::{SandboxError, Template};
 
 use slipway::config::Config;
 

@@ -5,7 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::run_check;
+use super::{last_lines, run_check};
+
+/// How long a solution may run unless its block sets `timeout=`: longer than a check,
+/// since solutions wait for services to converge (`docker service create` does).
+const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
 use crate::lessons::{Lesson, Script};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Template};
 
@@ -145,7 +149,7 @@ async fn prove(
             "the step has a check but no solution to prove it with".into(),
         ));
     };
-    let timeout = solution.timeout.unwrap_or(default_timeout);
+    let timeout = solution.timeout.unwrap_or(SOLUTION_TIMEOUT);
     let ran = sandboxes
         .run_script(sandbox, &solution.node, &solution.source, timeout)
         .await?;
@@ -154,7 +158,7 @@ async fn prove(
             "the solution failed (exit code {}{}): {}",
             ran.exit_code,
             if ran.timed_out { ", timed out" } else { "" },
-            ran.output.trim()
+            last_lines(&ran.output).unwrap_or_default()
         )));
     }
     let after = run_check(sandboxes, sandbox, check, default_timeout, step).await?;

@@ -58,7 +58,7 @@ async fn main() {
     let cold_swarm = cold_start(&server, &raw, "bench/swarm", 3, Some(1), &mut table).await;
 
     println!("==> Terminal and checks, one learner");
-    one_terminal(&server, &raw, &mut table).await;
+    one_terminal(&server, &mut table).await;
 
     println!("==> Capacity: sandboxes with an open terminal");
     capacity(&server, &mut table).await;
@@ -277,7 +277,7 @@ fn throughput_row(table: &mut Table, terminals: usize, ours: f64, theirs: f64) {
     });
 }
 
-async fn one_terminal(server: &Server, raw: &Raw, table: &mut Table) {
+async fn one_terminal(server: &Server, table: &mut Table) {
     let mut open = Open::start(server, "bench/single").await;
     let container = open.container();
     let ours = echo_round_trips(&mut open.terminal, ECHO_SAMPLES).await;

@@ -1,5 +1,7 @@
 // Slipway's terminals in the browser: xterm.js on a WebSocket per node.
 //
+// Needs api.js (window.Slipway.request), loaded on every page.
+//
 // The lesson page's TerminalPanel island (app/src/islands/terminal_panel.rs) owns the
 // panel's state and calls these functions; this file owns what only JavaScript can do
 // well: xterm.js, the socket's reconnects, and flow control.
@@ -32,28 +34,7 @@
     brightBlack: "#6b7a8f",
   };
 
-  async function request(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      headers: body ? { "content-type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-      credentials: "same-origin",
-    });
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch (_) {
-      data = null;
-    }
-    if (!response.ok) {
-      const reason = (data && data.error) || `the server answered ${response.status}`;
-      const error = new Error(reason);
-      error.status = response.status;
-      throw error;
-    }
-    return data;
-  }
+  const request = (...args) => window.Slipway.request(...args);
 
   function remember(lesson, sandbox) {
     sandboxId = sandbox.id;
@@ -196,7 +177,7 @@
     }
   }
 
-  window.Slipway = {
+  Object.assign(window.Slipway, {
     // The learner's sandbox for this lesson, if this browser started one that still
     // runs: as JSON, or null.
     async resume(lesson) {
@@ -228,12 +209,6 @@
 
     sandboxId() {
       return sandboxId;
-    },
-
-    // A call to Slipway's JSON API for the islands: `body` is JSON text or null. Resolves
-    // to the answer as JSON text; rejects with the server's reason in plain words.
-    async api(method, url, body) {
-      return JSON.stringify(await request(method, url, body == null ? undefined : JSON.parse(body)));
     },
 
     // Shows `node`'s terminal in `element`, connected to the current sandbox.
@@ -275,5 +250,5 @@
       );
       setTimeout(() => (button.textContent = label), 1500);
     },
-  };
+  });
 })();

@@ -23,6 +23,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // Before the islands hydrate: they call `window.Slipway.api`.
+                <script src="/api.js"></script>
                 <HydrationScripts options=options islands=true/>
                 <link rel="stylesheet" id="leptos" href="/pkg/slipway.css"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>

@@ -135,3 +135,97 @@ pub struct Solution {
 pub struct Hints {
     pub hints: Vec<String>,
 }
+
+/// A workshop as its instructor sees it in a list.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WorkshopSummary {
+    pub id: String,
+    pub title: String,
+    pub track: String,
+    pub track_title: String,
+    /// What learners type on `/join`.
+    pub join_code: String,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub capacity: u32,
+    pub learners: u32,
+    pub sandbox_minutes: u32,
+    pub ended: bool,
+    /// The instructor's latest message to the room.
+    pub message: Option<String>,
+}
+
+/// The live view of a workshop: every learner by every step of the track.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoomView {
+    pub workshop: WorkshopSummary,
+    pub lessons: Vec<RoomLesson>,
+    pub learners: Vec<LearnerRow>,
+    /// Learners waiting for room on the host, first first.
+    pub queue: Vec<QueuedLearner>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoomLesson {
+    /// `track/lesson`.
+    pub name: String,
+    pub title: String,
+    pub steps: Vec<String>,
+}
+
+/// One learner's line in the grid.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LearnerRow {
+    pub id: String,
+    pub name: String,
+    /// The lesson (`track/lesson`) and 0-based step on their screen.
+    pub lesson: Option<String>,
+    pub step: Option<usize>,
+    pub seconds_on_step: Option<i64>,
+    /// Per lesson of the room, per step.
+    pub cells: Vec<Vec<Cell>>,
+    pub passed: usize,
+    pub last_check: Option<LastCheck>,
+    /// The learner's sandbox, if one runs: what "look over their shoulder" opens.
+    pub sandbox: Option<LearnerSandbox>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Cell {
+    pub passed: bool,
+    pub attempts: u32,
+    pub failed: u32,
+    pub hints: u32,
+    pub solution: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LastCheck {
+    pub lesson: String,
+    pub step: usize,
+    pub passed: bool,
+    pub reason: Option<String>,
+    pub output: Option<String>,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LearnerSandbox {
+    pub id: String,
+    pub nodes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QueuedLearner {
+    pub id: String,
+    pub name: String,
+    pub since: String,
+}
+
+/// A learner joined a workshop: where to start.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Joined {
+    pub title: String,
+    /// The first lesson of the workshop's track.
+    pub start: String,
+}

@@ -1,4 +1,4 @@
-//! The `slipway lessons …` commands: for lesson authors, printing to the terminal.
+//! The `slipway lessons …` and `slipway instructor …` commands, printing to the terminal.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::config::Config;
+use slipway::instructors::Instructors;
 use slipway::lessons;
 use slipway::sandbox::{new_id, NodeSettings, Sandboxes};
+use slipway::store::Store;
 
 /// `slipway lessons validate`: every problem with its file and line.
 pub fn validate(dir: &Path) -> ExitCode {
@@ -98,6 +100,33 @@ fn print_lesson(report: &rehearsal::LessonRehearsal) {
             }
         }
     }
+}
+
+/// `slipway instructor add NAME`
+pub async fn add_instructor(config: &Config, name: &str) -> anyhow::Result<ExitCode> {
+    let password = match std::env::var("SLIPWAY_INSTRUCTOR_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            let password = rpassword::prompt_password(format!("Password for {name}: "))
+                .context("could not read the password")?;
+            let again = rpassword::prompt_password("The same again: ")
+                .context("could not read the password")?;
+            anyhow::ensure!(
+                password == again,
+                "the two passwords differ; nothing was created"
+            );
+            password
+        }
+    };
+    let store = Store::open(&config.database)
+        .await
+        .with_context(|| format!("cannot open {}", config.database.display()))?;
+    let instructor = Instructors::new(store).add(name, &password).await?;
+    println!(
+        "instructor {} can now sign in at /instructor/login",
+        instructor.name
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn exit_code(success: bool) -> ExitCode {

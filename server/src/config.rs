@@ -28,6 +28,21 @@ pub enum Command {
         #[command(subcommand)]
         action: LessonsCommand,
     },
+    /// Manage instructor accounts.
+    Instructor {
+        #[command(subcommand)]
+        action: InstructorCommand,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum InstructorCommand {
+    /// Create an instructor account. The password is asked for, or read from
+    /// SLIPWAY_INSTRUCTOR_PASSWORD (for scripts).
+    Add {
+        /// The name to sign in with.
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone)]

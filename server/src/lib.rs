@@ -3,21 +3,25 @@
 //! The crate is laid out by concept: `config` (one typed configuration), `lessons`
 //! (markdown files to lessons), `sandbox` (learners' Docker hosts), `terminal` (shells
 //! on their nodes that outlive a connection), `checks` (the Check button and progress),
-//! `store` (SQLite),
-//! `http` (the only module that knows axum), `startup` (wiring it all together).
+//! `instructors` (accounts), `workshops` (rooms and their live view), `events` (what
+//! changed, for live views), `store` (SQLite), `http` (the only module that knows axum),
+//! `startup` (wiring it all together).
 
 // Leptos' fully typed views nest deeply when not built with `--cfg erase_components`.
 #![recursion_limit = "256"]
 
 pub mod checks;
 pub mod config;
+pub mod events;
 pub mod http;
+pub mod instructors;
 pub mod lessons;
 pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod terminal;
+pub mod workshops;
 
 /// "outer: cause: root cause", so one log line carries the whole story.
 pub fn error_chain(error: &dyn std::error::Error) -> String {
@@ -29,4 +33,9 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// 122 random bits as 32 hex digits: for secrets such as CSRF tokens.
+pub fn random_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }

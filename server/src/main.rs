@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use slipway::config::{Cli, Command, LessonsCommand};
+use slipway::config::{Cli, Command, InstructorCommand, LessonsCommand};
 use slipway::{startup::Application, telemetry};
 
 mod commands;
@@ -29,6 +29,9 @@ async fn main() -> anyhow::Result<ExitCode> {
             let dir = path.unwrap_or_else(|| cli.config.lessons.clone());
             commands::test(&cli.config, &dir, only.as_deref()).await
         }
+        Command::Instructor {
+            action: InstructorCommand::Add { name },
+        } => commands::add_instructor(&cli.config, &name).await,
     }
 }
 

@@ -11,12 +11,15 @@ use tokio::net::TcpListener;
 
 use crate::checks::Checks;
 use crate::config::Config;
+use crate::events::Events;
 use crate::http::{self, AppState};
+use crate::instructors::Instructors;
 use crate::lessons;
 use crate::lessons::Catalog;
 use crate::sandbox::{Lifecycle, NodeSettings, Sandboxes, Template, WarmPool};
 use crate::store::{Store, StoreError};
 use crate::terminal::Terminals;
+use crate::workshops::Workshops;
 
 /// The name cargo-leptos gives the WASM and CSS bundle (`output-name` in Cargo.toml).
 const BUNDLE_NAME: &str = "slipway";
@@ -79,9 +82,22 @@ impl Application {
             .site_root(config.site_root.display().to_string())
             .site_addr(config.addr)
             .build();
-        let checks = Arc::new(Checks::new(catalog.clone(), store.clone(), check_timeout));
+        let events = Events::default();
+        let checks = Arc::new(Checks::new(
+            catalog.clone(),
+            store.clone(),
+            events.clone(),
+            check_timeout,
+        ));
         let state = AppState {
             checks,
+            instructors: Arc::new(Instructors::new(store.clone())),
+            workshops: Arc::new(Workshops::new(
+                store.clone(),
+                catalog.clone(),
+                events.clone(),
+            )),
+            events,
             leptos,
             store,
             library: Arc::new(lessons::library(&catalog)),

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on a random port, a real SQLite file, the bundled
 //! lessons, and headless Chromium for what runs in the browser.
 
+mod access;
 mod browser;
 mod checks;
 mod pages;

@@ -9,7 +9,7 @@ use slipway::store::Store;
 
 use crate::support::{
     assert_refused, lessons_dir, repo_root, sh, single_node_sandbox, spawn_app, spawn_app_with,
-    wait_for, TestApp,
+    wait_for, Learner, TestApp,
 };
 
 fn fixture_lessons() -> std::path::PathBuf {
@@ -17,10 +17,7 @@ fn fixture_lessons() -> std::path::PathBuf {
 }
 
 fn learner() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap()
+    Learner::default().http
 }
 
 #[tokio::test]

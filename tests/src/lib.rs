@@ -100,10 +100,22 @@ pub struct Learner {
     jar: Arc<reqwest::cookie::Jar>,
 }
 
+/// The CSRF token test learners send: the server checks only that the `x-csrf-token`
+/// header repeats the `slipway_csrf` cookie, as a page's script does.
+pub const CSRF_TOKEN: &str = "test-csrf-token";
+
 impl Default for Learner {
     fn default() -> Self {
         let jar = Arc::new(reqwest::cookie::Jar::default());
+        // Cookies go to a host whatever its port, so this reaches every test server.
+        let localhost = "http://127.0.0.1/".parse().expect("a URL");
+        jar.add_cookie_str(&format!("slipway_csrf={CSRF_TOKEN}; Path=/"), &localhost);
+        let headers = reqwest::header::HeaderMap::from_iter([(
+            reqwest::header::HeaderName::from_static("x-csrf-token"),
+            reqwest::header::HeaderValue::from_static(CSRF_TOKEN),
+        )]);
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_provider(jar.clone())
             .timeout(Duration::from_secs(120))
             .build()

@@ -1,5 +1,6 @@
-//! The islands' calls into `public/terminal.js` (`window.Slipway`), which owns what
-//! JavaScript does best: xterm.js, WebSockets, fetch and the clipboard.
+//! The islands' calls into `window.Slipway`: `public/api.js` (fetch, with the CSRF
+//! token) and `public/terminal.js` (xterm.js, WebSockets, the clipboard), which do what
+//! JavaScript does best.
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -27,7 +28,7 @@ extern "C" {
     fn js_api(method: &str, url: &str, body: Option<String>) -> js_sys::Promise;
 }
 
-/// Waits for a promise from `terminal.js`; a rejection becomes its message.
+/// Waits for a promise from `window.Slipway`; a rejection becomes its message.
 pub async fn settle(promise: js_sys::Promise) -> Result<JsValue, String> {
     wasm_bindgen_futures::JsFuture::from(promise)
         .await

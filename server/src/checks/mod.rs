@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 pub use app::model::{CheckReport, LessonProgress, Solution, StepProgress};
 
+use crate::events::Events;
 use crate::lessons::{Catalog, Lesson, Script, Step};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
 use crate::store::{Attempt, StepKey, Store, StoreError};
@@ -42,14 +43,21 @@ pub enum CheckError {
 pub struct Checks {
     catalog: Arc<Catalog>,
     store: Store,
+    events: Events,
     default_timeout: Duration,
 }
 
 impl Checks {
-    pub fn new(catalog: Arc<Catalog>, store: Store, default_timeout: Duration) -> Self {
+    pub fn new(
+        catalog: Arc<Catalog>,
+        store: Store,
+        events: Events,
+        default_timeout: Duration,
+    ) -> Self {
         Self {
             catalog,
             store,
+            events,
             default_timeout,
         }
     }
@@ -88,9 +96,11 @@ impl Checks {
         let attempt = Attempt {
             passed: report.passed,
             reason: report.reason.as_deref(),
+            output: &report.output,
             duration_ms: report.duration_ms,
         };
         self.store.record_attempt(key, attempt).await?;
+        self.events.learner_changed(learner);
         Ok(report)
     }
 
@@ -154,6 +164,7 @@ impl Checks {
             step,
         };
         let revealed = self.store.reveal_hint(key, hints.len()).await?;
+        self.events.learner_changed(learner);
         Ok(hints.iter().take(revealed).cloned().collect())
     }
 
@@ -179,6 +190,7 @@ impl Checks {
             step,
         };
         self.store.reveal_solution(key).await?;
+        self.events.learner_changed(learner);
         Ok(solution_view(solution))
     }
 

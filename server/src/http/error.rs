@@ -6,9 +6,11 @@ use axum::Json;
 use serde_json::json;
 
 use crate::checks::CheckError;
+use crate::instructors::InstructorError;
 use crate::sandbox::{SandboxError, TemplateError};
 use crate::store::StoreError;
 use crate::terminal::TerminalError;
+use crate::workshops::WorkshopError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -26,10 +28,38 @@ pub enum ApiError {
     BadTemplate(TemplateError),
     #[error("this request came from another site's page")]
     ForeignOrigin,
+    #[error("this request lacks the page's CSRF token: reload the page and try again")]
+    Csrf,
     #[error("{0}")]
     Terminal(TerminalError),
     #[error("{0}")]
     Check(CheckError),
+    #[error("{0}")]
+    Instructor(InstructorError),
+    #[error("{0}")]
+    Workshop(WorkshopError),
+    #[error("sign in as an instructor first")]
+    NotInstructor,
+    #[error("this host is full: you are number {place} in the queue for a sandbox, and your instructor can see it; press Start again in a minute")]
+    Queued { place: i64 },
+}
+
+impl From<InstructorError> for ApiError {
+    fn from(error: InstructorError) -> Self {
+        match error {
+            InstructorError::Store(error) => ApiError::Store(error),
+            other => ApiError::Instructor(other),
+        }
+    }
+}
+
+impl From<WorkshopError> for ApiError {
+    fn from(error: WorkshopError) -> Self {
+        match error {
+            WorkshopError::Store(error) => ApiError::Store(error),
+            other => ApiError::Workshop(other),
+        }
+    }
 }
 
 impl From<CheckError> for ApiError {
@@ -61,9 +91,23 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) | ApiError::BadTemplate(_) | ApiError::Terminal(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::ForeignOrigin => StatusCode::FORBIDDEN,
+            ApiError::ForeignOrigin | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,
             ApiError::Check(_) => StatusCode::NOT_FOUND,
+            ApiError::NotInstructor | ApiError::Instructor(InstructorError::WrongLogin) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Instructor(InstructorError::Taken(_)) => StatusCode::CONFLICT,
+            ApiError::Instructor(InstructorError::Hash(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Instructor(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Workshop(WorkshopError::NoSuchCode(_) | WorkshopError::NotFound(_)) => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::Workshop(WorkshopError::Full(_) | WorkshopError::Ended) => {
+                StatusCode::CONFLICT
+            }
+            ApiError::Workshop(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Queued { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Sandbox(S::Unsupported { .. } | S::NoSuchNode(..)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

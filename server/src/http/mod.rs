@@ -2,10 +2,13 @@
 //! module that knows axum.
 
 mod checks;
+mod csrf;
 mod error;
+mod instructor;
 mod sandboxes;
 mod session;
 mod terminal;
+mod workshops;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,10 +29,13 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 
 use crate::checks::Checks;
+use crate::events::Events;
+use crate::instructors::Instructors;
 use crate::lessons::Catalog;
 use crate::sandbox::Lifecycle;
 use crate::store::Store;
 use crate::terminal::Terminals;
+use crate::workshops::Workshops;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -42,7 +48,10 @@ pub struct AppState {
     /// The shells learners have open; present when `lifecycle` is.
     pub terminals: Option<Arc<Terminals>>,
     pub checks: Arc<Checks>,
-    /// Signs learners' session cookies.
+    pub instructors: Arc<Instructors>,
+    pub workshops: Arc<Workshops>,
+    pub events: Events,
+    /// Signs learners' and instructors' session cookies.
     pub cookie_key: Key,
 }
 
@@ -88,9 +97,33 @@ pub fn router(state: AppState) -> Router {
             "/api/lessons/{track}/{lesson}/steps/{step}/solution",
             post(checks::solution),
         )
+        .route(
+            "/api/lessons/{track}/{lesson}/steps/{step}/visit",
+            post(workshops::visit),
+        )
+        .route("/api/workshops/join", post(workshops::join))
+        .route("/api/me/events", get(workshops::news))
         .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
+    let instructor_api = Router::new()
+        .route(
+            "/api/workshops",
+            get(instructor::list).post(instructor::create),
+        )
+        .route("/api/workshops/{id}/room", get(instructor::room))
+        .route("/api/workshops/{id}/events", get(instructor::events))
+        .route("/api/workshops/{id}/message", post(instructor::message))
+        .route("/api/workshops/{id}/extend", post(instructor::extend))
+        .route("/api/workshops/{id}/end", post(instructor::end))
+        .route("/api/workshops/{id}/results.csv", get(instructor::results))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            instructor::require_instructor,
+        ))
+        .route("/api/instructor/login", post(instructor::login))
+        .route("/api/instructor/logout", post(instructor::logout));
     Router::new()
         .merge(api)
+        .merge(instructor_api)
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
             &state,
@@ -101,6 +134,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(from_fn_with_state(state.clone(), instructor::guard_pages))
+        .layer(axum::middleware::from_fn(csrf::protect))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
-use crate::sandbox::{SandboxView, Template};
+use crate::sandbox::{SandboxError, SandboxView, Template};
 
 /// Either a template, or a lesson (`track/lesson`) whose template to use.
 #[derive(Deserialize)]
@@ -23,23 +23,45 @@ pub async fn create(
     Json(request): Json<CreateSandbox>,
 ) -> Result<(StatusCode, Json<SandboxView>), ApiError> {
     let lifecycle = state.lifecycle()?;
-    let sandbox = match (request.template, request.lesson) {
+    // A workshop's learners get its sandbox time; the others the configured one.
+    let workshop = state.workshops.of_learner(&learner.0).await?;
+    let ttl = workshop
+        .as_ref()
+        .and_then(|w| u32::try_from(w.sandbox_minutes).ok());
+    let (started, lesson) = match (request.template, request.lesson) {
         (Some(template), None) => {
             template.validate().map_err(ApiError::BadTemplate)?;
-            lifecycle.start(&learner.0, template).await?
+            (lifecycle.start(&learner.0, template, ttl).await, None)
         }
         // A lesson page asks again on every visit: it gets the sandbox it already has.
         (None, Some(lesson)) => {
             let template = state
                 .catalog
                 .template_of(&lesson)
-                .ok_or(ApiError::UnknownLesson(lesson))?;
+                .ok_or_else(|| ApiError::UnknownLesson(lesson.clone()))?;
             template.validate().map_err(ApiError::BadTemplate)?;
-            lifecycle.start_or_resume(&learner.0, template).await?
+            let started = lifecycle.start_or_resume(&learner.0, template, ttl).await;
+            (started, Some(lesson))
         }
         _ => return Err(ApiError::BadRequest("give either `template` or `lesson`")),
     };
-    Ok((StatusCode::CREATED, Json(sandbox)))
+    match (started, workshop) {
+        (Ok(sandbox), workshop) => {
+            if let Some(workshop) = workshop {
+                state.store.dequeue(&learner.0).await?;
+                state.events.workshop_changed(&workshop.id);
+            }
+            Ok((StatusCode::CREATED, Json(sandbox)))
+        }
+        // In a workshop, a full host puts the learner in a queue the instructor sees.
+        (Err(SandboxError::HostFull { .. }), Some(workshop)) => {
+            let lesson = lesson.unwrap_or_default();
+            let place = state.store.enqueue(&learner.0, &lesson).await?;
+            state.events.workshop_changed(&workshop.id);
+            Err(ApiError::Queued { place })
+        }
+        (Err(error), _) => Err(error.into()),
+    }
 }
 
 pub async fn list(

@@ -57,11 +57,12 @@ impl Lifecycle {
     }
 
     /// Gives a learner a ready sandbox: from the warm pool if one waits there, otherwise
-    /// started now (a few seconds).
+    /// started now (a few seconds). It lives `ttl_minutes`, or the configured time.
     pub async fn start(
         &self,
         learner: &str,
         template: Template,
+        ttl_minutes: Option<u32>,
     ) -> Result<SandboxView, SandboxError> {
         if self.store.learner_sandbox_count(learner).await? >= self.limits.max_sandboxes_per_learner
         {
@@ -70,7 +71,7 @@ impl Lifecycle {
             });
         }
         let template_json = to_json(&template)?;
-        let ttl = self.limits.sandbox_ttl_minutes;
+        let ttl = ttl_minutes.unwrap_or(self.limits.sandbox_ttl_minutes);
         if let Some(id) = self
             .store
             .claim_pooled(&template_json, learner, ttl)
@@ -98,6 +99,7 @@ impl Lifecycle {
         &self,
         learner: &str,
         template: Template,
+        ttl_minutes: Option<u32>,
     ) -> Result<SandboxView, SandboxError> {
         let template_json = to_json(&template)?;
         let running = self.store.learner_sandboxes(learner).await?;
@@ -106,7 +108,7 @@ impl Lifecycle {
             .find(|r| r.template == template_json && r.state == "ready")
         {
             Some(record) => self.get(learner, &record.id).await,
-            None => self.start(learner, template).await,
+            None => self.start(learner, template, ttl_minutes).await,
         }
     }
 
@@ -170,6 +172,17 @@ impl Lifecycle {
 
     pub async fn delete(&self, learner: &str, id: &str) -> Result<(), SandboxError> {
         self.owned(learner, id).await?;
+        self.remove(id).await
+    }
+
+    /// For an instructor, who acts on the sandboxes of a whole room: more time.
+    pub async fn extend_by_id(&self, id: &str, minutes: u32) -> Result<(), SandboxError> {
+        self.store.extend_sandbox(id, i64::from(minutes)).await?;
+        Ok(())
+    }
+
+    /// For an instructor ending a room: removes the sandbox, whoever holds it.
+    pub async fn delete_by_id(&self, id: &str) -> Result<(), SandboxError> {
         self.remove(id).await
     }
 

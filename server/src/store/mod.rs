@@ -3,9 +3,13 @@
 
 mod progress;
 mod records;
+mod workshops;
 
 pub use progress::{Attempt, StepKey, StepProgress};
 pub use records::SandboxRecord;
+pub use workshops::{
+    LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, WorkshopRecord,
+};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -25,6 +25,8 @@ pub struct StepProgress {
 pub struct Attempt<'a> {
     pub passed: bool,
     pub reason: Option<&'a str>,
+    /// Everything the check printed.
+    pub output: &'a str,
     pub duration_ms: u64,
 }
 
@@ -37,8 +39,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO check_attempts (learner_id, track, lesson, step, passed, reason, duration_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO check_attempts (learner_id, track, lesson, step, passed, reason, \
+             output, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(key.learner)
         .bind(key.track)
@@ -46,6 +48,7 @@ impl Store {
         .bind(step_index(key.step))
         .bind(attempt.passed)
         .bind(attempt.reason)
+        .bind(attempt.output)
         .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
         .execute(&mut *tx)
         .await?;

@@ -1,0 +1,253 @@
+//! The instructor's side: signing in, workshops, the live room (server-sent events) and
+//! room control. Every route here needs a signed-in instructor, except signing in.
+
+use std::convert::Infallible;
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
+use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{ApiError, AppState};
+use crate::events::Event;
+use crate::instructors::Instructor;
+use crate::workshops::NewWorkshop;
+use app::model::{RoomView, WorkshopSummary};
+
+const COOKIE: &str = "slipway_instructor";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    name: String,
+    password: String,
+}
+
+/// `POST /api/instructor/login`: signs in for 12 hours, a long workshop day.
+pub async fn login(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Json(login): Json<Login>,
+) -> Result<(SignedCookieJar, StatusCode), ApiError> {
+    let instructor = state
+        .instructors
+        .login(&login.name, &login.password)
+        .await?;
+    let cookie = Cookie::build((COOKIE, instructor.id))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::hours(12))
+        .build();
+    Ok((jar.add(cookie), StatusCode::NO_CONTENT))
+}
+
+/// `POST /api/instructor/logout`
+pub async fn logout(jar: SignedCookieJar) -> (SignedCookieJar, StatusCode) {
+    (
+        jar.remove(Cookie::build(COOKIE).path("/")),
+        StatusCode::NO_CONTENT,
+    )
+}
+
+async fn signed_in(
+    state: &AppState,
+    jar: &SignedCookieJar,
+) -> Result<Option<Instructor>, ApiError> {
+    let Some(cookie) = jar.get(COOKIE) else {
+        return Ok(None);
+    };
+    Ok(state.instructors.get(cookie.value()).await?)
+}
+
+/// For the instructor's API: the request must come from a signed-in instructor, who
+/// handlers take as `Extension<Instructor>`.
+pub async fn require_instructor(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let instructor = signed_in(&state, &jar)
+        .await?
+        .ok_or(ApiError::NotInstructor)?;
+    request.extensions_mut().insert(instructor);
+    Ok(next.run(request).await)
+}
+
+/// For the instructor's pages: without a signed-in instructor, to the sign-in page.
+pub async fn guard_pages(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let path = request.uri().path();
+    let guarded = path.starts_with("/instructor") && path != "/instructor/login";
+    if guarded && signed_in(&state, &jar).await?.is_none() {
+        return Ok(Redirect::to("/instructor/login").into_response());
+    }
+    Ok(next.run(request).await)
+}
+
+/// `GET /api/workshops`
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+) -> Result<Json<Vec<WorkshopSummary>>, ApiError> {
+    Ok(Json(state.workshops.list(&instructor).await?))
+}
+
+/// `POST /api/workshops`
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Json(new): Json<NewWorkshop>,
+) -> Result<(StatusCode, Json<WorkshopSummary>), ApiError> {
+    let workshop = state.workshops.create(&instructor, new).await?;
+    Ok((StatusCode::CREATED, Json(workshop)))
+}
+
+/// `GET /api/workshops/{id}/room`
+pub async fn room(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path(id): Path<String>,
+) -> Result<Json<RoomView>, ApiError> {
+    Ok(Json(state.workshops.room(&instructor, &id).await?))
+}
+
+/// `GET /api/workshops/{id}/events`: the room as server-sent events. First `room` (all
+/// of it), then `learner` (one learner's new line) whenever a learner of the room
+/// changes, and `room` again when the room as a whole does.
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let first = state.workshops.room(&instructor, &id).await?;
+    let receiver = state.events.subscribe();
+    let start = (Some(first), receiver, state, instructor, id);
+    let stream = stream::unfold(
+        start,
+        |(mut pending, mut receiver, state, instructor, id)| async move {
+            loop {
+                if let Some(room) = pending.take() {
+                    let event = json_event("room", &room);
+                    return Some((Ok(event), (None, receiver, state, instructor, id)));
+                }
+                match receiver.recv().await {
+                    Ok(Event::Learner(learner)) => {
+                        match state.workshops.learner_row(&id, &learner).await {
+                            Ok(Some(row)) => {
+                                let event = json_event("learner", &row);
+                                return Some((Ok(event), (None, receiver, state, instructor, id)));
+                            }
+                            Ok(None) => {}
+                            Err(error) => tracing::warn!("room {id}: {error}"),
+                        }
+                    }
+                    Ok(Event::Workshop(changed)) if changed == id => {
+                        pending = state.workshops.room(&instructor, &id).await.ok();
+                    }
+                    Ok(Event::Workshop(_)) => {}
+                    // Fell behind: the whole room again is as good as every missed line.
+                    Err(RecvError::Lagged(_)) => {
+                        pending = state.workshops.room(&instructor, &id).await.ok();
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn json_event(name: &str, data: &impl serde::Serialize) -> SseEvent {
+    SseEvent::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|_| SseEvent::default().event("error"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    message: String,
+}
+
+/// `POST /api/workshops/{id}/message`: shown at once on every learner's page.
+pub async fn message(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path(id): Path<String>,
+    Json(body): Json<Message>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .workshops
+        .broadcast(&instructor, &id, &body.message)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/workshops/{id}/extend`: every sandbox of the room gets the workshop's
+/// sandbox time again.
+pub async fn extend(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let minutes = state
+        .workshops
+        .summary_of(&instructor, &id)
+        .await?
+        .sandbox_minutes;
+    let lifecycle = state.lifecycle()?;
+    for sandbox in state.workshops.sandboxes(&instructor, &id).await? {
+        lifecycle.extend_by_id(&sandbox, minutes).await?;
+    }
+    state.events.workshop_changed(&id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/workshops/{id}/end`: ends the workshop and removes its sandboxes.
+pub async fn end(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let sandboxes = state.workshops.end(&instructor, &id).await?;
+    if let Some(lifecycle) = state.lifecycle.as_deref() {
+        for sandbox in sandboxes {
+            if let Some(terminals) = state.terminals.as_deref() {
+                terminals.close_sandbox(&sandbox).await;
+            }
+            lifecycle.delete_by_id(&sandbox).await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/workshops/{id}/results.csv`
+pub async fn results(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let csv = state.workshops.results_csv(&instructor, &id).await?;
+    let disposition = format!("attachment; filename=\"workshop-{id}.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        csv,
+    )
+        .into_response())
+}

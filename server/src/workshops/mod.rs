@@ -1,0 +1,404 @@
+//! Workshops: an instructor's room. The instructor creates one for a track and gets a
+//! short join code; learners join with it and a display name, no account needed. The
+//! instructor then sees everyone's progress live (the room), talks to the room, gives
+//! everyone more time, exports the results, and ends it, which removes its sandboxes.
+
+mod room;
+
+use std::sync::Arc;
+
+use app::model::{Joined, RoomView, WorkshopSummary};
+use serde::Deserialize;
+
+use crate::events::Events;
+use crate::instructors::Instructor;
+use crate::lessons::Catalog;
+use crate::store::{NewWorkshopRecord, Store, StoreError, WorkshopRecord};
+
+/// Join codes use letters and digits nobody confuses when read off a projector.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LENGTH: usize = 6;
+/// Longest display name and broadcast message, in characters.
+const MAX_NAME_CHARS: usize = 40;
+const MAX_MESSAGE_CHARS: usize = 280;
+const MAX_CAPACITY: u32 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkshopError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no workshop has the code {0}: check the code on the screen")]
+    NoSuchCode(String),
+    #[error("no workshop {0}")]
+    NotFound(String),
+    #[error("this workshop is full: all {0} places are taken; ask the instructor")]
+    Full(i64),
+    #[error("this workshop has ended")]
+    Ended,
+    #[error("no track {0}")]
+    NoSuchTrack(String),
+    #[error("{0}")]
+    Invalid(&'static str),
+}
+
+/// What an instructor fills in to create a workshop.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkshop {
+    pub title: String,
+    /// The track's slug, e.g. `docker-swarm`.
+    pub track: String,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub capacity: u32,
+    /// How long each learner's sandbox lives before it must be extended.
+    pub sandbox_minutes: u32,
+}
+
+pub struct Workshops {
+    store: Store,
+    catalog: Arc<Catalog>,
+    events: Events,
+}
+
+impl Workshops {
+    pub fn new(store: Store, catalog: Arc<Catalog>, events: Events) -> Self {
+        Self {
+            store,
+            catalog,
+            events,
+        }
+    }
+
+    pub async fn create(
+        &self,
+        instructor: &Instructor,
+        new: NewWorkshop,
+    ) -> Result<WorkshopSummary, WorkshopError> {
+        let title = new.title.trim();
+        if title.is_empty() || title.chars().count() > 100 {
+            return Err(WorkshopError::Invalid("a title is 1 to 100 characters"));
+        }
+        if !(1..=MAX_CAPACITY).contains(&new.capacity) {
+            return Err(WorkshopError::Invalid("capacity is 1 to 500 learners"));
+        }
+        if !(1..=24 * 60).contains(&new.sandbox_minutes) {
+            return Err(WorkshopError::Invalid(
+                "the sandbox time limit is 1 to 1440 minutes",
+            ));
+        }
+        if !self.catalog.tracks.iter().any(|t| t.slug == new.track) {
+            return Err(WorkshopError::NoSuchTrack(new.track));
+        }
+        let id = crate::random_token();
+        // A clash among 31^6 codes is rare; try again rather than fail.
+        for _ in 0..5 {
+            let code = join_code();
+            let record = NewWorkshopRecord {
+                id: &id,
+                join_code: &code,
+                instructor_id: &instructor.id,
+                title,
+                track: &new.track,
+                starts_at: new.starts_at.as_deref().filter(|s| !s.is_empty()),
+                ends_at: new.ends_at.as_deref().filter(|s| !s.is_empty()),
+                capacity: new.capacity,
+                sandbox_minutes: new.sandbox_minutes,
+            };
+            if self.store.insert_workshop(&record).await? {
+                return self.summary_of(instructor, &id).await;
+            }
+        }
+        Err(WorkshopError::Invalid(
+            "could not find a free join code; try again",
+        ))
+    }
+
+    /// An instructor's workshops, newest first.
+    pub async fn list(
+        &self,
+        instructor: &Instructor,
+    ) -> Result<Vec<WorkshopSummary>, WorkshopError> {
+        let records = self.store.workshops_of(&instructor.id).await?;
+        Ok(records.iter().map(|r| self.summary(r)).collect())
+    }
+
+    pub async fn summary_of(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+    ) -> Result<WorkshopSummary, WorkshopError> {
+        let record = self.owned(instructor, id).await?;
+        Ok(self.summary(&record))
+    }
+
+    /// A learner joins with a code from the screen and the name the room will see.
+    pub async fn join(
+        &self,
+        learner: &str,
+        code: &str,
+        name: &str,
+    ) -> Result<Joined, WorkshopError> {
+        let code = code.trim().to_ascii_uppercase();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return Err(WorkshopError::Invalid("a name is 1 to 40 characters"));
+        }
+        let workshop = self
+            .store
+            .workshop_by_code(&code)
+            .await?
+            .ok_or(WorkshopError::NoSuchCode(code))?;
+        if workshop.ended_at.is_some() {
+            return Err(WorkshopError::Ended);
+        }
+        if !self
+            .store
+            .join_workshop(learner, &workshop.id, name, workshop.capacity)
+            .await?
+        {
+            return Err(WorkshopError::Full(workshop.capacity));
+        }
+        self.events.learner_changed(learner);
+        let start = self
+            .catalog
+            .tracks
+            .iter()
+            .find(|t| t.slug == workshop.track)
+            .and_then(|t| t.lessons.first())
+            .map_or("/".to_string(), |l| {
+                format!("/lessons/{}/{}", workshop.track, l.slug)
+            });
+        Ok(Joined {
+            title: workshop.title,
+            start,
+        })
+    }
+
+    /// The learner's workshop, if they joined one that has not ended.
+    pub async fn of_learner(&self, learner: &str) -> Result<Option<WorkshopRecord>, WorkshopError> {
+        let Some(id) = self.store.learner_workshop(learner).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .workshop(&id)
+            .await?
+            .filter(|w| w.ended_at.is_none()))
+    }
+
+    /// Notes the step on a learner's screen, for the room's "who is where".
+    pub async fn visit(
+        &self,
+        learner: &str,
+        lesson: &str,
+        step: usize,
+    ) -> Result<(), WorkshopError> {
+        let (_, found) = self
+            .catalog
+            .lesson(lesson)
+            .ok_or(WorkshopError::Invalid("no such lesson"))?;
+        if step >= found.steps.len() {
+            return Err(WorkshopError::Invalid("no such step"));
+        }
+        self.store.set_position(learner, lesson, step).await?;
+        self.events.learner_changed(learner);
+        Ok(())
+    }
+
+    /// Everything the live view shows.
+    pub async fn room(&self, instructor: &Instructor, id: &str) -> Result<RoomView, WorkshopError> {
+        let record = self.owned(instructor, id).await?;
+        room::build(
+            &self.store,
+            &self.catalog,
+            &record,
+            self.summary(&record),
+            None,
+        )
+        .await
+    }
+
+    /// One learner's line of the room, if they are in workshop `id`.
+    pub async fn learner_row(
+        &self,
+        id: &str,
+        learner: &str,
+    ) -> Result<Option<app::model::LearnerRow>, WorkshopError> {
+        let Some(record) = self.store.workshop(id).await? else {
+            return Ok(None);
+        };
+        let view = room::build(
+            &self.store,
+            &self.catalog,
+            &record,
+            self.summary(&record),
+            Some(learner),
+        )
+        .await?;
+        Ok(view.learners.into_iter().next())
+    }
+
+    pub async fn broadcast(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+        message: &str,
+    ) -> Result<(), WorkshopError> {
+        self.owned(instructor, id).await?;
+        let message = message.trim();
+        if message.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(WorkshopError::Invalid(
+                "a message is at most 280 characters",
+            ));
+        }
+        self.store.set_workshop_message(id, message).await?;
+        self.events.workshop_changed(id);
+        Ok(())
+    }
+
+    /// Marks the workshop ended and returns the sandboxes its learners still hold, for
+    /// the caller to remove.
+    pub async fn end(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+    ) -> Result<Vec<String>, WorkshopError> {
+        self.owned(instructor, id).await?;
+        self.store.end_workshop(id).await?;
+        self.events.workshop_changed(id);
+        Ok(self.store.workshop_sandboxes(id).await?)
+    }
+
+    /// The sandboxes of a workshop's learners, for giving everyone more time.
+    pub async fn sandboxes(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+    ) -> Result<Vec<String>, WorkshopError> {
+        self.owned(instructor, id).await?;
+        Ok(self.store.workshop_sandboxes(id).await?)
+    }
+
+    /// The results as CSV: a line per learner and step they worked on.
+    pub async fn results_csv(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+    ) -> Result<String, WorkshopError> {
+        self.owned(instructor, id).await?;
+        let members = self.store.members(id, None).await?;
+        let steps = self.store.member_steps(id, None).await?;
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        let write = |csv: &mut csv::Writer<Vec<u8>>, fields: &[&str]| {
+            csv.write_record(fields)
+                .map_err(|_| WorkshopError::Invalid("could not write the CSV"))
+        };
+        write(
+            &mut csv,
+            &[
+                "learner",
+                "lesson",
+                "step",
+                "step title",
+                "passed at",
+                "attempts",
+                "failed attempts",
+                "hints",
+                "solution revealed at",
+            ],
+        )?;
+        for step in &steps {
+            let name = members
+                .iter()
+                .find(|m| m.id == step.learner_id)
+                .and_then(|m| m.display_name.clone())
+                .unwrap_or_default();
+            let title = self
+                .catalog
+                .lesson(&step.lesson)
+                .and_then(|(_, l)| l.steps.get(usize::try_from(step.step).ok()?))
+                .map(|s| s.title.clone())
+                .unwrap_or_default();
+            write(
+                &mut csv,
+                &[
+                    &name,
+                    &step.lesson,
+                    &(step.step + 1).to_string(),
+                    &title,
+                    step.passed_at.as_deref().unwrap_or(""),
+                    &step.attempts.to_string(),
+                    &step.failed_attempts.to_string(),
+                    &step.hints_revealed.to_string(),
+                    step.solution_revealed_at.as_deref().unwrap_or(""),
+                ],
+            )?;
+        }
+        let bytes = csv
+            .into_inner()
+            .map_err(|_| WorkshopError::Invalid("could not write the CSV"))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The workshop, if `instructor` runs it; another instructor's is not found.
+    async fn owned(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+    ) -> Result<WorkshopRecord, WorkshopError> {
+        match self.store.workshop(id).await? {
+            Some(record) if record.instructor_id.as_deref() == Some(instructor.id.as_str()) => {
+                Ok(record)
+            }
+            _ => Err(WorkshopError::NotFound(id.to_string())),
+        }
+    }
+
+    fn summary(&self, record: &WorkshopRecord) -> WorkshopSummary {
+        let track_title = self
+            .catalog
+            .tracks
+            .iter()
+            .find(|t| t.slug == record.track)
+            .map_or_else(|| record.track.clone(), |t| t.title.clone());
+        WorkshopSummary {
+            id: record.id.clone(),
+            title: record.title.clone(),
+            track: record.track.clone(),
+            track_title,
+            join_code: record.join_code.clone(),
+            starts_at: record.starts_at.clone(),
+            ends_at: record.ends_at.clone(),
+            capacity: u32::try_from(record.capacity).unwrap_or(0),
+            learners: u32::try_from(record.learners).unwrap_or(0),
+            sandbox_minutes: u32::try_from(record.sandbox_minutes).unwrap_or(0),
+            ended: record.ended_at.is_some(),
+            message: record.message.clone(),
+        }
+    }
+}
+
+fn join_code() -> String {
+    uuid::Uuid::new_v4()
+        .as_bytes()
+        .iter()
+        .take(CODE_LENGTH)
+        .map(|byte| char::from(CODE_ALPHABET[usize::from(*byte) % CODE_ALPHABET.len()]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_codes_are_short_and_unambiguous() {
+        for _ in 0..100 {
+            let code = join_code();
+            assert_eq!(code.len(), CODE_LENGTH);
+            assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)), "{code}");
+            assert!(!code.contains(['0', 'O', '1', 'I', 'L']), "{code}");
+        }
+    }
+}

@@ -39,6 +39,19 @@
   window.Slipway = Object.assign(window.Slipway || {}, {
     request,
 
+    // Server-sent events for the islands: `onEvent(name, data)` hears each event named in
+    // `names` (comma-separated), and `onEvent("connection", "open" | "reconnecting")`
+    // how the stream is; the browser reconnects by itself after a drop.
+    listen(url, names, onEvent) {
+      const source = new EventSource(url);
+      for (const name of names.split(",")) {
+        source.addEventListener(name, (event) => onEvent(name, event.data));
+      }
+      source.onopen = () => onEvent("connection", "open");
+      source.onerror = () => onEvent("connection", "reconnecting");
+      return source;
+    },
+
     // For the islands: `body` is JSON text or null; resolves to the answer as JSON text.
     async api(method, url, body) {
       return JSON.stringify(await request(method, url, body == null ? undefined : JSON.parse(body)));

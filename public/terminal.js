@@ -24,6 +24,7 @@
 
   const terminals = new Map(); // node -> Terminal
   let sandboxId = null;
+  let watched = null; // the read-only terminal an instructor is watching
 
   const THEME = {
     background: "#10161f",
@@ -47,8 +48,10 @@
   }
 
   class Terminal {
-    constructor(element, node, onState) {
+    // A `readOnly` terminal shows the shell and sends nothing: an instructor watching.
+    constructor(element, node, onState, readOnly = false) {
       this.node = node;
+      this.readOnly = readOnly;
       this.onState = onState;
       this.retryMs = 250;
       this.pending = 0;
@@ -62,6 +65,7 @@
         cursorBlink: true,
         scrollback: 5000,
         theme: THEME,
+        disableStdin: readOnly,
       });
       this.fit = new window.FitAddon.FitAddon();
       this.term.loadAddon(this.fit);
@@ -91,12 +95,12 @@
       return true;
     }
 
-    connect(sandbox) {
-      this.sandbox = sandbox;
+    // `path` is the terminal's WebSocket path on this host.
+    connect(path) {
+      this.path = path;
       this.closedOnPurpose = false;
       const scheme = location.protocol === "https:" ? "wss" : "ws";
-      const url = `${scheme}://${location.host}/api/sandboxes/${sandbox}/nodes/${this.node}/terminal`;
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(`${scheme}://${location.host}${path}`);
       socket.binaryType = "arraybuffer";
       this.socket = socket;
       this.onState(this.node, "connecting");
@@ -149,15 +153,17 @@
       const wait = this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
       setTimeout(() => {
-        if (socket === this.socket && !this.closedOnPurpose) this.connect(this.sandbox);
+        if (socket === this.socket && !this.closedOnPurpose) this.connect(this.path);
       }, wait);
     }
 
     send(bytes) {
+      if (this.readOnly) return;
       if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(bytes);
     }
 
     control(message) {
+      if (this.readOnly && message.type === "resize") return;
       if (this.socket && this.socket.readyState === WebSocket.OPEN) {
         this.socket.send(JSON.stringify(message));
       }
@@ -220,7 +226,16 @@
       element.replaceChildren();
       terminal = new Terminal(element, node, onState);
       terminals.set(node, terminal);
-      terminal.connect(sandboxId);
+      terminal.connect(`/api/sandboxes/${sandboxId}/nodes/${node}/terminal`);
+    },
+
+    // A read-only view of another learner's shell at `path`, in `element`; replaces the
+    // one shown before. `onState(state)` as for `open`.
+    watch(element, path, onState) {
+      if (watched) watched.disconnect();
+      element.replaceChildren();
+      watched = new Terminal(element, "watched", (_, state) => onState(state), true);
+      watched.connect(path);
     },
 
     // Brings a node's terminal forward.

@@ -45,11 +45,18 @@ pub fn App() -> impl IntoView {
         <header class="site-header">
             <a class="brand" href="/">"Slipway"</a>
             <span class="tagline">"hands-on container orchestration"</span>
+            <span class="spacer"></span>
+            <a class="header-link" href="/join">"Join a workshop"</a>
         </header>
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Home/>
                 <Route path=path!("/lessons/:track/:lesson") view=pages::LessonPage/>
+                <Route path=path!("/join") view=pages::JoinPage/>
+                <Route path=path!("/join/:code") view=pages::JoinPage/>
+                <Route path=path!("/instructor/login") view=pages::InstructorLogin/>
+                <Route path=path!("/instructor") view=pages::InstructorHome/>
+                <Route path=path!("/instructor/workshops/:id") view=pages::RoomPage/>
             </Routes>
         </Router>
     }

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::sandbox::SubnetPool;
+
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "slipway",
@@ -114,6 +116,15 @@ pub struct Config {
         global = true
     )]
     pub instance: String,
+
+    /// The /16 whose /24 subnets sandbox networks use (one each, so 256 sandboxes at most).
+    #[arg(
+        long,
+        env = "SLIPWAY_SUBNET_POOL",
+        default_value = "10.210.0.0/16",
+        global = true
+    )]
+    pub subnet_pool: SubnetPool,
 
     /// Image every sandbox node runs (built from docker/node by `make run`).
     #[arg(

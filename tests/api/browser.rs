@@ -254,3 +254,108 @@ async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_
         .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() {
+    let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
+    let store = slipway::store::Store::open(&app.database).await.unwrap();
+    slipway::instructors::Instructors::new(store)
+        .add("grace", "correct horse battery staple")
+        .await
+        .unwrap();
+
+    // The instructor signs in and creates a workshop through the pages.
+    let teacher = Browser::start().await;
+    teacher.client.goto(&app.url("/instructor")).await.unwrap();
+    teacher.wait_displayed(".login-form", true).await;
+    fill(&teacher, ".login-form input[name=name]", "grace").await;
+    fill(
+        &teacher,
+        ".login-form input[name=password]",
+        "correct horse battery staple",
+    )
+    .await;
+    click(&teacher, ".login-form button[type=submit]").await;
+    teacher.wait_displayed(".new-workshop", true).await;
+    fill(&teacher, ".new-workshop input[name=title]", "Meetup night").await;
+    click(&teacher, ".new-workshop button[type=submit]").await;
+    teacher.wait_displayed(".join-code strong", true).await;
+    let code = text_of(&teacher, ".join-code strong").await;
+    assert_eq!(code.len(), 6, "a join code: {code:?}");
+
+    // A learner joins with the code and does the first step.
+    let learner = Browser::start().await;
+    learner
+        .client
+        .goto(&app.url(&format!("/join/{code}")))
+        .await
+        .unwrap();
+    learner.wait_displayed(".join-form", true).await;
+    fill(&learner, ".join-form input[name=name]", "Ada").await;
+    click(&learner, ".join-form button[type=submit]").await;
+    learner
+        .wait_displayed(r#".step-navigator[data-hydrated="true"]"#, true)
+        .await;
+    assert!(learner
+        .client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/lessons/basics/first-steps"));
+    wait_for(
+        "Ada in the instructor's grid",
+        Duration::from_secs(30),
+        || async {
+            text_of(&teacher, ".room-grid tr.learner td.name")
+                .await
+                .contains("Ada")
+        },
+    )
+    .await;
+
+    click(&learner, "button.start").await;
+    learner
+        .wait_displayed(
+            r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
+            true,
+        )
+        .await;
+    learner
+        .client
+        .find(Locator::Css(r#".terminal[data-node="node1"] textarea"#))
+        .await
+        .unwrap()
+        .send_keys("docker node ls > nodes.txt && echo saved-$((40+2))\n")
+        .await
+        .unwrap();
+    wait_for_terminal_text(&learner, "node1", "saved-42").await;
+    click(&learner, ".check-bar button.check").await;
+    learner
+        .wait_displayed(r#".check-result[data-result="passed"]"#, true)
+        .await;
+
+    // The instructor's grid shows it, live.
+    teacher
+        .wait_displayed(".room-grid tr.learner td.cell.passed", true)
+        .await;
+    assert!(teacher
+        .client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/instructor/workshops/"));
+    learner.close().await;
+    teacher.close().await;
+}
+
+async fn fill(browser: &Browser, css: &str, text: &str) {
+    let field = browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css} on the page"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}

@@ -9,3 +9,4 @@ mod sandbox_api;
 mod sandboxes;
 use slipway_tests as support;
 mod terminal;
+mod workshops;

@@ -2,9 +2,11 @@
 //! start the app, talk to it as learners, open terminals, drive a browser.
 
 mod browser;
+mod events;
 mod terminal;
 
 pub use browser::Browser;
+pub use events::{EventStream, ServerEvent};
 pub use terminal::TestTerminal;
 
 use std::path::{Path, PathBuf};
@@ -162,6 +164,29 @@ impl Learner {
         let sandbox: serde_json::Value = response.json().await.expect("JSON");
         sandbox["id"].as_str().expect("an id").to_string()
     }
+}
+
+/// Makes an instructor account in `app`'s database and signs in as it: a client that
+/// keeps the instructor's cookie and sends the CSRF token.
+pub async fn sign_in_instructor(app: &TestApp, name: &str) -> Learner {
+    let password = "correct horse battery staple";
+    let store = slipway::store::Store::open(&app.database)
+        .await
+        .expect("the app's database");
+    slipway::instructors::Instructors::new(store)
+        .add(name, password)
+        .await
+        .expect("an instructor account");
+    let instructor = Learner::default();
+    let response = instructor
+        .http
+        .post(app.url("/api/instructor/login"))
+        .json(&serde_json::json!({ "name": name, "password": password }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204, "{name} signs in");
+    instructor
 }
 
 /// Runs a script on a node of a sandbox, as a learner would in its terminal: the exit

@@ -34,10 +34,19 @@ impl TestTerminal {
         cookie: &str,
         origin: Option<&str>,
     ) -> Result<Self, Refused> {
-        let url = format!(
-            "{}/api/sandboxes/{sandbox}/nodes/{node}/terminal",
-            base.replacen("http://", "ws://", 1)
-        );
+        let path = format!("/api/sandboxes/{sandbox}/nodes/{node}/terminal");
+        Self::open_path(base, &path, cookie, origin).await
+    }
+
+    /// Opens the terminal WebSocket at `path` (a learner's own, or an instructor's
+    /// read-only view of one).
+    pub async fn open_path(
+        base: &str,
+        path: &str,
+        cookie: &str,
+        origin: Option<&str>,
+    ) -> Result<Self, Refused> {
+        let url = format!("{}{path}", base.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().expect("a WebSocket request");
         let headers = request.headers_mut();
         headers.insert("cookie", HeaderValue::from_str(cookie).expect("cookie"));

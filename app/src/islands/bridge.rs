@@ -21,11 +21,28 @@ extern "C" {
     pub fn js_run(node: &str, text: &str) -> bool;
     #[wasm_bindgen(js_namespace = Slipway, js_name = copy)]
     pub fn js_copy(text: &str, button: &web_sys::Element);
+    /// A read-only terminal on another learner's shell (`path`: its WebSocket).
+    #[wasm_bindgen(js_namespace = Slipway, js_name = watch)]
+    pub fn js_watch(element: &web_sys::Element, path: &str, on_state: &JsValue);
     /// The id of the sandbox the terminal panel started or found, if any.
     #[wasm_bindgen(js_namespace = Slipway, js_name = sandboxId)]
     pub fn js_sandbox_id() -> Option<String>;
     #[wasm_bindgen(js_namespace = Slipway, js_name = api)]
     fn js_api(method: &str, url: &str, body: Option<String>) -> js_sys::Promise;
+    #[wasm_bindgen(js_namespace = Slipway, js_name = listen)]
+    fn js_listen(url: &str, names: &str, on_event: &JsValue) -> JsValue;
+}
+
+/// Listens to server-sent events: `on_event(name, data)` for each event named in `names`,
+/// and `("connection", "open" | "reconnecting")`. Listens for the page's life.
+pub fn listen(url: &str, names: &[&str], on_event: impl Fn(String, String) + 'static) {
+    let callback = Closure::<dyn Fn(String, String)>::new(on_event);
+    js_listen(url, &names.join(","), &callback.into_js_value());
+}
+
+/// Goes to another page.
+pub fn go_to(url: &str) {
+    let _ = leptos::prelude::window().location().set_href(url);
 }
 
 /// Waits for a promise from `window.Slipway`; a rejection becomes its message.

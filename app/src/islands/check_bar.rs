@@ -110,17 +110,19 @@ pub fn CheckBar(
                             {if running { "Checking…" } else { "Check" }}
                         </button>
                         {if state.passed {
-                            Either::Left(view! { <span class="check-done">"✓ Done"</span> })
+                            view! { <span class="check-done">"✓ Done"</span> }.into_any()
                         } else if locked {
-                            Either::Right(view! {
+                            view! {
                                 <span class="check-locked">
                                     {format!("Locked: pass the check of step {blocking} first.")}
                                 </span>
-                            })
+                            }
+                            .into_any()
                         } else {
-                            Either::Right(view! {
+                            view! {
                                 <span class="check-hint-text">"Do the step, then press Check."</span>
-                            })
+                            }
+                            .into_any()
                         }}
                     </div>
                 })}

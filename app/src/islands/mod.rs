@@ -2,8 +2,14 @@
 
 mod bridge;
 mod check_bar;
+mod instructor;
+mod room;
 mod step_navigator;
 mod terminal_panel;
+mod workshop;
 
+pub use instructor::{Dashboard, LoginForm};
+pub use room::Room;
 pub use step_navigator::StepNavigator;
 pub use terminal_panel::TerminalPanel;
+pub use workshop::{JoinForm, WorkshopNews};

@@ -37,6 +37,7 @@ pub fn StepNavigator(
         unlocked: count,
     });
     let progress_url = format!("/api/lessons/{lesson}/progress");
+    let visit_lesson = lesson.clone();
 
     // Effects run only in the browser, so this also tells tests the island is alive.
     Effect::new(move |_| {
@@ -48,6 +49,15 @@ pub fn StepNavigator(
                 Err(reason) => leptos::logging::warn!("no progress: {reason}"),
             }
             set_hydrated.set(true);
+        });
+    });
+    // The step on screen, for the instructor's view of the room.
+    Effect::new(move |_| {
+        let url = format!("/api/lessons/{visit_lesson}/steps/{}/visit", current.get());
+        spawn_local(async move {
+            if let Err(reason) = api::<serde_json::Value>("POST", &url, None).await {
+                leptos::logging::warn!("could not note the step on screen: {reason}");
+            }
         });
     });
     Effect::new(move |_| {

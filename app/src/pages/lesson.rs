@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{library, NotFound};
-use crate::islands::{StepNavigator, TerminalPanel};
+use super::{library, NotFound, TerminalScripts};
+use crate::islands::{StepNavigator, TerminalPanel, WorkshopNews};
 use crate::model::{BlockView, LessonView, StepView};
 
 /// One lesson: its steps on the left, the sandbox's terminals on the right.
@@ -47,6 +47,7 @@ fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
         <Title text=lesson.summary.title.clone()/>
         <div class="lesson-layout">
             <main class="lesson">
+                <WorkshopNews/>
                 <nav class="crumbs">
                     <a href="/">"Lessons"</a>
                     " / "
@@ -65,12 +66,7 @@ fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
             </main>
             <TerminalPanel lesson=lesson_key nodes/>
         </div>
-        <link rel="stylesheet" href="/vendor/xterm.css"/>
-        // Plain scripts run before the islands hydrate, so `window.Slipway` is there.
-        <script src="/vendor/xterm.js"></script>
-        <script src="/vendor/addon-fit.js"></script>
-        <script src="/vendor/addon-web-links.js"></script>
-        <script src="/terminal.js"></script>
+        <TerminalScripts/>
     }
 }
 

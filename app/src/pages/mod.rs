@@ -2,9 +2,11 @@
 
 mod home;
 mod lesson;
+mod workshops;
 
 pub use home::Home;
 pub use lesson::LessonPage;
+pub use workshops::{InstructorHome, InstructorLogin, JoinPage, RoomPage};
 
 use std::sync::Arc;
 
@@ -35,5 +37,18 @@ pub fn NotFound() -> impl IntoView {
             <h1>"Nothing here"</h1>
             <p>"This page does not exist. " <a href="/">"See all lessons"</a> "."</p>
         </main>
+    }
+}
+
+/// xterm.js and `terminal.js`, for pages with terminals. Plain scripts run before the
+/// islands hydrate, so `window.Slipway` is there when they do.
+#[component]
+fn TerminalScripts() -> impl IntoView {
+    view! {
+        <link rel="stylesheet" href="/vendor/xterm.css"/>
+        <script src="/vendor/xterm.js"></script>
+        <script src="/vendor/addon-fit.js"></script>
+        <script src="/vendor/addon-web-links.js"></script>
+        <script src="/terminal.js"></script>
     }
 }

@@ -115,6 +115,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/workshops/{id}/extend", post(instructor::extend))
         .route("/api/workshops/{id}/end", post(instructor::end))
         .route("/api/workshops/{id}/results.csv", get(instructor::results))
+        .route(
+            "/api/workshops/{id}/learners/{learner}/nodes/{node}/terminal",
+            get(terminal::watch),
+        )
         .route_layer(from_fn_with_state(
             state.clone(),
             instructor::require_instructor,

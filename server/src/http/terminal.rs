@@ -5,7 +5,8 @@
 //! and `{"type":"pause"}` / `{"type":"resume"}` when it has more output than it can draw
 //! (the shell's output then waits on the server, bounded). The server sends
 //! `{"type":"attached","resumed":true|false}` once attached. The server closes the
-//! socket with code 4000 when the shell ends and 4001 when another tab took it over.
+//! socket with code 4000 when the shell ends and 4001 when another tab took it over;
+//! a watcher's with 4002 when the shell ended or the watcher fell behind.
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -16,7 +17,8 @@ use bytes::{Bytes, BytesMut};
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
-use crate::terminal::{Attachment, Control, Notice, TTY_READ_BYTES};
+use crate::instructors::Instructor;
+use crate::terminal::{Attachment, Control, Notice, Watch, TTY_READ_BYTES};
 
 /// The largest message a browser may send: a big paste, not a file upload.
 const MAX_INCOMING_BYTES: usize = 64 * 1024;
@@ -24,6 +26,7 @@ const MAX_INCOMING_BYTES: usize = 64 * 1024;
 const MAX_FRAME_BYTES: usize = 4 * TTY_READ_BYTES;
 const SHELL_ENDED: u16 = 4000;
 const TAKEN_OVER: u16 = 4001;
+const WATCH_LOST: u16 = 4002;
 
 pub async fn open(
     State(state): State<AppState>,
@@ -38,6 +41,27 @@ pub async fn open(
     Ok(upgrade
         .max_message_size(MAX_INCOMING_BYTES)
         .on_upgrade(move |socket| relay(socket, attachment)))
+}
+
+/// `GET /api/workshops/{id}/learners/{learner}/nodes/{node}/terminal`: the instructor
+/// looks over a learner's shoulder, read-only. Keystrokes and resizes are ignored.
+pub async fn watch(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path((id, learner, node)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    check_origin(&headers)?;
+    let sandbox_id = state
+        .workshops
+        .learner_sandbox(&instructor, &id, &learner)
+        .await?;
+    let sandbox = state.lifecycle()?.ready(&learner, &sandbox_id).await?;
+    let watch = state.terminals()?.watch(&sandbox, &node).await?;
+    Ok(upgrade
+        .max_message_size(MAX_INCOMING_BYTES)
+        .on_upgrade(move |socket| relay_watch(socket, watch)))
 }
 
 /// A page on another site must not open a learner's terminal with their cookie: the
@@ -110,6 +134,38 @@ async fn relay(mut socket: WebSocket, mut attachment: Attachment) {
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            },
+        }
+    }
+}
+
+/// Carries the shell's output to a watcher until either side goes.
+async fn relay_watch(mut socket: WebSocket, mut watch: Watch) {
+    let notice = Notice::Attached { resumed: true };
+    if let Ok(text) = serde_json::to_string(&notice) {
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            output = watch.output.recv() => match output {
+                Some(bytes) => {
+                    if socket.send(Message::Binary(bytes)).await.is_err() {
+                        return;
+                    }
+                }
+                // The shell ended, or this watcher fell behind: the page reconnects.
+                None => {
+                    let reason = Utf8Bytes::from_static("the shell ended or the view fell behind");
+                    let close = CloseFrame { code: WATCH_LOST, reason };
+                    let _ = socket.send(Message::Close(Some(close))).await;
+                    return;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
             },
         }
     }

@@ -1,15 +1,15 @@
 //! The Docker engine, behind small typed functions. Nothing else in Slipway calls bollard.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig, Mount,
-    MountType, Network, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
-    NetworkingConfig, VolumeCreateRequest,
+    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig, Ipam,
+    IpamConfig, Mount, MountType, Network, NetworkConnectRequest, NetworkCreateRequest,
+    NetworkDisconnectRequest, NetworkingConfig, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
@@ -20,6 +20,8 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use std::pin::Pin;
 use tokio::io::AsyncWrite;
+
+use super::SubnetPool;
 
 /// Docker's list filters: `label` to the wanted `key=value`s, and so on.
 type Filter = HashMap<&'static str, Vec<String>>;
@@ -46,6 +48,8 @@ pub enum EngineError {
     Detached,
     #[error("`{command}` took longer than {timeout:?}")]
     ExecTimeout { command: String, timeout: Duration },
+    #[error("every subnet of the sandbox network pool is in use")]
+    NoSubnet,
 }
 
 fn call(op: &'static str) -> impl FnOnce(DockerError) -> EngineError {
@@ -87,7 +91,7 @@ pub struct NodeSpec<'a> {
 }
 
 /// The most a terminal's output stream reads at once, and so the largest chunk it yields.
-pub const TTY_READ_BYTES: usize = 16 * 1024;
+pub const TTY_READ_BYTES: usize = 64 * 1024;
 
 /// A program running on a pseudo-terminal in a container.
 pub struct Tty {
@@ -150,18 +154,53 @@ impl Engine {
         }
     }
 
-    pub async fn create_network(&self, name: &str, sandbox: &str) -> Result<(), EngineError> {
-        let request = NetworkCreateRequest {
-            name: name.to_string(),
-            driver: Some("bridge".into()),
-            labels: Some(self.labels(sandbox, None)),
-            ..Default::default()
-        };
-        self.docker
-            .create_network(request)
-            .await
-            .map_err(call("network create"))?;
-        Ok(())
+    /// A bridge network on the first subnet of `pool` that no network on the engine uses.
+    pub async fn create_network(
+        &self,
+        name: &str,
+        sandbox: &str,
+        pool: &SubnetPool,
+    ) -> Result<(), EngineError> {
+        // Another server on the engine may claim the same subnet between our look and
+        // our claim; then look again.
+        for _ in 0..8 {
+            let used = self.used_subnets().await?;
+            let subnet = pool
+                .subnets()
+                .find(|subnet| !used.contains(subnet))
+                .ok_or(EngineError::NoSubnet)?;
+            let request = NetworkCreateRequest {
+                name: name.to_string(),
+                driver: Some("bridge".into()),
+                labels: Some(self.labels(sandbox, None)),
+                ipam: Some(Ipam {
+                    config: Some(vec![IpamConfig {
+                        subnet: Some(subnet),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            match self.docker.create_network(request).await {
+                Ok(_) => return Ok(()),
+                Err(DockerError::DockerResponseServerError { message, .. })
+                    if message.contains("overlap") => {}
+                Err(error) => return Err(call("network create")(error)),
+            }
+        }
+        Err(EngineError::NoSubnet)
+    }
+
+    async fn used_subnets(&self) -> Result<HashSet<String>, EngineError> {
+        Ok(self
+            .networks(&Filter::new())
+            .await?
+            .into_iter()
+            .filter_map(|network| network.ipam?.config)
+            .flatten()
+            .filter_map(|config| config.subnet)
+            .collect())
     }
 
     pub async fn create_volume(

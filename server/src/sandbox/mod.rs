@@ -5,6 +5,7 @@
 mod engine;
 mod lifecycle;
 mod provision;
+mod subnets;
 mod template;
 
 use std::collections::HashSet;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
 pub use lifecycle::{Lifecycle, NodeView, SandboxView, WarmPool};
+pub use subnets::{BadPool, SubnetPool};
 pub use template::{Template, TemplateError};
 
 use crate::config::Config;
@@ -57,6 +59,8 @@ pub struct NodeSettings {
     /// The container of the lesson-image registry every inner engine uses as its Docker
     /// Hub mirror (started by `docker/registry.sh`); `None` for no mirror.
     pub registry: Option<String>,
+    /// Where sandbox networks take their subnets.
+    pub subnets: SubnetPool,
 }
 
 impl NodeSettings {
@@ -67,6 +71,7 @@ impl NodeSettings {
             nano_cpus: (config.limits.node_cpus * 1e9) as i64,
             pids: i64::from(config.limits.node_pids),
             registry: Some(config.registry.clone()).filter(|name| !name.is_empty()),
+            subnets: config.subnet_pool,
         }
     }
 }

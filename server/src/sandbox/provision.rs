@@ -23,7 +23,9 @@ pub async fn provision(
     }
     let nodes = template.node_names();
     let network = format!("slipway-{id}");
-    engine.create_network(&network, id).await?;
+    engine
+        .create_network(&network, id, &settings.subnets)
+        .await?;
 
     let env = attach_registry(engine, settings, &network).await?;
     try_join_all(nodes.iter().map(|node| {

@@ -37,7 +37,7 @@ use crate::store::Store;
 /// How much recent output a session keeps to replay to the next attachment.
 pub const REPLAY_BYTES: usize = 64 * 1024;
 /// Output chunks queued for the attached connection before the session waits for it.
-pub const QUEUED_CHUNKS: usize = 16;
+pub const QUEUED_CHUNKS: usize = 4;
 /// Keystroke messages queued for the shell.
 pub const QUEUED_INPUTS: usize = 64;
 /// How often, at most, typing marks a sandbox as in use (it keeps it from idle reaping).
@@ -51,6 +51,8 @@ pub enum TerminalError {
     Ended,
     #[error("terminal size {cols}x{rows} is out of range")]
     BadSize { cols: u16, rows: u16 },
+    #[error("the learner has no shell open on {0}")]
+    NoShell(String),
 }
 
 /// A message a browser sends as a WebSocket text frame; everything else it sends is
@@ -89,6 +91,13 @@ pub struct Attachment {
     pub resumed: bool,
 }
 
+/// A read-only view of a session (an instructor looking over a learner's shoulder): its
+/// output, starting with the replay. A watcher never slows the shell down: one that
+/// falls [`QUEUED_CHUNKS`] behind is dropped (`output` closes) and may watch again.
+pub struct Watch {
+    pub output: mpsc::Receiver<Bytes>,
+}
+
 impl Terminals {
     pub fn new(sandboxes: Arc<Sandboxes>, store: Store) -> Self {
         Self {
@@ -111,6 +120,16 @@ impl Terminals {
         let session = Session::start(tty, self.sandboxes.clone(), self.store.clone(), &sandbox.id);
         sessions.insert(key, session.clone());
         Ok(session.attach(false))
+    }
+
+    /// Watches the node's shell, if the learner has one open.
+    pub async fn watch(&self, sandbox: &Sandbox, node: &str) -> Result<Watch, TerminalError> {
+        let sessions = self.sessions.lock().await;
+        let session = sessions
+            .get(&(sandbox.id.clone(), node.to_string()))
+            .filter(|session| !session.has_ended())
+            .ok_or_else(|| TerminalError::NoShell(node.to_string()))?;
+        Ok(session.watch())
     }
 
     /// Ends every shell of a sandbox (it is being reset or deleted).
@@ -145,6 +164,7 @@ pub struct Session {
 struct Screen {
     replay: VecDeque<u8>,
     viewer: Option<mpsc::Sender<Bytes>>,
+    watchers: Vec<mpsc::Sender<Bytes>>,
     ended: bool,
 }
 
@@ -163,6 +183,7 @@ impl Session {
             screen: SyncMutex::new(Screen {
                 replay: VecDeque::with_capacity(REPLAY_BYTES),
                 viewer: None,
+                watchers: Vec::new(),
                 ended: false,
             }),
             activity: Activity::new(store, sandbox),
@@ -233,13 +254,28 @@ impl Session {
         }
     }
 
-    /// Keeps a chunk for replay; returns who should see it now.
-    fn record(&self, chunk: &[u8]) -> Option<mpsc::Sender<Bytes>> {
+    fn watch(&self) -> Watch {
+        let (watcher, output) = mpsc::channel(QUEUED_CHUNKS);
+        let mut screen = self.screen();
+        if !screen.replay.is_empty() {
+            let replay = Bytes::from(screen.replay.iter().copied().collect::<Vec<u8>>());
+            let _ = watcher.try_send(replay);
+        }
+        screen.watchers.push(watcher);
+        Watch { output }
+    }
+
+    /// Keeps a chunk for replay and hands it to the watchers; returns who else should
+    /// see it now (the attached learner, who may slow the shell down).
+    fn record(&self, chunk: &Bytes) -> Option<mpsc::Sender<Bytes>> {
         let mut screen = self.screen();
         let keep = chunk.len().min(REPLAY_BYTES);
         let overflow = (screen.replay.len() + keep).saturating_sub(REPLAY_BYTES);
         screen.replay.drain(..overflow);
         screen.replay.extend(&chunk[chunk.len() - keep..]);
+        screen
+            .watchers
+            .retain(|watcher| watcher.try_send(chunk.clone()).is_ok());
         screen.viewer.clone()
     }
 
@@ -248,6 +284,7 @@ impl Session {
             let mut screen = self.screen();
             screen.ended = true;
             screen.viewer = None;
+            screen.watchers.clear();
         }
         for task in self.tasks().drain(..) {
             task.abort();

@@ -39,6 +39,8 @@ pub enum WorkshopError {
     NoSuchTrack(String),
     #[error("{0}")]
     Invalid(&'static str),
+    #[error("this learner has no sandbox running")]
+    NoSandbox,
 }
 
 /// What an instructor fills in to create a workshop.
@@ -278,6 +280,26 @@ impl Workshops {
     ) -> Result<Vec<String>, WorkshopError> {
         self.owned(instructor, id).await?;
         Ok(self.store.workshop_sandboxes(id).await?)
+    }
+
+    /// The sandbox of a learner of the instructor's workshop, to look over their shoulder.
+    pub async fn learner_sandbox(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+        learner: &str,
+    ) -> Result<String, WorkshopError> {
+        self.owned(instructor, id).await?;
+        if self.store.learner_workshop(learner).await?.as_deref() != Some(id) {
+            return Err(WorkshopError::NotFound(format!("{id}/{learner}")));
+        }
+        self.store
+            .learner_sandboxes(learner)
+            .await?
+            .into_iter()
+            .find(|s| s.state == "ready")
+            .map(|s| s.id)
+            .ok_or(WorkshopError::NoSandbox)
     }
 
     /// The results as CSV: a line per learner and step they worked on.

@@ -238,8 +238,13 @@ async fn form_swarm(containers: &[String], managers: usize) {
     }
 }
 
-/// Round trips of one byte through `docker exec -i <container> cat`.
-pub async fn echo_round_trips(container: &str, samples: usize) -> Vec<Duration> {
+/// Round trips of one byte through `docker exec -i <container> cat`; with `pace`, one
+/// byte per `pace` at most.
+pub async fn echo_round_trips(
+    container: &str,
+    samples: usize,
+    pace: Option<Duration>,
+) -> Vec<Duration> {
     let mut cat = Command::new("docker")
         .args(["exec", "-i", container, "cat"])
         .stdin(Stdio::piped())
@@ -255,10 +260,14 @@ pub async fn echo_round_trips(container: &str, samples: usize) -> Vec<Duration> 
     stdout.read_exact(&mut byte).await.expect("read");
     let mut round_trips = Vec::with_capacity(samples);
     for _ in 0..samples {
+        let next_byte = pace.map(|pace| tokio::time::Instant::now() + pace);
         let sent = Instant::now();
         stdin.write_all(b"x").await.expect("write");
         stdout.read_exact(&mut byte).await.expect("read");
         round_trips.push(sent.elapsed());
+        if let Some(next_byte) = next_byte {
+            tokio::time::sleep_until(next_byte).await;
+        }
     }
     drop(stdin);
     let _ = cat.wait().await;

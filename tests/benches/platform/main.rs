@@ -23,7 +23,9 @@ use server::Server;
 
 const COLD_SAMPLES: usize = 3;
 const ECHO_SAMPLES: usize = 200;
-const ECHO_SAMPLES_EACH_UNDER_LOAD: usize = 20;
+const ECHO_SAMPLES_EACH_UNDER_LOAD: usize = 30;
+/// Everyone in the room typing at once, fast: ten keystrokes a second each.
+const TYPING_PACE: Duration = Duration::from_millis(100);
 const CHECK_SAMPLES: usize = 30;
 const BUNDLED_CHECK_SAMPLES: usize = 10;
 const FLOOD_BYTES: u64 = 32_000_000;
@@ -197,10 +199,16 @@ impl Open {
 }
 
 /// Keystroke round trips at the shell's prompt: a letter (echoed by readline) and a
-/// backspace (answered with `\b \b`), in turn, so the line stays short.
-async fn echo_round_trips(terminal: &mut TestTerminal, samples: usize) -> Vec<Duration> {
+/// backspace (answered with `\b \b`), in turn, so the line stays short. With `pace`,
+/// one keystroke per `pace` at most, as a person types.
+async fn echo_round_trips(
+    terminal: &mut TestTerminal,
+    samples: usize,
+    pace: Option<Duration>,
+) -> Vec<Duration> {
     let mut round_trips = Vec::with_capacity(samples);
     for i in 0..samples {
+        let next_key = pace.map(|pace| tokio::time::Instant::now() + pace);
         let (key, echo) = if i % 2 == 0 {
             ("x", "x")
         } else {
@@ -211,6 +219,9 @@ async fn echo_round_trips(terminal: &mut TestTerminal, samples: usize) -> Vec<Du
         terminal.type_keys(key).await;
         terminal.read_until(mark, echo, WITHIN).await;
         round_trips.push(sent.elapsed());
+        if let Some(next_key) = next_key {
+            tokio::time::sleep_until(next_key).await;
+        }
     }
     terminal.type_keys("\x15").await;
     round_trips
@@ -280,8 +291,8 @@ fn throughput_row(table: &mut Table, terminals: usize, ours: f64, theirs: f64) {
 async fn one_terminal(server: &Server, table: &mut Table) {
     let mut open = Open::start(server, "bench/single").await;
     let container = open.container();
-    let ours = echo_round_trips(&mut open.terminal, ECHO_SAMPLES).await;
-    let theirs = baseline::echo_round_trips(&container, ECHO_SAMPLES).await;
+    let ours = echo_round_trips(&mut open.terminal, ECHO_SAMPLES, None).await;
+    let theirs = baseline::echo_round_trips(&container, ECHO_SAMPLES, None).await;
     echo_rows(table, 1, &ours, &theirs);
 
     let ours = terminal_throughput(&mut open.terminal, FLOOD_BYTES).await;
@@ -346,10 +357,13 @@ async fn capacity(server: &Server, table: &mut Table) {
             let started = join_all((0..batch).map(|_| Open::start(server, "bench/single"))).await;
             open.extend(started);
         }
-        echoes = join_all(
-            open.iter_mut()
-                .map(|o| echo_round_trips(&mut o.terminal, ECHO_SAMPLES_EACH_UNDER_LOAD)),
-        )
+        echoes = join_all(open.iter_mut().map(|o| {
+            echo_round_trips(
+                &mut o.terminal,
+                ECHO_SAMPLES_EACH_UNDER_LOAD,
+                Some(TYPING_PACE),
+            )
+        }))
         .await
         .concat();
         let (p50, p99) = (percentile(&echoes, 50.0), percentile(&echoes, 99.0));
@@ -369,13 +383,12 @@ async fn capacity(server: &Server, table: &mut Table) {
     let per_sandbox = available_before.saturating_sub(memory_available()) / count as u64;
 
     let containers: Vec<String> = open.iter().map(Open::container).collect();
-    let theirs = join_all(
-        containers
-            .iter()
-            .map(|c| baseline::echo_round_trips(c, ECHO_SAMPLES_EACH_UNDER_LOAD)),
-    )
-    .await
-    .concat();
+    let theirs =
+        join_all(containers.iter().map(|c| {
+            baseline::echo_round_trips(c, ECHO_SAMPLES_EACH_UNDER_LOAD, Some(TYPING_PACE))
+        }))
+        .await
+        .concat();
     echo_rows(table, count, &echoes, &theirs);
 
     let started = Instant::now();

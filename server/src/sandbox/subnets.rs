@@ -1,0 +1,62 @@
+//! Where sandbox networks get their addresses: /24 subnets of one /16 that Slipway uses
+//! for nothing else. Docker's default pools hold only about 30 networks, which would cap
+//! a host at 30 sandboxes whatever its size.
+
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubnetPool {
+    first_octets: [u8; 2],
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("expected a /16 network such as 10.210.0.0/16, got {0:?}")]
+pub struct BadPool(String);
+
+impl FromStr for SubnetPool {
+    type Err = BadPool;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || BadPool(text.to_string());
+        let (address, prefix) = text.split_once('/').ok_or_else(bad)?;
+        let address: Ipv4Addr = address.parse().map_err(|_| bad())?;
+        let [a, b, c, d] = address.octets();
+        if prefix != "16" || c != 0 || d != 0 {
+            return Err(bad());
+        }
+        Ok(Self {
+            first_octets: [a, b],
+        })
+    }
+}
+
+impl SubnetPool {
+    /// The pool's 256 subnets, in order, as Docker writes them.
+    pub fn subnets(&self) -> impl Iterator<Item = String> + '_ {
+        let [a, b] = self.first_octets;
+        (0..=255u8).map(move |c| format!("{a}.{b}.{c}.0/24"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_is_a_slash_16_cut_into_256_slash_24s() {
+        let pool: SubnetPool = "10.210.0.0/16".parse().expect("a /16");
+        let subnets: Vec<String> = pool.subnets().collect();
+        assert_eq!(subnets.len(), 256);
+        assert_eq!(subnets[0], "10.210.0.0/24");
+        assert_eq!(subnets[255], "10.210.255.0/24");
+        for bad in [
+            "10.210.0.0/24",
+            "10.210.1.0/16",
+            "10.210.0.0",
+            "nonsense/16",
+        ] {
+            assert!(bad.parse::<SubnetPool>().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! Workshops over real HTTP: instructors create them, learners join with a code, the
+//! room's event stream follows learners live, and only the workshop's instructor sees
+//! or steers it.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::{
+    assert_refused, lessons_dir, sandboxes, sh, sign_in_instructor, single_node_sandbox,
+    spawn_app_with, EventStream, Learner, TestApp, TestTerminal,
+};
+
+const LESSON: &str = r#"---
+title: Files
+summary: Make a file.
+minutes: 2
+sandbox:
+  kind: single
+---
+
+## Make a file
+
+```check
+[ -f /root/made ] || { echo "There is no /root/made yet: run touch /root/made."; exit 1; }
+```
+
+```hint
+Use `touch`.
+```
+
+```solution
+touch /root/made
+```
+
+## Read on
+
+Nothing to check.
+"#;
+
+const WITHIN: Duration = Duration::from_secs(30);
+
+async fn app() -> (TestApp, tempfile::TempDir) {
+    let lessons = lessons_dir("room", &[("01-files.md", LESSON)]);
+    (spawn_app_with(lessons.path(), |_| {}).await, lessons)
+}
+
+async fn create_workshop(app: &TestApp, instructor: &Learner, capacity: u32) -> Value {
+    let response = instructor
+        .http
+        .post(app.url("/api/workshops"))
+        .json(&json!({
+            "title": "Swarm night",
+            "track": "room",
+            "capacity": capacity,
+            "sandbox_minutes": 45,
+            "starts_at": "2026-11-26T18:00",
+            "ends_at": null,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn join(app: &TestApp, learner: &Learner, code: &str, name: &str) -> reqwest::Response {
+    learner
+        .http
+        .post(app.url("/api/workshops/join"))
+        .json(&json!({ "code": code, "name": name }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post(app: &TestApp, client: &Learner, path: &str, body: Value) -> reqwest::Response {
+    client
+        .http
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn learners_join_with_the_code_until_the_workshop_is_full() {
+    let (app, _lessons) = app().await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &teacher, 2).await;
+    let code = workshop["join_code"].as_str().unwrap();
+    assert_eq!(code.len(), 6);
+    assert_eq!(workshop["learners"], 0);
+
+    let (ada, bob, cy) = (Learner::default(), Learner::default(), Learner::default());
+    let joined = join(&app, &ada, &code.to_lowercase(), " Ada ").await;
+    assert_eq!(joined.status(), 200, "codes are not case-sensitive");
+    let joined: Value = joined.json().await.unwrap();
+    assert_eq!(joined["start"], "/lessons/room/files");
+    assert_eq!(
+        join(&app, &ada, code, "Ada L.").await.status(),
+        200,
+        "joining again is fine"
+    );
+    assert_eq!(join(&app, &bob, code, "Bob").await.status(), 200);
+    assert_refused(join(&app, &cy, code, "Cy").await, 409, "full").await;
+    assert_refused(
+        join(&app, &cy, "ZZZZZZ", "Cy").await,
+        404,
+        "no workshop has the code",
+    )
+    .await;
+    assert_refused(join(&app, &cy, code, "  ").await, 422, "a name").await;
+
+    let list: Value = teacher
+        .http
+        .get(app.url("/api/workshops"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["learners"], 2);
+    let room: Value = teacher
+        .http
+        .get(app.url(&format!(
+            "/api/workshops/{}/room",
+            workshop["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = room["learners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Ada L.", "Bob"]);
+    assert_eq!(
+        room["lessons"][0]["steps"],
+        json!(["Make a file", "Read on"])
+    );
+}
+
+#[tokio::test]
+async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
+    let (app, _lessons) = app().await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &teacher, 10).await;
+    let id = workshop["id"].as_str().unwrap().to_string();
+    let code = workshop["join_code"].as_str().unwrap();
+    let mut room = EventStream::open(
+        &teacher.http,
+        &app.url(&format!("/api/workshops/{id}/events")),
+    )
+    .await;
+    room.wait_for("the whole room first", "room", WITHIN, |r| {
+        r["workshop"]["id"] == id.as_str()
+    })
+    .await;
+
+    let ada = Learner::default();
+    assert_eq!(join(&app, &ada, code, "Ada").await.status(), 200);
+    room.wait_for("Ada joining", "learner", WITHIN, |l| l["name"] == "Ada")
+        .await;
+    let visit = post(
+        &app,
+        &ada,
+        "/api/lessons/room/files/steps/0/visit",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(visit.status(), 204);
+    room.wait_for("Ada on step 1", "learner", WITHIN, |l| {
+        l["lesson"] == "room/files" && l["step"] == 0
+    })
+    .await;
+
+    let sandbox = ada
+        .start_sandbox(&app, json!({ "lesson": "room/files" }))
+        .await;
+    let view: Value = ada
+        .http
+        .get(app.url(&format!("/api/sandboxes/{sandbox}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expires = view["expires_at"].as_str().unwrap().to_string();
+    let check_path = format!("/api/sandboxes/{sandbox}/check");
+    let check = json!({ "lesson": "room/files", "step": 0 });
+    let failed: Value = post(&app, &ada, &check_path, check.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(failed["passed"], false);
+    room.wait_for("Ada's failed check", "learner", WITHIN, |l| {
+        l["cells"][0][0]["failed"] == 1 && l["last_check"]["passed"] == false
+    })
+    .await;
+    post(
+        &app,
+        &ada,
+        "/api/lessons/room/files/steps/0/hint",
+        Value::Null,
+    )
+    .await;
+    sh(
+        &sandboxes().await,
+        &single_node_sandbox(&sandbox),
+        "node1",
+        "touch /root/made",
+    )
+    .await;
+    let passed: Value = post(&app, &ada, &check_path, check)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(passed["passed"], true);
+    let row = room
+        .wait_for("Ada's passed check", "learner", WITHIN, |l| {
+            l["cells"][0][0]["passed"] == true
+        })
+        .await;
+    assert_eq!(row["cells"][0][0]["attempts"], 2);
+    assert_eq!(row["cells"][0][0]["hints"], 1);
+    assert_eq!(row["passed"], 1);
+    assert_eq!(row["sandbox"]["id"], sandbox.as_str());
+
+    // Room control: a message reaches the learner's stream; more time for everyone.
+    let mut news = EventStream::open(&ada.http, &app.url("/api/me/events")).await;
+    news.wait_for("the workshop's news", "news", WITHIN, |n| {
+        n["title"] == "Swarm night"
+    })
+    .await;
+    let sent = post(
+        &app,
+        &teacher,
+        &format!("/api/workshops/{id}/message"),
+        json!({ "message": "Break at 8" }),
+    )
+    .await;
+    assert_eq!(sent.status(), 204);
+    news.wait_for("the message", "news", WITHIN, |n| {
+        n["message"] == "Break at 8"
+    })
+    .await;
+    let extended = post(
+        &app,
+        &teacher,
+        &format!("/api/workshops/{id}/extend"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(extended.status(), 204);
+    let view: Value = ada
+        .http
+        .get(app.url(&format!("/api/sandboxes/{sandbox}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        view["expires_at"].as_str().unwrap() > expires.as_str(),
+        "{} is later than {expires}",
+        view["expires_at"]
+    );
+
+    let csv = teacher
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/results.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("learner,lesson,step,step title,passed at,attempts,failed attempts,hints,solution revealed at")
+    );
+    let ada_line: Vec<&str> = lines.next().expect("Ada's step").split(',').collect();
+    assert_eq!(ada_line[..4], ["Ada", "room/files", "1", "Make a file"]);
+    assert!(ada_line[4].starts_with("20"), "passed at: {ada_line:?}");
+    assert_eq!(ada_line[5..8], ["2", "1", "1"]);
+    assert_eq!(ada_line[8], "");
+
+    let ended = post(
+        &app,
+        &teacher,
+        &format!("/api/workshops/{id}/end"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(ended.status(), 204);
+    news.wait_for("the end", "news", WITHIN, |n| n["ended"] == true)
+        .await;
+    assert!(
+        sandboxes()
+            .await
+            .leftovers(&sandbox)
+            .await
+            .unwrap()
+            .is_empty(),
+        "ending the workshop removed Ada's sandbox"
+    );
+    assert_refused(
+        join(&app, &Learner::default(), code, "Late").await,
+        409,
+        "ended",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn only_the_workshops_instructor_sees_or_steers_it() {
+    let (app, _lessons) = app().await;
+    let grace = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &grace, 10).await;
+    let id = workshop["id"].as_str().unwrap();
+    let ada = Learner::default();
+    join(&app, &ada, workshop["join_code"].as_str().unwrap(), "Ada").await;
+
+    // A learner (signed cookie and CSRF token and all) is not an instructor.
+    for path in [
+        "/api/workshops".to_string(),
+        format!("/api/workshops/{id}/room"),
+        format!("/api/workshops/{id}/events"),
+        format!("/api/workshops/{id}/results.csv"),
+    ] {
+        let response = ada.http.get(app.url(&path)).send().await.unwrap();
+        assert_refused(response, 401, "sign in as an instructor").await;
+    }
+    for path in [
+        format!("/api/workshops/{id}/end"),
+        format!("/api/workshops/{id}/extend"),
+    ] {
+        assert_refused(post(&app, &ada, &path, Value::Null).await, 401, "sign in").await;
+    }
+    let page = ada
+        .http
+        .get(app.url(&format!("/instructor/workshops/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.url().path().ends_with("/instructor/login"),
+        "to the sign-in page: {}",
+        page.url()
+    );
+    let page = ada.http.get(app.url("/instructor")).send().await.unwrap();
+    assert!(page.url().path().ends_with("/instructor/login"));
+
+    // Another instructor does not see it.
+    let alan = sign_in_instructor(&app, "alan").await;
+    let room = alan
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/room")))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(room, 404, "no workshop").await;
+    let list: Value = alan
+        .http
+        .get(app.url("/api/workshops"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+
+    // Grace's own cookie without the CSRF token changes nothing.
+    let grace_cookie = grace.cookie(&app);
+    let forged = app
+        .http
+        .post(app.url(&format!("/api/workshops/{id}/end")))
+        .header("cookie", grace_cookie.replace("slipway_csrf=", "other="))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(forged, 403, "CSRF token").await;
+    let room: Value = grace
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/room")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(room["workshop"]["ended"], false);
+
+    let wrong = post(
+        &app,
+        &Learner::default(),
+        "/api/instructor/login",
+        json!({ "name": "grace", "password": "wrong password!" }),
+    )
+    .await;
+    assert_refused(wrong, 401, "wrong name or password").await;
+    let nobody = post(
+        &app,
+        &Learner::default(),
+        "/api/instructor/login",
+        json!({ "name": "nobody", "password": "wrong password!" }),
+    )
+    .await;
+    assert_refused(nobody, 401, "wrong name or password").await;
+}
+
+#[tokio::test]
+async fn a_full_host_queues_a_workshops_learner_where_the_instructor_sees_them() {
+    let lessons = lessons_dir("room", &[("01-files.md", LESSON)]);
+    let app = spawn_app_with(lessons.path(), |config| config.limits.max_sandboxes = 0).await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &teacher, 10).await;
+    let id = workshop["id"].as_str().unwrap();
+    let ada = Learner::default();
+    join(&app, &ada, workshop["join_code"].as_str().unwrap(), "Ada").await;
+
+    let start = post(
+        &app,
+        &ada,
+        "/api/sandboxes",
+        json!({ "lesson": "room/files" }),
+    )
+    .await;
+    assert_refused(start, 503, "number 1 in the queue").await;
+    let room: Value = teacher
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/room")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(room["queue"][0]["name"], "Ada");
+}
+
+#[tokio::test]
+async fn the_instructor_watches_a_learners_terminal_read_only() {
+    let (app, _lessons) = app().await;
+    let grace = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &grace, 10).await;
+    let id = workshop["id"].as_str().unwrap();
+    let ada = Learner::default();
+    join(&app, &ada, workshop["join_code"].as_str().unwrap(), "Ada").await;
+    let sandbox = ada
+        .start_sandbox(&app, json!({ "lesson": "room/files" }))
+        .await;
+    let learner_id: Value = grace
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/room")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let learner_id = learner_id["learners"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let watch_path = format!("/api/workshops/{id}/learners/{learner_id}/nodes/node1/terminal");
+
+    let before = TestTerminal::open_path(&app.base, &watch_path, &grace.cookie(&app), None).await;
+    assert_eq!(
+        before.err().map(|r| r.status),
+        Some(422),
+        "no shell open yet"
+    );
+
+    let mut shell = TestTerminal::open(&app.base, &sandbox, "node1", &ada.cookie(&app), None)
+        .await
+        .expect("Ada opens her terminal");
+    shell.type_keys("echo first-$((20+1))\r").await;
+    shell.read_until(0, "first-21", WITHIN).await;
+
+    let mut watcher = TestTerminal::open_path(&app.base, &watch_path, &grace.cookie(&app), None)
+        .await
+        .expect("the instructor watches");
+    watcher.read_until(0, "first-21", WITHIN).await;
+    let mark = watcher.screen.len();
+    shell.type_keys("echo live-$((6*7))\r").await;
+    watcher.read_until(mark, "live-42", WITHIN).await;
+
+    // What the watcher types goes nowhere.
+    watcher.type_keys("touch /root/watcher-was-here\r").await;
+    let mark = shell.screen.len();
+    shell
+        .type_keys("test -e /root/watcher-was-here && echo typed-in || echo read-only-$((1+1))\r")
+        .await;
+    shell.read_until(mark, "read-only-2", WITHIN).await;
+
+    // Neither a learner nor another instructor may watch.
+    let refused = TestTerminal::open_path(&app.base, &watch_path, &ada.cookie(&app), None).await;
+    assert_eq!(refused.err().map(|r| r.status), Some(401));
+    let alan = sign_in_instructor(&app, "alan").await;
+    let refused = TestTerminal::open_path(&app.base, &watch_path, &alan.cookie(&app), None).await;
+    assert_eq!(refused.err().map(|r| r.status), Some(404));
+}

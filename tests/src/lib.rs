@@ -169,10 +169,15 @@ impl Learner {
 /// Makes an instructor account in `app`'s database and signs in as it: a client that
 /// keeps the instructor's cookie and sends the CSRF token.
 pub async fn sign_in_instructor(app: &TestApp, name: &str) -> Learner {
+    sign_in_instructor_at(&app.base, &app.database, name).await
+}
+
+/// As [`sign_in_instructor`], for the server at `base` with its database at `database`.
+pub async fn sign_in_instructor_at(base: &str, database: &Path, name: &str) -> Learner {
     let password = "correct horse battery staple";
-    let store = slipway::store::Store::open(&app.database)
+    let store = slipway::store::Store::open(database)
         .await
-        .expect("the app's database");
+        .expect("the server's database");
     slipway::instructors::Instructors::new(store)
         .add(name, password)
         .await
@@ -180,7 +185,7 @@ pub async fn sign_in_instructor(app: &TestApp, name: &str) -> Learner {
     let instructor = Learner::default();
     let response = instructor
         .http
-        .post(app.url("/api/instructor/login"))
+        .post(format!("{base}/api/instructor/login"))
         .json(&serde_json::json!({ "name": name, "password": password }))
         .send()
         .await

@@ -48,7 +48,7 @@ pub enum EngineError {
     Detached,
     #[error("`{command}` took longer than {timeout:?}")]
     ExecTimeout { command: String, timeout: Duration },
-    #[error("every subnet of the sandbox network pool is in use")]
+    #[error("no free subnet in the sandbox network pool (SLIPWAY_SUBNET_POOL)")]
     NoSubnet,
 }
 
@@ -162,11 +162,12 @@ impl Engine {
         pool: &SubnetPool,
     ) -> Result<(), EngineError> {
         // Another server on the engine may claim the same subnet between our look and
-        // our claim; then look again.
-        for _ in 0..8 {
+        // our claim; then look again, from somewhere else.
+        for _ in 0..32 {
+            let start = uuid::Uuid::new_v4().as_bytes()[0];
             let used = self.used_subnets().await?;
             let subnet = pool
-                .subnets()
+                .subnets(start)
                 .find(|subnet| !used.contains(subnet))
                 .ok_or(EngineError::NoSubnet)?;
             let request = NetworkCreateRequest {

@@ -32,10 +32,11 @@ impl FromStr for SubnetPool {
 }
 
 impl SubnetPool {
-    /// The pool's 256 subnets, in order, as Docker writes them.
-    pub fn subnets(&self) -> impl Iterator<Item = String> + '_ {
+    /// The pool's 256 subnets as Docker writes them, in order from the `start`th: servers
+    /// starting sandboxes at once each begin somewhere else, so they rarely collide.
+    pub fn subnets(&self, start: u8) -> impl Iterator<Item = String> + '_ {
         let [a, b] = self.first_octets;
-        (0..=255u8).map(move |c| format!("{a}.{b}.{c}.0/24"))
+        (0..=255u8).map(move |i| format!("{a}.{b}.{}.0/24", start.wrapping_add(i)))
     }
 }
 
@@ -46,10 +47,14 @@ mod tests {
     #[test]
     fn a_pool_is_a_slash_16_cut_into_256_slash_24s() {
         let pool: SubnetPool = "10.210.0.0/16".parse().expect("a /16");
-        let subnets: Vec<String> = pool.subnets().collect();
+        let subnets: Vec<String> = pool.subnets(0).collect();
         assert_eq!(subnets.len(), 256);
         assert_eq!(subnets[0], "10.210.0.0/24");
         assert_eq!(subnets[255], "10.210.255.0/24");
+        let from_200: Vec<String> = pool.subnets(200).collect();
+        assert_eq!(from_200[0], "10.210.200.0/24");
+        assert_eq!(from_200[56], "10.210.0.0/24");
+        assert_eq!(from_200.len(), 256);
         for bad in [
             "10.210.0.0/24",
             "10.210.1.0/16",

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use serde_json::json;
 use slipway::sandbox::{container_name, Template};
-use slipway_tests::{lessons_dir, repo_root, Learner, TestTerminal};
+use slipway_tests::{
+    lessons_dir, repo_root, sign_in_instructor_at, EventStream, Learner, TestTerminal,
+};
 
 use baseline::Raw;
 use report::{kb, mb, median, ms, percentile, ratio, Row, Table};
@@ -33,6 +35,8 @@ const FLOOD_BYTES_EACH_UNDER_LOAD: u64 = 2_000_000;
 /// Sandboxes with an open terminal, held at once; the last is the target.
 const CAPACITY_LEVELS: [usize; 4] = [1, 10, 25, 50];
 const WITHIN: Duration = Duration::from_secs(60);
+/// Learners in the workshop room the instructor's live view follows.
+const ROOM_SIZE: usize = 100;
 
 const SINGLE_LESSON: &str = "---\ntitle: One node\nsummary: For the bench.\nminutes: 1\nsandbox:\n  kind: single\n---\n## Trivial\n\n```check\ntrue\n```\n";
 const SWARM_LESSON: &str = "---\ntitle: Swarm\nsummary: For the bench.\nminutes: 1\nsandbox:\n  kind: swarm\n  managers: 1\n  workers: 2\n---\n## Look\n\nNothing.\n";
@@ -64,6 +68,9 @@ async fn main() {
 
     println!("==> Capacity: sandboxes with an open terminal");
     capacity(&server, &mut table).await;
+
+    println!("==> A room of {ROOM_SIZE} learners");
+    room(&server, &mut table).await;
     server.stop().await;
 
     println!("==> Sandbox start-up from the warm pool");
@@ -580,4 +587,100 @@ fn assets_of(html: &str) -> Vec<String> {
         }
     }
     assets
+}
+
+/// A workshop of [`ROOM_SIZE`] learners: how long the instructor's grid takes to load,
+/// and how soon a learner moving to a step shows in the instructor's live stream.
+async fn room(server: &Server, table: &mut Table) {
+    let instructor = sign_in_instructor_at(&server.base, &server.database, "bench").await;
+    let workshop: serde_json::Value = instructor
+        .http
+        .post(server.url("/api/workshops"))
+        .json(
+            &json!({ "title": "Bench room", "track": "bench", "capacity": ROOM_SIZE,
+            "sandbox_minutes": 60, "starts_at": null, "ends_at": null }),
+        )
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("a workshop");
+    let id = workshop["id"].as_str().expect("an id").to_string();
+    let code = workshop["join_code"].as_str().expect("a code").to_string();
+    let mut learners = Vec::with_capacity(ROOM_SIZE);
+    for i in 0..ROOM_SIZE {
+        let learner = Learner::default();
+        let response = learner
+            .http
+            .post(server.url("/api/workshops/join"))
+            .json(&json!({ "code": code, "name": format!("learner {i:03}") }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "learner {i} joins");
+        learners.push(learner);
+    }
+
+    let room_url = server.url(&format!("/api/workshops/{id}/room"));
+    let mut loads = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let room: serde_json::Value = instructor
+            .http
+            .get(&room_url)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("the room");
+        loads.push(started.elapsed());
+        assert_eq!(room["learners"].as_array().map(Vec::len), Some(ROOM_SIZE));
+    }
+    table.add(Row {
+        measure: format!("room of {ROOM_SIZE}: whole grid as JSON, p50"),
+        slipway: ms(median(&loads)),
+        baseline: "-".into(),
+        ratio: None,
+        target: "-".into(),
+        met: None,
+    });
+
+    let mut stream = EventStream::open(
+        &instructor.http,
+        &server.url(&format!("/api/workshops/{id}/events")),
+    )
+    .await;
+    stream.wait_for("the room", "room", WITHIN, |_| true).await;
+    let mut delays = Vec::new();
+    for (i, learner) in learners.iter().enumerate() {
+        let name = format!("learner {i:03}");
+        let started = Instant::now();
+        let response = learner
+            .http
+            .post(server.url("/api/lessons/bench/single/steps/0/visit"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 204);
+        stream
+            .wait_for(&name, "learner", WITHIN, |row| {
+                row["name"] == name.as_str() && row["step"] == 0
+            })
+            .await;
+        delays.push(started.elapsed());
+    }
+    for p in [50.0, 99.0] {
+        table.add(Row {
+            measure: format!(
+                "room of {ROOM_SIZE}: a learner's move reaches the instructor, p{p:.0}"
+            ),
+            slipway: ms(percentile(&delays, p)),
+            baseline: "-".into(),
+            ratio: None,
+            target: "-".into(),
+            met: None,
+        });
+    }
 }

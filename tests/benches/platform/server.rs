@@ -1,7 +1,7 @@
 //! The real `slipway` release binary, started as its own process so that its memory is
 //! its own, on a random port with a fresh database.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use tokio::process::{Child, Command};
 pub struct Server {
     child: Child,
     pub base: String,
+    pub database: PathBuf,
     pub instance: String,
     store: Store,
     _dir: tempfile::TempDir,
@@ -61,6 +62,7 @@ impl Server {
         Server {
             child,
             base,
+            database,
             instance,
             store,
             _dir: dir,

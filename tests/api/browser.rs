@@ -102,27 +102,10 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
     browser
         .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
         .await;
-    page.find(Locator::Css("button.start"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait_displayed(
-            r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
-            true,
-        )
-        .await;
+    start_sandbox(&browser).await;
     wait_for_terminal_text(&browser, "node1", "node1:").await;
 
-    page.find(Locator::Css(r#".terminal[data-node="node1"] textarea"#))
-        .await
-        .unwrap()
-        .send_keys("echo typed-$((6*7))\n")
-        .await
-        .unwrap();
-    wait_for_terminal_text(&browser, "node1", "typed-42").await;
+    type_in_node1(&browser, "echo typed-$((6*7))", "typed-42").await;
 
     // Step 2's block runs on node2: a click there switches to node2's tab and runs it.
     page.find(Locator::Css(".step-buttons .next"))
@@ -152,6 +135,45 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
         .await;
     wait_for_terminal_text(&browser, "node1", "typed-42").await;
     browser.close().await;
+}
+
+/// Presses Start sandbox and waits until node1's terminal is connected.
+async fn start_sandbox(browser: &Browser) {
+    click(browser, "button.start").await;
+    browser
+        .wait_displayed(
+            r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
+            true,
+        )
+        .await;
+}
+
+/// Types `command` into node1's terminal, runs it, and waits for `marker` on screen.
+async fn type_in_node1(browser: &Browser, command: &str, marker: &str) {
+    browser
+        .client
+        .find(Locator::Css(r#".terminal[data-node="node1"] textarea"#))
+        .await
+        .expect("node1's terminal")
+        .send_keys(&format!("{command}\n"))
+        .await
+        .expect("keys typed");
+    wait_for_terminal_text(browser, "node1", marker).await;
+}
+
+/// Does the fixture lesson's first step in node1's terminal, presses Check, and waits
+/// for the pass.
+async fn do_step_one_and_pass_its_check(browser: &Browser) {
+    type_in_node1(
+        browser,
+        "docker node ls > nodes.txt && echo saved-$((40+2))",
+        "saved-42",
+    )
+    .await;
+    click(browser, ".check-bar button.check").await;
+    browser
+        .wait_displayed(r#".check-result[data-result="passed"]"#, true)
+        .await;
 }
 
 async fn click(browser: &Browser, css: &str) {
@@ -193,13 +215,7 @@ async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_
         .await
         .contains("Start your sandbox first"));
 
-    click(&browser, "button.start").await;
-    browser
-        .wait_displayed(
-            r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
-            true,
-        )
-        .await;
+    start_sandbox(&browser).await;
 
     click(&browser, ".check-bar button.check").await;
     browser
@@ -225,18 +241,7 @@ async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_
         .await
         .contains("docker node ls > /root/nodes.txt"));
 
-    page.find(Locator::Css(r#".terminal[data-node="node1"] textarea"#))
-        .await
-        .unwrap()
-        .send_keys("docker node ls > nodes.txt && echo saved-$((40+2))\n")
-        .await
-        .unwrap();
-    wait_for_terminal_text(&browser, "node1", "saved-42").await;
-
-    click(&browser, ".check-bar button.check").await;
-    browser
-        .wait_displayed(r#".check-result[data-result="passed"]"#, true)
-        .await;
+    do_step_one_and_pass_its_check(&browser).await;
     browser
         .wait_displayed(".step-list li.passed:nth-child(1)", true)
         .await;
@@ -314,26 +319,8 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
     )
     .await;
 
-    click(&learner, "button.start").await;
-    learner
-        .wait_displayed(
-            r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
-            true,
-        )
-        .await;
-    learner
-        .client
-        .find(Locator::Css(r#".terminal[data-node="node1"] textarea"#))
-        .await
-        .unwrap()
-        .send_keys("docker node ls > nodes.txt && echo saved-$((40+2))\n")
-        .await
-        .unwrap();
-    wait_for_terminal_text(&learner, "node1", "saved-42").await;
-    click(&learner, ".check-bar button.check").await;
-    learner
-        .wait_displayed(r#".check-result[data-result="passed"]"#, true)
-        .await;
+    start_sandbox(&learner).await;
+    do_step_one_and_pass_its_check(&learner).await;
 
     // The instructor's grid shows it, live.
     teacher

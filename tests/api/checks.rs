@@ -9,69 +9,18 @@ use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::lessons;
 
 use crate::support::{
-    assert_refused, lessons_dir, sandboxes, sh, single_node_sandbox, spawn_app_with, Learner,
-    TestApp,
+    assert_refused, lessons_dir, repo_root, sandboxes, sh, single_node_sandbox, spawn_app_with,
+    Learner, TestApp,
 };
 
 /// One lesson on a single node: a step with a real check, one whose check hangs, and
 /// one without a check.
-const FILES_LESSON: &str = r#"---
-title: Files
-summary: Make a file, then wait for nothing.
-minutes: 2
-sandbox:
-  kind: single
----
-
-## Make a file
-
-```sh
-touch /root/made
-```
-
-```check
-[ -f /root/made ] || { echo "checking /root..."; echo "There is no /root/made yet: run touch /root/made."; exit 1; }
-```
-
-```hint
-The command is `touch`.
-```
-
-```hint
-Run `touch /root/made` on node1.
-```
-
-```solution
-touch /root/made
-```
-
-## Wait for nothing
-
-```check timeout=2
-sleep 60
-```
-
-```solution
-true
-```
-
-## Read on
-
-Nothing to check here.
-"#;
-
-fn files_lessons() -> tempfile::TempDir {
-    lessons_dir("checks", &[("01-files.md", FILES_LESSON)])
+fn files_lessons() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/single-node")
 }
 
 async fn post(learner: &Learner, app: &TestApp, path: &str, body: Value) -> reqwest::Response {
-    learner
-        .http
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
+    learner.post(app, path, body).await
 }
 
 async fn check(learner: &Learner, app: &TestApp, sandbox: &str, step: usize) -> reqwest::Response {
@@ -85,21 +34,21 @@ async fn check(learner: &Learner, app: &TestApp, sandbox: &str, step: usize) -> 
     .await
 }
 
+/// Asks for step `step`'s next `hint` or its `solution`.
+async fn reveal(learner: &Learner, app: &TestApp, step: usize, what: &str) -> reqwest::Response {
+    let path = format!("/api/lessons/checks/files/steps/{step}/{what}");
+    learner.post(app, &path, Value::Null).await
+}
+
 async fn progress(learner: &Learner, app: &TestApp) -> Value {
-    let response = learner
-        .http
-        .get(app.url("/api/lessons/checks/files/progress"))
-        .send()
+    learner
+        .get_json(app, "/api/lessons/checks/files/progress")
         .await
-        .expect("request");
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("JSON")
 }
 
 #[tokio::test]
 async fn a_check_fails_with_the_scripts_reason_then_passes_and_unlocks_the_next_step() {
-    let lessons = files_lessons();
-    let app = spawn_app_with(lessons.path(), |_| {}).await;
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
     let ada = Learner::default();
     let sandbox = ada
         .start_sandbox(&app, json!({ "lesson": "checks/files" }))
@@ -149,8 +98,7 @@ async fn a_check_fails_with_the_scripts_reason_then_passes_and_unlocks_the_next_
 
 #[tokio::test]
 async fn a_hanging_check_is_stopped_at_its_timeout_and_says_so() {
-    let lessons = files_lessons();
-    let app = spawn_app_with(lessons.path(), |_| {}).await;
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
     let ada = Learner::default();
     let sandbox = ada
         .start_sandbox(&app, json!({ "lesson": "checks/files" }))
@@ -193,38 +141,29 @@ async fn a_hanging_check_is_stopped_at_its_timeout_and_says_so() {
 
 #[tokio::test]
 async fn checks_of_unknown_lessons_and_steps_and_of_others_sandboxes_are_refused() {
-    let lessons = files_lessons();
-    let app = spawn_app_with(lessons.path(), |_| {}).await;
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
     let (ada, eve) = (Learner::default(), Learner::default());
     let sandbox = ada
         .start_sandbox(&app, json!({ "lesson": "checks/files" }))
         .await;
     let path = format!("/api/sandboxes/{sandbox}/check");
 
-    let unknown_lesson = post(
-        &ada,
-        &app,
-        &path,
-        json!({ "lesson": "checks/nope", "step": 0 }),
-    )
-    .await;
-    assert_refused(unknown_lesson, 404, "no lesson checks/nope").await;
-    let unknown_step = post(
-        &ada,
-        &app,
-        &path,
-        json!({ "lesson": "checks/files", "step": 9 }),
-    )
-    .await;
-    assert_refused(unknown_step, 404, "has no step 9").await;
-    let no_check = post(
-        &ada,
-        &app,
-        &path,
-        json!({ "lesson": "checks/files", "step": 2 }),
-    )
-    .await;
-    assert_refused(no_check, 404, "has no check").await;
+    for (body, reason) in [
+        (
+            json!({ "lesson": "checks/nope", "step": 0 }),
+            "no lesson checks/nope",
+        ),
+        (
+            json!({ "lesson": "checks/files", "step": 9 }),
+            "has no step 9",
+        ),
+        (
+            json!({ "lesson": "checks/files", "step": 2 }),
+            "has no check",
+        ),
+    ] {
+        assert_refused(post(&ada, &app, &path, body).await, 404, reason).await;
+    }
     let malformed = post(&ada, &app, &path, json!({ "lesson": "checks/files" })).await;
     assert_eq!(malformed.status(), 422, "a step is required");
 
@@ -238,49 +177,27 @@ async fn checks_of_unknown_lessons_and_steps_and_of_others_sandboxes_are_refused
 #[tokio::test]
 async fn hints_reveal_one_at_a_time_and_the_solution_is_recorded_and_everything_survives_a_restart_and_a_reset(
 ) {
-    let lessons = files_lessons();
-    let app = spawn_app_with(lessons.path(), |_| {}).await;
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
     let ada = Learner::default();
-    let hint_path = "/api/lessons/checks/files/steps/0/hint";
 
-    let first: Value = post(&ada, &app, hint_path, Value::Null)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = reveal(&ada, &app, 0, "hint").await.json().await.unwrap();
     assert_eq!(first["hints"].as_array().unwrap().len(), 1);
     assert!(first["hints"][0]
         .as_str()
         .unwrap()
         .contains("<code>touch</code>"));
     for _ in 0..3 {
-        let more: Value = post(&ada, &app, hint_path, Value::Null)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let more: Value = reveal(&ada, &app, 0, "hint").await.json().await.unwrap();
         assert_eq!(
             more["hints"].as_array().unwrap().len(),
             2,
             "two hints, no more"
         );
     }
-    let none = post(
-        &ada,
-        &app,
-        "/api/lessons/checks/files/steps/2/hint",
-        Value::Null,
-    )
-    .await;
+    let none = reveal(&ada, &app, 2, "hint").await;
     assert_eq!(none.status(), 200);
     assert_eq!(none.json::<Value>().await.unwrap()["hints"], json!([]));
-    let missing = post(
-        &ada,
-        &app,
-        "/api/lessons/checks/files/steps/7/hint",
-        Value::Null,
-    )
-    .await;
+    let missing = reveal(&ada, &app, 7, "hint").await;
     assert_refused(missing, 404, "has no step 7").await;
 
     let before = progress(&ada, &app).await;
@@ -289,25 +206,13 @@ async fn hints_reveal_one_at_a_time_and_the_solution_is_recorded_and_everything_
         Value::Null,
         "not asked for yet"
     );
-    let solution = post(
-        &ada,
-        &app,
-        "/api/lessons/checks/files/steps/0/solution",
-        Value::Null,
-    )
-    .await;
+    let solution = reveal(&ada, &app, 0, "solution").await;
     let solution: Value = solution.json().await.unwrap();
     assert_eq!(
         solution,
         json!({ "node": "node1", "code": "touch /root/made" })
     );
-    let none = post(
-        &ada,
-        &app,
-        "/api/lessons/checks/files/steps/2/solution",
-        Value::Null,
-    )
-    .await;
+    let none = reveal(&ada, &app, 2, "solution").await;
     assert_refused(none, 404, "has no solution").await;
 
     // Pass step 1, then restart the server on the same database and reset the sandbox.
@@ -324,7 +229,7 @@ async fn hints_reveal_one_at_a_time_and_the_solution_is_recorded_and_everything_
     let passed: Value = check(&ada, &app, &sandbox, 0).await.json().await.unwrap();
     assert_eq!(passed["passed"], true);
 
-    let restarted = spawn_app_with(lessons.path(), |config| {
+    let restarted = spawn_app_with(&files_lessons(), |config| {
         config.database = app.database.clone();
         config.instance = app.instance.clone();
     })

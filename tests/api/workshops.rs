@@ -7,42 +7,18 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_refused, lessons_dir, sandboxes, sh, sign_in_instructor, single_node_sandbox,
+    assert_refused, repo_root, sandboxes, sh, sign_in_instructor, single_node_sandbox,
     spawn_app_with, EventStream, Learner, TestApp, TestTerminal,
 };
 
-const LESSON: &str = r#"---
-title: Files
-summary: Make a file.
-minutes: 2
-sandbox:
-  kind: single
----
-
-## Make a file
-
-```check
-[ -f /root/made ] || { echo "There is no /root/made yet: run touch /root/made."; exit 1; }
-```
-
-```hint
-Use `touch`.
-```
-
-```solution
-touch /root/made
-```
-
-## Read on
-
-Nothing to check.
-"#;
-
 const WITHIN: Duration = Duration::from_secs(30);
 
-async fn app() -> (TestApp, tempfile::TempDir) {
-    let lessons = lessons_dir("room", &[("01-files.md", LESSON)]);
-    (spawn_app_with(lessons.path(), |_| {}).await, lessons)
+fn single_node_lessons() -> std::path::PathBuf {
+    repo_root().join("tests/fixtures/single-node")
+}
+
+async fn app() -> TestApp {
+    spawn_app_with(&single_node_lessons(), |_| {}).await
 }
 
 async fn create_workshop(app: &TestApp, instructor: &Learner, capacity: u32) -> Value {
@@ -51,7 +27,7 @@ async fn create_workshop(app: &TestApp, instructor: &Learner, capacity: u32) -> 
         .post(app.url("/api/workshops"))
         .json(&json!({
             "title": "Swarm night",
-            "track": "room",
+            "track": "checks",
             "capacity": capacity,
             "sandbox_minutes": 45,
             "starts_at": "2026-11-26T18:00",
@@ -75,18 +51,12 @@ async fn join(app: &TestApp, learner: &Learner, code: &str, name: &str) -> reqwe
 }
 
 async fn post(app: &TestApp, client: &Learner, path: &str, body: Value) -> reqwest::Response {
-    client
-        .http
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    client.post(app, path, body).await
 }
 
 #[tokio::test]
 async fn learners_join_with_the_code_until_the_workshop_is_full() {
-    let (app, _lessons) = app().await;
+    let app = app().await;
     let teacher = sign_in_instructor(&app, "grace").await;
     let workshop = create_workshop(&app, &teacher, 2).await;
     let code = workshop["join_code"].as_str().unwrap();
@@ -97,7 +67,7 @@ async fn learners_join_with_the_code_until_the_workshop_is_full() {
     let joined = join(&app, &ada, &code.to_lowercase(), " Ada ").await;
     assert_eq!(joined.status(), 200, "codes are not case-sensitive");
     let joined: Value = joined.json().await.unwrap();
-    assert_eq!(joined["start"], "/lessons/room/files");
+    assert_eq!(joined["start"], "/lessons/checks/files");
     assert_eq!(
         join(&app, &ada, code, "Ada L.").await.status(),
         200,
@@ -113,28 +83,14 @@ async fn learners_join_with_the_code_until_the_workshop_is_full() {
     .await;
     assert_refused(join(&app, &cy, code, "  ").await, 422, "a name").await;
 
-    let list: Value = teacher
-        .http
-        .get(app.url("/api/workshops"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = teacher.get_json(&app, "/api/workshops").await;
     assert_eq!(list[0]["learners"], 2);
     let room: Value = teacher
-        .http
-        .get(app.url(&format!(
-            "/api/workshops/{}/room",
-            workshop["id"].as_str().unwrap()
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(
+            &app,
+            &format!("/api/workshops/{}/room", workshop["id"].as_str().unwrap()),
+        )
+        .await;
     let names: Vec<&str> = room["learners"]
         .as_array()
         .unwrap()
@@ -144,13 +100,13 @@ async fn learners_join_with_the_code_until_the_workshop_is_full() {
     assert_eq!(names, ["Ada L.", "Bob"]);
     assert_eq!(
         room["lessons"][0]["steps"],
-        json!(["Make a file", "Read on"])
+        json!(["Make a file", "Wait for nothing", "Read on"])
     );
 }
 
 #[tokio::test]
 async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
-    let (app, _lessons) = app().await;
+    let app = app().await;
     let teacher = sign_in_instructor(&app, "grace").await;
     let workshop = create_workshop(&app, &teacher, 10).await;
     let id = workshop["id"].as_str().unwrap().to_string();
@@ -172,31 +128,25 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
     let visit = post(
         &app,
         &ada,
-        "/api/lessons/room/files/steps/0/visit",
+        "/api/lessons/checks/files/steps/0/visit",
         Value::Null,
     )
     .await;
     assert_eq!(visit.status(), 204);
     room.wait_for("Ada on step 1", "learner", WITHIN, |l| {
-        l["lesson"] == "room/files" && l["step"] == 0
+        l["lesson"] == "checks/files" && l["step"] == 0
     })
     .await;
 
     let sandbox = ada
-        .start_sandbox(&app, json!({ "lesson": "room/files" }))
+        .start_sandbox(&app, json!({ "lesson": "checks/files" }))
         .await;
     let view: Value = ada
-        .http
-        .get(app.url(&format!("/api/sandboxes/{sandbox}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app, &format!("/api/sandboxes/{sandbox}"))
+        .await;
     let expires = view["expires_at"].as_str().unwrap().to_string();
     let check_path = format!("/api/sandboxes/{sandbox}/check");
-    let check = json!({ "lesson": "room/files", "step": 0 });
+    let check = json!({ "lesson": "checks/files", "step": 0 });
     let failed: Value = post(&app, &ada, &check_path, check.clone())
         .await
         .json()
@@ -210,7 +160,7 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
     post(
         &app,
         &ada,
-        "/api/lessons/room/files/steps/0/hint",
+        "/api/lessons/checks/files/steps/0/hint",
         Value::Null,
     )
     .await;
@@ -264,14 +214,8 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
     .await;
     assert_eq!(extended.status(), 204);
     let view: Value = ada
-        .http
-        .get(app.url(&format!("/api/sandboxes/{sandbox}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app, &format!("/api/sandboxes/{sandbox}"))
+        .await;
     assert!(
         view["expires_at"].as_str().unwrap() > expires.as_str(),
         "{} is later than {expires}",
@@ -296,7 +240,7 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
         Some("learner,lesson,step,step title,passed at,attempts,failed attempts,hints,solution revealed at")
     );
     let ada_line: Vec<&str> = lines.next().expect("Ada's step").split(',').collect();
-    assert_eq!(ada_line[..4], ["Ada", "room/files", "1", "Make a file"]);
+    assert_eq!(ada_line[..4], ["Ada", "checks/files", "1", "Make a file"]);
     assert!(ada_line[4].starts_with("20"), "passed at: {ada_line:?}");
     assert_eq!(ada_line[5..8], ["2", "1", "1"]);
     assert_eq!(ada_line[8], "");
@@ -330,7 +274,7 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
 
 #[tokio::test]
 async fn only_the_workshops_instructor_sees_or_steers_it() {
-    let (app, _lessons) = app().await;
+    let app = app().await;
     let grace = sign_in_instructor(&app, "grace").await;
     let workshop = create_workshop(&app, &grace, 10).await;
     let id = workshop["id"].as_str().unwrap();
@@ -376,15 +320,7 @@ async fn only_the_workshops_instructor_sees_or_steers_it() {
         .await
         .unwrap();
     assert_refused(room, 404, "no workshop").await;
-    let list: Value = alan
-        .http
-        .get(app.url("/api/workshops"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = alan.get_json(&app, "/api/workshops").await;
     assert_eq!(list, json!([]));
 
     // Grace's own cookie without the CSRF token changes nothing.
@@ -398,14 +334,8 @@ async fn only_the_workshops_instructor_sees_or_steers_it() {
         .unwrap();
     assert_refused(forged, 403, "CSRF token").await;
     let room: Value = grace
-        .http
-        .get(app.url(&format!("/api/workshops/{id}/room")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app, &format!("/api/workshops/{id}/room"))
+        .await;
     assert_eq!(room["workshop"]["ended"], false);
 
     let wrong = post(
@@ -428,8 +358,10 @@ async fn only_the_workshops_instructor_sees_or_steers_it() {
 
 #[tokio::test]
 async fn a_full_host_queues_a_workshops_learner_where_the_instructor_sees_them() {
-    let lessons = lessons_dir("room", &[("01-files.md", LESSON)]);
-    let app = spawn_app_with(lessons.path(), |config| config.limits.max_sandboxes = 0).await;
+    let app = spawn_app_with(&single_node_lessons(), |config| {
+        config.limits.max_sandboxes = 0
+    })
+    .await;
     let teacher = sign_in_instructor(&app, "grace").await;
     let workshop = create_workshop(&app, &teacher, 10).await;
     let id = workshop["id"].as_str().unwrap();
@@ -440,42 +372,30 @@ async fn a_full_host_queues_a_workshops_learner_where_the_instructor_sees_them()
         &app,
         &ada,
         "/api/sandboxes",
-        json!({ "lesson": "room/files" }),
+        json!({ "lesson": "checks/files" }),
     )
     .await;
     assert_refused(start, 503, "number 1 in the queue").await;
     let room: Value = teacher
-        .http
-        .get(app.url(&format!("/api/workshops/{id}/room")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app, &format!("/api/workshops/{id}/room"))
+        .await;
     assert_eq!(room["queue"][0]["name"], "Ada");
 }
 
 #[tokio::test]
 async fn the_instructor_watches_a_learners_terminal_read_only() {
-    let (app, _lessons) = app().await;
+    let app = app().await;
     let grace = sign_in_instructor(&app, "grace").await;
     let workshop = create_workshop(&app, &grace, 10).await;
     let id = workshop["id"].as_str().unwrap();
     let ada = Learner::default();
     join(&app, &ada, workshop["join_code"].as_str().unwrap(), "Ada").await;
     let sandbox = ada
-        .start_sandbox(&app, json!({ "lesson": "room/files" }))
+        .start_sandbox(&app, json!({ "lesson": "checks/files" }))
         .await;
     let learner_id: Value = grace
-        .http
-        .get(app.url(&format!("/api/workshops/{id}/room")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app, &format!("/api/workshops/{id}/room"))
+        .await;
     let learner_id = learner_id["learners"][0]["id"]
         .as_str()
         .unwrap()

@@ -141,6 +141,28 @@ impl Learner {
             .unwrap_or_default()
     }
 
+    /// GETs `path` from `app` and returns the JSON answer, which must be a 200.
+    pub async fn get_json(&self, app: &TestApp, path: &str) -> serde_json::Value {
+        let response = self.http.get(app.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON")
+    }
+
+    /// POSTs `body` as JSON to `path` on `app`.
+    pub async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        self.http
+            .post(app.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Starts a sandbox (`body` as for `POST /api/sandboxes`) and returns its id.
     pub async fn start_sandbox(&self, app: &TestApp, body: serde_json::Value) -> String {
         self.start_sandbox_at(&app.base, body).await

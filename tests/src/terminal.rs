@@ -53,15 +53,17 @@ impl TestTerminal {
         if let Some(origin) = origin {
             headers.insert("origin", HeaderValue::from_str(origin).expect("origin"));
         }
-        let (socket, _) = match tokio_tungstenite::connect_async(request).await {
-            Ok(connected) => connected,
-            Err(Error::Http(response)) => {
-                return Err(Refused {
-                    status: response.status().as_u16(),
-                })
-            }
-            Err(other) => panic!("WebSocket connection failed: {other}"),
-        };
+        // Browsers send WebSocket frames at once (TCP_NODELAY); so does this client.
+        let (socket, _) =
+            match tokio_tungstenite::connect_async_with_config(request, None, true).await {
+                Ok(connected) => connected,
+                Err(Error::Http(response)) => {
+                    return Err(Refused {
+                        status: response.status().as_u16(),
+                    })
+                }
+                Err(other) => panic!("WebSocket connection failed: {other}"),
+            };
         let mut terminal = Self {
             socket,
             screen: String::new(),

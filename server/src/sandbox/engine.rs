@@ -364,12 +364,7 @@ impl Engine {
             cmd: Some(command.iter().map(|s| s.to_string()).collect()),
             ..Default::default()
         };
-        let exec = self
-            .docker
-            .create_exec(container, config)
-            .await
-            .map_err(call("exec create"))?
-            .id;
+        let exec = self.create_exec(container, config).await?;
         let run = async {
             let mut output = String::new();
             let options = StartExecOptions {
@@ -412,6 +407,19 @@ impl Engine {
         })
     }
 
+    async fn create_exec(
+        &self,
+        container: &str,
+        config: ExecConfig,
+    ) -> Result<String, EngineError> {
+        Ok(self
+            .docker
+            .create_exec(container, config)
+            .await
+            .map_err(call("exec create"))?
+            .id)
+    }
+
     /// Starts `command` in a container on a pseudo-terminal and hands back its two ends.
     pub async fn open_tty(
         &self,
@@ -430,12 +438,7 @@ impl Engine {
             working_dir: Some(working_dir.to_string()),
             ..Default::default()
         };
-        let exec = self
-            .docker
-            .create_exec(container, config)
-            .await
-            .map_err(call("exec create"))?
-            .id;
+        let exec = self.create_exec(container, config).await?;
         let options = StartExecOptions {
             detach: false,
             tty: true,

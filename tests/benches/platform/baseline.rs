@@ -274,12 +274,18 @@ pub async fn echo_round_trips(
     round_trips
 }
 
-/// Bytes per second read from `docker exec` of a program printing `bytes` bytes.
-pub async fn throughput(container: &str, bytes: u64) -> f64 {
+/// Bytes per second read from `docker exec` of a program printing `bytes` bytes; with
+/// `tty`, on a pseudo-terminal (`docker exec -t`), as a terminal's shell runs.
+pub async fn throughput(container: &str, bytes: u64, tty: bool) -> f64 {
     let script = format!("head -c {bytes} /dev/zero | tr '\\0' a");
+    let mut args = vec!["exec"];
+    if tty {
+        args.push("-t");
+    }
+    args.extend([container, "sh", "-c", &script]);
     let started = Instant::now();
     let mut flood = Command::new("docker")
-        .args(["exec", container, "sh", "-c", &script])
+        .args(&args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("docker exec starts");

@@ -303,8 +303,19 @@ async fn one_terminal(server: &Server, table: &mut Table) {
     echo_rows(table, 1, &ours, &theirs);
 
     let ours = terminal_throughput(&mut open.terminal, FLOOD_BYTES).await;
-    let theirs = baseline::throughput(&container, FLOOD_BYTES).await;
+    let theirs = baseline::throughput(&container, FLOOD_BYTES, false).await;
     throughput_row(table, 1, ours, theirs);
+    // A terminal's shell writes to a pseudo-terminal, which a pipe does not have: the
+    // same flood through `docker exec -t` shows what the pty alone allows.
+    let with_pty = baseline::throughput(&container, FLOOD_BYTES, true).await;
+    table.add(Row {
+        measure: "output throughput, 1 terminal, vs docker exec -t (a pty)".into(),
+        slipway: mb_per_s(ours),
+        baseline: mb_per_s(with_pty),
+        ratio: Some(ours / with_pty),
+        target: "-".into(),
+        met: None,
+    });
 
     let check_url = server.url(&format!("/api/sandboxes/{}/check", open.sandbox));
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
@@ -410,7 +421,7 @@ async fn capacity(server: &Server, table: &mut Table) {
     join_all(
         containers
             .iter()
-            .map(|c| baseline::throughput(c, FLOOD_BYTES_EACH_UNDER_LOAD)),
+            .map(|c| baseline::throughput(c, FLOOD_BYTES_EACH_UNDER_LOAD, false)),
     )
     .await;
     let theirs =
@@ -447,21 +458,9 @@ async fn capacity(server: &Server, table: &mut Table) {
     }
 }
 
-/// The host's available memory, in bytes (`MemAvailable` in /proc/meminfo).
+/// The host's available memory, in bytes.
 fn memory_available() -> u64 {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    meminfo
-        .lines()
-        .find_map(|line| line.strip_prefix("MemAvailable:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(0, |kib| kib * 1024)
+    server::proc_bytes("/proc/meminfo", "MemAvailable:")
 }
 
 /// The first step's check of every bundled swarm lesson, in a fresh sandbox where it

@@ -76,28 +76,25 @@ impl Server {
     /// The server process's resident memory, in bytes.
     pub fn resident_bytes(&self) -> u64 {
         let pid = self.child.id().expect("the server runs");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| {
-                value
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map_or(0, |kib| kib * 1024)
+        proc_bytes(&format!("/proc/{pid}/status"), "VmRSS:")
     }
 
-    /// Waits until the warm pool holds a sandbox of `template`.
+    /// Waits until the warm pool holds a ready sandbox of `template`.
     pub async fn wait_for_pool(&self, template: &Template) {
         let template = serde_json::to_string(template).expect("a template as JSON");
         wait_for(
             "the warm pool to fill",
             Duration::from_secs(300),
-            || async { self.store.pooled_count(&template).await.unwrap_or(0) >= 1 },
+            || async {
+                for id in self.store.sandbox_ids().await.unwrap_or_default() {
+                    if let Ok(Some(record)) = self.store.sandbox(&id).await {
+                        if record.state == "pooled" && record.template == template {
+                            return true;
+                        }
+                    }
+                }
+                false
+            },
         )
         .await;
     }
@@ -112,4 +109,21 @@ impl Server {
             }
         }
     }
+}
+
+/// A `field:  N kB` line of a /proc file such as /proc/meminfo, in bytes (0 if absent).
+pub fn proc_bytes(path: &str, field: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kib| kib * 1024)
 }

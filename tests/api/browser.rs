@@ -85,7 +85,7 @@ async fn terminal_text(browser: &Browser, node: &str) -> String {
 async fn wait_for_terminal_text(browser: &Browser, node: &str, wanted: &str) {
     wait_for(
         &format!("{wanted:?} in {node}'s terminal"),
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || async { terminal_text(browser, node).await.contains(wanted) },
     )
     .await;
@@ -310,7 +310,7 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
         .ends_with("/lessons/basics/first-steps"));
     wait_for(
         "Ada in the instructor's grid",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || async {
             text_of(&teacher, ".room-grid tr.learner td.name")
                 .await

@@ -30,8 +30,8 @@ async fn create_workshop(app: &TestApp, instructor: &Learner, capacity: u32) -> 
             "track": "checks",
             "capacity": capacity,
             "sandbox_minutes": 45,
-            "starts_at": "2026-11-26T18:00",
-            "ends_at": null,
+            "starts_at": "2026-11-26T18:00:00+01:00",
+            "ends_at": "2999-01-01T00:00:00Z",
         }))
         .send()
         .await
@@ -82,6 +82,7 @@ async fn learners_join_with_the_code_until_the_workshop_is_full() {
     )
     .await;
     assert_refused(join(&app, &cy, code, "  ").await, 422, "a name").await;
+    assert_eq!(workshop["starts_at"], "2026-11-26T17:00:00Z", "kept in UTC");
 
     let list: Value = teacher.get_json(&app, "/api/workshops").await;
     assert_eq!(list[0]["learners"], 2);
@@ -437,4 +438,42 @@ async fn the_instructor_watches_a_learners_terminal_read_only() {
     let alan = sign_in_instructor(&app, "alan").await;
     let refused = TestTerminal::open_path(&app.base, &watch_path, &alan.cookie(&app), None).await;
     assert_eq!(refused.err().map(|r| r.status), Some(404));
+}
+
+#[tokio::test]
+async fn a_workshop_past_its_end_time_takes_nobody_and_bad_times_are_refused() {
+    let app = app().await;
+    let grace = sign_in_instructor(&app, "grace").await;
+    let create = |starts: &str, ends: &str| {
+        json!({ "title": "Yesterday", "track": "checks", "capacity": 5, "sandbox_minutes": 30,
+            "starts_at": starts, "ends_at": ends })
+    };
+    let past = post(
+        &app,
+        &grace,
+        "/api/workshops",
+        create("2020-01-01T18:00:00Z", "2020-01-01T21:00:00Z"),
+    )
+    .await;
+    assert_eq!(past.status(), 201);
+    let past: Value = past.json().await.unwrap();
+    let late = join(
+        &app,
+        &Learner::default(),
+        past["join_code"].as_str().unwrap(),
+        "Late",
+    )
+    .await;
+    assert_refused(late, 409, "ended").await;
+
+    let garbled = post(&app, &grace, "/api/workshops", create("tomorrow", "")).await;
+    assert_refused(garbled, 422, "RFC 3339").await;
+    let backwards = post(
+        &app,
+        &grace,
+        "/api/workshops",
+        create("2030-01-01T21:00:00Z", "2030-01-01T18:00:00Z"),
+    )
+    .await;
+    assert_refused(backwards, 422, "ends after it starts").await;
 }

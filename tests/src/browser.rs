@@ -68,7 +68,7 @@ impl Browser {
     /// Waits until the element matching `css` is (or is not) displayed.
     pub async fn wait_displayed(&self, css: &str, displayed: bool) {
         let what = format!("{css} to be {}", if displayed { "shown" } else { "hidden" });
-        wait_for(&what, Duration::from_secs(20), || async {
+        wait_for(&what, Duration::from_secs(60), || async {
             match self.client.find(Locator::Css(css)).await {
                 Ok(element) => element.is_displayed().await.unwrap_or(!displayed) == displayed,
                 Err(_) => !displayed,

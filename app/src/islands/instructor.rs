@@ -64,8 +64,8 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
             "track": track.get_untracked(),
             "capacity": capacity.get_untracked().trim().parse::<u32>().unwrap_or(0),
             "sandbox_minutes": minutes.get_untracked().trim().parse::<u32>().unwrap_or(0),
-            "starts_at": Some(starts.get_untracked()).filter(|s| !s.is_empty()),
-            "ends_at": Some(ends.get_untracked()).filter(|s| !s.is_empty()),
+            "starts_at": utc(&starts.get_untracked()),
+            "ends_at": utc(&ends.get_untracked()),
         });
         spawn_local(async move {
             match api::<WorkshopSummary>("POST", "/api/workshops", Some(body.to_string())).await {
@@ -128,4 +128,16 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
             </form>
         </section>
     }
+}
+
+/// A `datetime-local` field's value, in the instructor's time zone, as UTC (RFC 3339).
+fn utc(local: &str) -> Option<String> {
+    if local.is_empty() {
+        return None;
+    }
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(local));
+    // An invalid date has no ISO form; the server then explains.
+    date.to_iso_string()
+        .as_string()
+        .or_else(|| Some(local.to_string()))
 }

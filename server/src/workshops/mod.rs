@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use app::model::{Joined, RoomView, WorkshopSummary};
 use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
 
 use crate::events::Events;
 use crate::instructors::Instructor;
@@ -50,7 +52,10 @@ pub struct NewWorkshop {
     pub title: String,
     /// The track's slug, e.g. `docker-swarm`.
     pub track: String,
+    /// RFC 3339, e.g. `2026-11-26T18:00:00Z`; the pages send the instructor's local time
+    /// as UTC.
     pub starts_at: Option<String>,
+    /// After this, nobody joins (RFC 3339).
     pub ends_at: Option<String>,
     pub capacity: u32,
     /// How long each learner's sandbox lives before it must be extended.
@@ -92,6 +97,14 @@ impl Workshops {
         if !self.catalog.tracks.iter().any(|t| t.slug == new.track) {
             return Err(WorkshopError::NoSuchTrack(new.track));
         }
+        let starts_at = moment(new.starts_at.as_deref())?;
+        let ends_at = moment(new.ends_at.as_deref())?;
+        if let (Some(starts), Some(ends)) = (starts_at, ends_at) {
+            if ends <= starts {
+                return Err(WorkshopError::Invalid("a workshop ends after it starts"));
+            }
+        }
+        let (starts_at, ends_at) = (starts_at.map(rfc3339), ends_at.map(rfc3339));
         let id = crate::random_token();
         // A clash among 31^6 codes is rare; try again rather than fail.
         for _ in 0..5 {
@@ -102,8 +115,8 @@ impl Workshops {
                 instructor_id: &instructor.id,
                 title,
                 track: &new.track,
-                starts_at: new.starts_at.as_deref().filter(|s| !s.is_empty()),
-                ends_at: new.ends_at.as_deref().filter(|s| !s.is_empty()),
+                starts_at: starts_at.as_deref(),
+                ends_at: ends_at.as_deref(),
                 capacity: new.capacity,
                 sandbox_minutes: new.sandbox_minutes,
             };
@@ -151,7 +164,11 @@ impl Workshops {
             .workshop_by_code(&code)
             .await?
             .ok_or(WorkshopError::NoSuchCode(code))?;
-        if workshop.ended_at.is_some() {
+        let past_its_end = moment(workshop.ends_at.as_deref())
+            .ok()
+            .flatten()
+            .is_some_and(|ends| ends < OffsetDateTime::now_utc());
+        if workshop.ended_at.is_some() || past_its_end {
             return Err(WorkshopError::Ended);
         }
         if !self
@@ -399,6 +416,24 @@ impl Workshops {
             message: record.message.clone(),
         }
     }
+}
+
+/// A time as the API takes it (RFC 3339); empty or absent is none.
+fn moment(text: Option<&str>) -> Result<Option<OffsetDateTime>, WorkshopError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => OffsetDateTime::parse(text, &Rfc3339)
+            .map(|t| Some(t.to_offset(UtcOffset::UTC)))
+            .map_err(|_| {
+                WorkshopError::Invalid("times are RFC 3339, such as 2026-11-26T18:00:00Z")
+            }),
+    }
+}
+
+fn rfc3339(moment: OffsetDateTime) -> String {
+    moment
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| moment.unix_timestamp().to_string())
 }
 
 fn join_code() -> String {

@@ -24,6 +24,26 @@ async fn a_page_hands_out_a_csrf_token_that_scripts_can_read() {
 }
 
 #[tokio::test]
+async fn a_page_gives_the_learner_their_identity_before_its_scripts_call_the_api() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .get(app.url("/lessons/docker-swarm/healing"))
+        .send()
+        .await
+        .unwrap();
+    let learner = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("slipway_learner="))
+        .expect("a learner cookie with the page, so that the page's first API calls share it")
+        .to_string();
+    assert!(learner.contains("HttpOnly"), "{learner}");
+}
+
+#[tokio::test]
 async fn state_changing_requests_without_the_token_are_refused() {
     let app = spawn_app().await;
     let body = json!({ "template": { "kind": "single" } });

@@ -126,16 +126,21 @@ pub fn router(state: AppState) -> Router {
         ))
         .route("/api/instructor/login", post(instructor::login))
         .route("/api/instructor/logout", post(instructor::logout));
-    Router::new()
-        .merge(api)
-        .merge(instructor_api)
-        .route("/healthz", get(healthz))
+    // A page gives the browser its learner identity before the page's scripts call the
+    // API: several first calls at once would otherwise each make a learner of their own.
+    let pages = Router::<AppState>::new()
         .leptos_routes_with_context(
             &state,
             routes,
             move || provide_context(library.clone()),
             move || app::shell(leptos.clone()),
         )
+        .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
+    Router::new()
+        .merge(api)
+        .merge(instructor_api)
+        .route("/healthz", get(healthz))
+        .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))

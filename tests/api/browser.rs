@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::support::{repo_root, spawn_app_with_lessons, wait_for, Browser};
+use crate::support::{repo_root, spawn_app_with_lessons, wait_for, Browser, INSTRUCTOR_PASSWORD};
 
 #[tokio::test]
 async fn step_navigation_works_in_place_after_hydration() {
@@ -139,7 +139,7 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
 
 /// Presses Start sandbox and waits until node1's terminal is connected.
 async fn start_sandbox(browser: &Browser) {
-    click(browser, "button.start").await;
+    browser.click("button.start").await;
     browser
         .wait_displayed(
             r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
@@ -170,28 +170,10 @@ async fn do_step_one_and_pass_its_check(browser: &Browser) {
         "saved-42",
     )
     .await;
-    click(browser, ".check-bar button.check").await;
+    browser.click(".check-bar button.check").await;
     browser
         .wait_displayed(r#".check-result[data-result="passed"]"#, true)
         .await;
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css} on the page"))
-        .click()
-        .await
-        .unwrap_or_else(|_| panic!("{css} cannot be clicked"));
-}
-
-async fn text_of(browser: &Browser, css: &str) -> String {
-    match browser.client.find(Locator::Css(css)).await {
-        Ok(element) => element.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
 }
 
 #[tokio::test]
@@ -207,37 +189,41 @@ async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_
         .await;
 
     // Before the sandbox starts, Check explains what to do first.
-    click(&browser, ".check-bar button.check").await;
+    browser.click(".check-bar button.check").await;
     browser
         .wait_displayed(r#".check-result[data-result="refused"]"#, true)
         .await;
-    assert!(text_of(&browser, ".check-result")
+    assert!(browser
+        .text_of(".check-result")
         .await
         .contains("Start your sandbox first"));
 
     start_sandbox(&browser).await;
 
-    click(&browser, ".check-bar button.check").await;
+    browser.click(".check-bar button.check").await;
     browser
         .wait_displayed(r#".check-result[data-result="failed"]"#, true)
         .await;
     assert!(
-        text_of(&browser, ".check-result .reason")
+        browser
+            .text_of(".check-result .reason")
             .await
             .contains("No node list in /root/nodes.txt yet"),
         "the check's own words"
     );
 
     // A hint, then the solution, revealed in place.
-    click(&browser, "button.reveal-hint").await;
+    browser.click("button.reveal-hint").await;
     browser.wait_displayed(".hints .hint", true).await;
-    assert!(text_of(&browser, ".hints").await.contains("docker node ls"));
-    assert!(text_of(&browser, "button.reveal-hint")
+    assert!(browser.text_of(".hints").await.contains("docker node ls"));
+    assert!(browser
+        .text_of("button.reveal-hint")
         .await
         .contains("2 of 2"));
-    click(&browser, "button.reveal-solution").await;
+    browser.click("button.reveal-solution").await;
     browser.wait_displayed(".solution .code-block", true).await;
-    assert!(text_of(&browser, ".solution")
+    assert!(browser
+        .text_of(".solution")
         .await
         .contains("docker node ls > /root/nodes.txt"));
 
@@ -265,7 +251,7 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
     let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
     let store = slipway::store::Store::open(&app.database).await.unwrap();
     slipway::instructors::Instructors::new(store)
-        .add("grace", "correct horse battery staple")
+        .add("grace", INSTRUCTOR_PASSWORD)
         .await
         .unwrap();
 
@@ -273,19 +259,18 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
     let teacher = Browser::start().await;
     teacher.client.goto(&app.url("/instructor")).await.unwrap();
     teacher.wait_displayed(".login-form", true).await;
-    fill(&teacher, ".login-form input[name=name]", "grace").await;
-    fill(
-        &teacher,
-        ".login-form input[name=password]",
-        "correct horse battery staple",
-    )
-    .await;
-    click(&teacher, ".login-form button[type=submit]").await;
+    teacher.fill(".login-form input[name=name]", "grace").await;
+    teacher
+        .fill(".login-form input[name=password]", INSTRUCTOR_PASSWORD)
+        .await;
+    teacher.click(".login-form button[type=submit]").await;
     teacher.wait_displayed(".new-workshop", true).await;
-    fill(&teacher, ".new-workshop input[name=title]", "Meetup night").await;
-    click(&teacher, ".new-workshop button[type=submit]").await;
+    teacher
+        .fill(".new-workshop input[name=title]", "Meetup night")
+        .await;
+    teacher.click(".new-workshop button[type=submit]").await;
     teacher.wait_displayed(".join-code strong", true).await;
-    let code = text_of(&teacher, ".join-code strong").await;
+    let code = teacher.text_of(".join-code strong").await;
     assert_eq!(code.len(), 6, "a join code: {code:?}");
 
     // A learner joins with the code and does the first step.
@@ -296,8 +281,8 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
         .await
         .unwrap();
     learner.wait_displayed(".join-form", true).await;
-    fill(&learner, ".join-form input[name=name]", "Ada").await;
-    click(&learner, ".join-form button[type=submit]").await;
+    learner.fill(".join-form input[name=name]", "Ada").await;
+    learner.click(".join-form button[type=submit]").await;
     learner
         .wait_displayed(r#".step-navigator[data-hydrated="true"]"#, true)
         .await;
@@ -312,7 +297,8 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
         "Ada in the instructor's grid",
         Duration::from_secs(60),
         || async {
-            text_of(&teacher, ".room-grid tr.learner td.name")
+            teacher
+                .text_of(".room-grid tr.learner td.name")
                 .await
                 .contains("Ada")
         },
@@ -335,14 +321,4 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
         .starts_with("/instructor/workshops/"));
     learner.close().await;
     teacher.close().await;
-}
-
-async fn fill(browser: &Browser, css: &str, text: &str) {
-    let field = browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css} on the page"));
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
 }

@@ -77,6 +77,35 @@ impl Browser {
         .await;
     }
 
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css} on the page"))
+            .click()
+            .await
+            .unwrap_or_else(|_| panic!("{css} cannot be clicked"));
+    }
+
+    /// Replaces what the field matching `css` holds with `text`, typed.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("no {css} on the page"));
+        field.clear().await.expect("the field clears");
+        field.send_keys(text).await.expect("the text is typed");
+    }
+
+    /// The text of the element matching `css`; empty if there is none.
+    pub async fn text_of(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

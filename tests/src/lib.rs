@@ -188,6 +188,9 @@ impl Learner {
     }
 }
 
+/// The password of the instructors tests make.
+pub const INSTRUCTOR_PASSWORD: &str = "correct horse battery staple";
+
 /// Makes an instructor account in `app`'s database and signs in as it: a client that
 /// keeps the instructor's cookie and sends the CSRF token.
 pub async fn sign_in_instructor(app: &TestApp, name: &str) -> Learner {
@@ -196,7 +199,7 @@ pub async fn sign_in_instructor(app: &TestApp, name: &str) -> Learner {
 
 /// As [`sign_in_instructor`], for the server at `base` with its database at `database`.
 pub async fn sign_in_instructor_at(base: &str, database: &Path, name: &str) -> Learner {
-    let password = "correct horse battery staple";
+    let password = INSTRUCTOR_PASSWORD;
     let store = slipway::store::Store::open(database)
         .await
         .expect("the server's database");

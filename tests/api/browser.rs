@@ -258,13 +258,17 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
     // The instructor signs in and creates a workshop through the pages.
     let teacher = Browser::start().await;
     teacher.client.goto(&app.url("/instructor")).await.unwrap();
-    teacher.wait_displayed(".login-form", true).await;
+    teacher
+        .wait_displayed(r#".login-form[data-ready="true"]"#, true)
+        .await;
     teacher.fill(".login-form input[name=name]", "grace").await;
     teacher
         .fill(".login-form input[name=password]", INSTRUCTOR_PASSWORD)
         .await;
     teacher.click(".login-form button[type=submit]").await;
-    teacher.wait_displayed(".new-workshop", true).await;
+    teacher
+        .wait_displayed(r#".new-workshop[data-ready="true"]"#, true)
+        .await;
     teacher
         .fill(".new-workshop input[name=title]", "Meetup night")
         .await;
@@ -280,7 +284,9 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
         .goto(&app.url(&format!("/join/{code}")))
         .await
         .unwrap();
-    learner.wait_displayed(".join-form", true).await;
+    learner
+        .wait_displayed(r#".join-form[data-ready="true"]"#, true)
+        .await;
     learner.fill(".join-form input[name=name]", "Ada").await;
     learner.click(".join-form button[type=submit]").await;
     learner

@@ -67,3 +67,13 @@ pub async fn api<T: DeserializeOwned>(
     let text = answer.as_string().unwrap_or_default();
     serde_json::from_str(&text).map_err(|error| format!("unexpected answer from {url}: {error}"))
 }
+
+/// False as rendered on the server, true once the island runs in the browser. Forms
+/// keep their submit button disabled until then: submitted before, a form would go out
+/// as a plain GET, with its fields (a password) in the address.
+pub fn ready_once_hydrated() -> leptos::prelude::ReadSignal<bool> {
+    use leptos::prelude::*;
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}

@@ -3,11 +3,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::bridge::{api, go_to};
+use super::bridge::{api, go_to, ready_once_hydrated};
 use crate::model::WorkshopSummary;
 
 #[island]
 pub fn LoginForm() -> impl IntoView {
+    let ready = ready_once_hydrated();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -25,12 +26,12 @@ pub fn LoginForm() -> impl IntoView {
         });
     };
     view! {
-        <form class="card-form login-form" on:submit=submit>
+        <form class="card-form login-form" on:submit=submit data-ready=move || ready.get().to_string()>
             <label>"Name" <input name="name" required autocomplete="username" bind:value=name/></label>
             <label>"Password"
                 <input name="password" type="password" required autocomplete="current-password" bind:value=password/>
             </label>
-            <button type="submit" class="button">"Sign in"</button>
+            <button type="submit" class="button" disabled=move || !ready.get()>"Sign in"</button>
             {move || error.get().map(|reason| view! { <p class="form-error" role="alert">{reason}</p> })}
         </form>
     }
@@ -39,6 +40,7 @@ pub fn LoginForm() -> impl IntoView {
 /// The instructor's workshops and the form to create one. `tracks` are (slug, title).
 #[island]
 pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
+    let ready = ready_once_hydrated();
     let workshops = RwSignal::new(None::<Result<Vec<WorkshopSummary>, String>>);
     let load = move || {
         spawn_local(async move {
@@ -108,7 +110,7 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
                 }.into_any(),
             }}
             <h2>"New workshop"</h2>
-            <form class="card-form new-workshop" on:submit=create>
+            <form class="card-form new-workshop" on:submit=create data-ready=move || ready.get().to_string()>
                 <label>"Title" <input name="title" required maxlength="100" placeholder="Swarm night at the meetup" bind:value=title/></label>
                 <label>"Track"
                     <select name="track" bind:value=track>
@@ -123,7 +125,7 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
                     <label>"Starts" <input name="starts_at" type="datetime-local" bind:value=starts/></label>
                     <label>"Ends" <input name="ends_at" type="datetime-local" bind:value=ends/></label>
                 </div>
-                <button type="submit" class="button">"Create and open the room"</button>
+                <button type="submit" class="button" disabled=move || !ready.get()>"Create and open the room"</button>
                 {move || error.get().map(|reason| view! { <p class="form-error" role="alert">{reason}</p> })}
             </form>
         </section>

@@ -4,13 +4,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
 
-use super::bridge::{api, go_to, listen};
+use super::bridge::{api, go_to, listen, ready_once_hydrated};
 use crate::model::Joined;
 
 /// The join form: the code from the screen and the name the room will see. Joining
 /// goes straight to the workshop's first lesson.
 #[island]
 pub fn JoinForm(code: String) -> impl IntoView {
+    let ready = ready_once_hydrated();
     let code = RwSignal::new(code);
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -32,7 +33,7 @@ pub fn JoinForm(code: String) -> impl IntoView {
         });
     };
     view! {
-        <form class="card-form join-form" on:submit=submit>
+        <form class="card-form join-form" on:submit=submit data-ready=move || ready.get().to_string()>
             <label>"Workshop code"
                 <input name="code" required autocomplete="off" maxlength="12" class="code-input"
                     placeholder="ABC234" bind:value=code/>
@@ -40,7 +41,7 @@ pub fn JoinForm(code: String) -> impl IntoView {
             <label>"Your name, as the room will see it"
                 <input name="name" required maxlength="40" placeholder="Ada" bind:value=name/>
             </label>
-            <button type="submit" class="button" disabled=move || busy.get()>
+            <button type="submit" class="button" disabled=move || busy.get() || !ready.get()>
                 {move || if busy.get() { "Joining…" } else { "Join the workshop" }}
             </button>
             {move || error.get().map(|reason| view! { <p class="form-error" role="alert">{reason}</p> })}

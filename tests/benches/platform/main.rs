@@ -715,13 +715,17 @@ async fn room_in_a_browser(
         .goto(&server.url("/instructor/login"))
         .await
         .expect("the sign-in page");
-    browser.wait_displayed(".login-form", true).await;
+    browser
+        .wait_displayed(r#".login-form[data-ready="true"]"#, true)
+        .await;
     browser.fill(".login-form input[name=name]", "bench").await;
     browser
         .fill(".login-form input[name=password]", INSTRUCTOR_PASSWORD)
         .await;
     browser.click(".login-form button[type=submit]").await;
-    browser.wait_displayed(".new-workshop", true).await;
+    browser
+        .wait_displayed(r#".new-workshop[data-ready="true"]"#, true)
+        .await;
 
     let started = Instant::now();
     browser

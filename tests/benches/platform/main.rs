@@ -12,13 +12,11 @@ mod server;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
 use futures_util::future::join_all;
 use serde_json::json;
 use slipway::sandbox::{container_name, Template};
 use slipway_tests::{
-    lessons_dir, repo_root, sign_in_instructor_at, wait_for, Browser, EventStream, Learner,
-    TestTerminal, INSTRUCTOR_PASSWORD,
+    lessons_dir, repo_root, sign_in_instructor_at, EventStream, Learner, TestTerminal,
 };
 
 use baseline::Raw;
@@ -625,7 +623,6 @@ async fn room(server: &Server, table: &mut Table) {
 
     let room_url = server.url(&format!("/api/workshops/{id}/room"));
     let mut loads = Vec::new();
-    let mut ids = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
         let room: serde_json::Value = instructor
@@ -639,17 +636,6 @@ async fn room(server: &Server, table: &mut Table) {
             .expect("the room");
         loads.push(started.elapsed());
         assert_eq!(room["learners"].as_array().map(Vec::len), Some(ROOM_SIZE));
-        ids = room["learners"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|l| {
-                Some((
-                    l["name"].as_str()?.to_string(),
-                    l["id"].as_str()?.to_string(),
-                ))
-            })
-            .collect();
     }
     table.add(Row {
         measure: format!("room of {ROOM_SIZE}: whole grid as JSON, p50"),
@@ -696,89 +682,4 @@ async fn room(server: &Server, table: &mut Table) {
             met: None,
         });
     }
-    room_in_a_browser(server, &id, &learners, &ids, table).await;
-}
-
-/// The same room in the instructor's Chromium: how long until every learner's row is
-/// on screen, and how soon a learner's move shows in their row (polled every 50 ms, so
-/// read these as "within").
-async fn room_in_a_browser(
-    server: &Server,
-    workshop: &str,
-    learners: &[Learner],
-    ids: &[(String, String)],
-    table: &mut Table,
-) {
-    let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&server.url("/instructor/login"))
-        .await
-        .expect("the sign-in page");
-    browser
-        .wait_displayed(r#".login-form[data-ready="true"]"#, true)
-        .await;
-    browser.fill(".login-form input[name=name]", "bench").await;
-    browser
-        .fill(".login-form input[name=password]", INSTRUCTOR_PASSWORD)
-        .await;
-    browser.click(".login-form button[type=submit]").await;
-    browser
-        .wait_displayed(r#".new-workshop[data-ready="true"]"#, true)
-        .await;
-
-    let started = Instant::now();
-    browser
-        .client
-        .goto(&server.url(&format!("/instructor/workshops/{workshop}")))
-        .await
-        .expect("the room");
-    wait_for("every learner's row", WITHIN, || async {
-        browser
-            .client
-            .find_all(Locator::Css("tr.learner"))
-            .await
-            .map_or(0, |rows| rows.len())
-            == ROOM_SIZE
-    })
-    .await;
-    table.add(Row {
-        measure: format!("room of {ROOM_SIZE} in Chromium: every row shown"),
-        slipway: ms(started.elapsed()),
-        baseline: "-".into(),
-        ratio: None,
-        target: "-".into(),
-        met: None,
-    });
-
-    let mut delays = Vec::new();
-    for (i, learner) in learners.iter().enumerate().take(20) {
-        let name = format!("learner {i:03}");
-        let Some((_, id)) = ids.iter().find(|(n, _)| *n == name) else {
-            continue;
-        };
-        let started = Instant::now();
-        let response = learner
-            .http
-            .post(server.url("/api/lessons/bench/swarm/steps/0/visit"))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(response.status(), 204);
-        let cell = format!(r#"tr[data-learner="{id}"] td.where"#);
-        wait_for(&format!("{name}'s move on screen"), WITHIN, || async {
-            browser.text_of(&cell).await.starts_with("Swarm")
-        })
-        .await;
-        delays.push(started.elapsed());
-    }
-    table.add(Row {
-        measure: format!("room of {ROOM_SIZE} in Chromium: a move shows in its row, p50"),
-        slipway: ms(median(&delays)),
-        baseline: "-".into(),
-        ratio: None,
-        target: "-".into(),
-        met: None,
-    });
-    browser.close().await;
 }

@@ -9,8 +9,7 @@ use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::lessons;
 
 use crate::support::{
-    assert_refused, lessons_dir, repo_root, sandboxes, sh, single_node_sandbox, spawn_app_with,
-    Learner, TestApp,
+    assert_refused, lessons_dir, repo_root, sandboxes, sh_node1, spawn_app_with, Learner, TestApp,
 };
 
 /// One lesson on a single node: a step with a real check, one whose check hangs, and
@@ -73,14 +72,7 @@ async fn a_check_fails_with_the_scripts_reason_then_passes_and_unlocks_the_next_
     );
     assert_eq!(failed["timed_out"], false);
 
-    let engine = sandboxes().await;
-    let (code, _) = sh(
-        &engine,
-        &single_node_sandbox(&sandbox),
-        "node1",
-        "touch /root/made",
-    )
-    .await;
+    let (code, _) = sh_node1(&sandbox, "touch /root/made").await;
     assert_eq!(code, 0);
     let passed: Value = check(&ada, &app, &sandbox, 0).await.json().await.unwrap();
     assert_eq!(passed["passed"], true, "{passed}");
@@ -103,14 +95,7 @@ async fn a_hanging_check_is_stopped_at_its_timeout_and_says_so() {
     let sandbox = ada
         .start_sandbox(&app, json!({ "lesson": "checks/files" }))
         .await;
-    let engine = sandboxes().await;
-    sh(
-        &engine,
-        &single_node_sandbox(&sandbox),
-        "node1",
-        "touch /root/made",
-    )
-    .await;
+    sh_node1(&sandbox, "touch /root/made").await;
     let passed: Value = check(&ada, &app, &sandbox, 0).await.json().await.unwrap();
     assert_eq!(passed["passed"], true);
 
@@ -125,13 +110,7 @@ async fn a_hanging_check_is_stopped_at_its_timeout_and_says_so() {
         "{hung}"
     );
     assert!(hung["duration_ms"].as_u64().unwrap() < 10_000, "{hung}");
-    let (code, processes) = sh(
-        &engine,
-        &single_node_sandbox(&sandbox),
-        "node1",
-        "ps -eo args",
-    )
-    .await;
+    let (code, processes) = sh_node1(&sandbox, "ps -eo args").await;
     assert_eq!(code, 0);
     assert!(
         !processes.contains("sleep 60"),
@@ -219,13 +198,7 @@ async fn hints_reveal_one_at_a_time_and_the_solution_is_recorded_and_everything_
     let sandbox = ada
         .start_sandbox(&app, json!({ "lesson": "checks/files" }))
         .await;
-    sh(
-        &sandboxes().await,
-        &single_node_sandbox(&sandbox),
-        "node1",
-        "touch /root/made",
-    )
-    .await;
+    sh_node1(&sandbox, "touch /root/made").await;
     let passed: Value = check(&ada, &app, &sandbox, 0).await.json().await.unwrap();
     assert_eq!(passed["passed"], true);
 

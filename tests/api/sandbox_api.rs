@@ -8,8 +8,8 @@ use slipway::sandbox::{Sandboxes, Template};
 use slipway::store::Store;
 
 use crate::support::{
-    assert_refused, lessons_dir, repo_root, sh, single_node_sandbox, spawn_app, spawn_app_with,
-    wait_for, Learner, TestApp,
+    assert_refused, lessons_dir, repo_root, sh_node1, spawn_app, spawn_app_with, wait_for, Learner,
+    TestApp,
 };
 
 fn fixture_lessons() -> std::path::PathBuf {
@@ -172,13 +172,7 @@ async fn the_warm_pool_hands_out_a_ready_sandbox_and_refills() {
         "the pooled sandbox is handed out"
     );
     assert_eq!(sandbox["state"], "ready");
-    let (code, _) = sh(
-        &engine,
-        &single_node_sandbox(&pooled),
-        "node1",
-        "docker info >/dev/null",
-    )
-    .await;
+    let (code, _) = sh_node1(&pooled, "docker info >/dev/null").await;
     assert_eq!(code, 0, "and it works");
 
     wait_for("the pool to refill", Duration::from_secs(90), || async {
@@ -251,12 +245,9 @@ async fn a_reset_gives_fresh_nodes_under_the_same_id() {
     let client = learner();
     let sandbox: Value = start_single(&app, &client).await.json().await.unwrap();
     let id = sandbox["id"].as_str().unwrap().to_string();
-    let engine = app.sandboxes().await;
     assert_eq!(
-        sh(
-            &engine,
-            &single_node_sandbox(&id),
-            "node1",
+        sh_node1(
+            &id,
             "touch /root/broken && docker network create mine >/dev/null"
         )
         .await
@@ -306,10 +297,8 @@ async fn a_reset_gives_fresh_nodes_under_the_same_id() {
         "a reset does not extend"
     );
     assert_eq!(reset["nodes"], json!([{ "name": "node1", "ready": true }]));
-    let (code, out) = sh(
-        &engine,
-        &single_node_sandbox(&id),
-        "node1",
+    let (code, out) = sh_node1(
+        &id,
         "test ! -e /root/broken && ! docker network inspect mine >/dev/null 2>&1",
     )
     .await;

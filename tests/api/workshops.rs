@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::support::{
-    assert_refused, repo_root, sandboxes, sh, sign_in_instructor, single_node_sandbox,
-    spawn_app_with, EventStream, Learner, TestApp, TestTerminal,
+    assert_refused, repo_root, sandboxes, sh_node1, sign_in_instructor, spawn_app_with,
+    EventStream, Learner, TestApp, TestTerminal,
 };
 
 const WITHIN: Duration = Duration::from_secs(30);
@@ -165,13 +165,7 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
         Value::Null,
     )
     .await;
-    sh(
-        &sandboxes().await,
-        &single_node_sandbox(&sandbox),
-        "node1",
-        "touch /root/made",
-    )
-    .await;
+    sh_node1(&sandbox, "touch /root/made").await;
     let passed: Value = post(&app, &ada, &check_path, check)
         .await
         .json()

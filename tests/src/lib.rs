@@ -229,6 +229,17 @@ pub async fn sh(engine: &Sandboxes, sandbox: &Sandbox, node: &str, script: &str)
     (out.exit_code, out.output.trim().to_string())
 }
 
+/// Runs a script on node1 of the single-node sandbox `id`, as [`sh`] does.
+pub async fn sh_node1(id: &str, script: &str) -> (i64, String) {
+    sh(
+        &sandboxes().await,
+        &single_node_sandbox(id),
+        "node1",
+        script,
+    )
+    .await
+}
+
 /// The single-node sandbox `id`, for running scripts in.
 pub fn single_node_sandbox(id: &str) -> Sandbox {
     Sandbox {

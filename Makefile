@@ -14,7 +14,8 @@ run: setup build-release images
 
 # cargo-leptos builds debug code with `--cfg erase_components`; testing with the same
 # flags reuses its build instead of compiling everything a second time.
-# Then every bundled lesson this host can run is rehearsed in a sandbox of its own.
+# Then every bundled lesson this host can run is rehearsed in a sandbox of its own, and
+# the release build runs a workshop in Chromium (tests/api/release.rs).
 # Sandboxes a failed or killed run left behind are removed before and after.
 test: setup-tests build-debug images
 	@scripts/remove-test-sandboxes.sh
@@ -22,6 +23,10 @@ test: setup-tests build-debug images
 	status=0; $(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast || status=$$?; \
 	printf '\n==> Lesson rehearsals (slipway lessons test)\n'; \
 	./target/debug/slipway lessons test || status=$$?; \
+	printf '\n==> The release build, as `make run` serves it, in Chromium\n'; \
+	{ $(MAKE) --no-print-directory build-release && \
+	  $(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test -p slipway-tests --test api -- --ignored release::; \
+	} || status=$$?; \
 	scripts/remove-test-sandboxes.sh; exit $$status
 
 # Figures beside raw-engine baselines from the same run, in one table (README).
@@ -34,11 +39,14 @@ setup:
 setup-tests:
 	@scripts/setup.sh --tests
 
+# wasm-opt comes from npm's binaryen, not the host's: see scripts/setup.sh.
 build-release:
-	$(TOOLCHAIN) cargo leptos build --release $(LIB_ARGS)
+	$(TOOLCHAIN) PATH="$(CURDIR)/node_modules/.bin:$$PATH" cargo leptos build --release $(LIB_ARGS)
 
+# The debug front end goes to a site of its own, which the tests serve, so that a test
+# run and `make run` (target/site) never swap each other's WASM.
 build-debug:
-	$(TOOLCHAIN) cargo leptos build $(LIB_ARGS)
+	$(TOOLCHAIN) LEPTOS_SITE_ROOT=target/site-debug cargo leptos build $(LIB_ARGS)
 
 # The sandbox node image, built on a base image that is pulled or, offline, bootstrapped,
 # and the registry of lesson images the nodes pull through.

@@ -57,8 +57,7 @@ elif [[ "${SLIPWAY_WASM_TOOLCHAIN:-}" != debian ]] && timeout 180 rustup target 
     ok "installed $WASM_TARGET with rustup"
 else
     say "rustup cannot download $WASM_TARGET here; using Debian's rustc-web, which carries it"
-    [[ -x /usr/bin/rustc ]] && [[ -d /usr/lib/rustlib/src/rust ]] && command -v wasm-opt >/dev/null \
-        || apt_install rustc-web rust-web-src binaryen
+    [[ -x /usr/bin/rustc ]] && [[ -d /usr/lib/rustlib/src/rust ]] || apt_install rustc-web rust-web-src
     rust_lld=$(ls "$HOME"/.rustup/toolchains/*/lib/rustlib/*/bin/rust-lld 2>/dev/null | head -n1 || true)
     [[ -n "$rust_lld" ]] || die "no rust-lld found under ~/.rustup to link WASM with"
     debian_rustc=true
@@ -102,9 +101,6 @@ else
     ok "$(wasm-bindgen --version)"
 fi
 
-step "wasm-opt (shrinks release WASM)"
-if command -v wasm-opt >/dev/null; then ok "$(wasm-opt --version)"; else apt_install binaryen; ok "$(wasm-opt --version)"; fi
-
 step "Front-end packages (npm)"
 command -v npm >/dev/null || apt_install nodejs npm
 if [[ -f node_modules/.package-lock.json && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
@@ -123,6 +119,10 @@ for file in \
     cp -u "$file" public/vendor/
 done
 ok "copied xterm.js and its addons to public/vendor"
+# The release build shrinks its WASM with npm's binaryen (the Makefile puts it first on
+# PATH): Debian 12's binaryen 108 rewrites wasm-bindgen's externref table export to point
+# at the function table, and no island can start ("Table.set(): Argument 1 is invalid").
+ok "$(node_modules/.bin/wasm-opt --version) for the release WASM"
 
 step "Docker engine"
 docker_answers() { timeout 10 docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }

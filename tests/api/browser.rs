@@ -1,6 +1,7 @@
 //! What only a real browser can show: the islands hydrate, steps change without a page
 //! load, and the terminals are real shells a learner types into.
 
+use std::path::Path;
 use std::time::Duration;
 
 use fantoccini::Locator;
@@ -249,15 +250,23 @@ async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_
 #[tokio::test]
 async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() {
     let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
-    let store = slipway::store::Store::open(&app.database).await.unwrap();
+    a_workshop_in_two_browsers(&app.base, &app.database).await;
+}
+
+/// The instructor signs in and creates a workshop through the pages, a learner joins
+/// with its code and passes the fixture lesson's first step, and the instructor's grid
+/// shows it without a reload: every island, driven as people use them. The server at
+/// `base` (with its database at `database`) serves `tests/fixtures/lessons`.
+pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
+    let url = |path: &str| format!("{base}{path}");
+    let store = slipway::store::Store::open(database).await.unwrap();
     slipway::instructors::Instructors::new(store)
         .add("grace", INSTRUCTOR_PASSWORD)
         .await
         .unwrap();
 
-    // The instructor signs in and creates a workshop through the pages.
     let teacher = Browser::start().await;
-    teacher.client.goto(&app.url("/instructor")).await.unwrap();
+    teacher.client.goto(&url("/instructor")).await.unwrap();
     teacher
         .wait_displayed(r#".login-form[data-ready="true"]"#, true)
         .await;
@@ -281,7 +290,7 @@ async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() 
     let learner = Browser::start().await;
     learner
         .client
-        .goto(&app.url(&format!("/join/{code}")))
+        .goto(&url(&format!("/join/{code}")))
         .await
         .unwrap();
     learner

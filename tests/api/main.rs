@@ -5,6 +5,7 @@ mod access;
 mod browser;
 mod checks;
 mod pages;
+mod release;
 mod sandbox_api;
 mod sandboxes;
 use slipway_tests as support;

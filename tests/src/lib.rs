@@ -3,10 +3,12 @@
 
 mod browser;
 mod events;
+mod release_server;
 mod terminal;
 
 pub use browser::Browser;
 pub use events::{EventStream, ServerEvent};
+pub use release_server::{proc_bytes, ReleaseServer};
 pub use terminal::TestTerminal;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +21,8 @@ use slipway::config::Config;
 use slipway::sandbox::{NodeSettings, Sandbox, Sandboxes, Template};
 use slipway::startup::Application;
 
-/// The repository root, where `lessons/` and cargo-leptos's `target/site` live.
+/// The repository root, where `lessons/` and cargo-leptos's sites live (`target/site` for
+/// the release build, `target/site-debug` for the debug build these tests serve).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -56,7 +59,7 @@ pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) ->
         addr: "127.0.0.1:0".parse().expect("address"),
         database: database.clone(),
         lessons: lessons.to_path_buf(),
-        site_root: repo_root().join("target/site"),
+        site_root: repo_root().join("target/site-debug"),
         instance: instance.clone(),
         ..Config::defaults()
     };

@@ -7,21 +7,21 @@
 
 mod baseline;
 mod report;
-mod server;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use fantoccini::Locator;
 use futures_util::future::join_all;
 use serde_json::json;
 use slipway::sandbox::{container_name, Template};
 use slipway_tests::{
-    lessons_dir, repo_root, sign_in_instructor_at, EventStream, Learner, TestTerminal,
+    lessons_dir, proc_bytes, repo_root, sign_in_instructor_at, wait_for, Browser, EventStream,
+    Learner, ReleaseServer, TestTerminal, INSTRUCTOR_PASSWORD,
 };
 
 use baseline::Raw;
 use report::{kb, mb, median, ms, percentile, ratio, Row, Table};
-use server::Server;
 
 const COLD_SAMPLES: usize = 3;
 const ECHO_SAMPLES: usize = 200;
@@ -59,7 +59,7 @@ async fn main() {
     let mut table = Table::default();
 
     println!("==> Sandbox start-up, cold ({COLD_SAMPLES} of each, raw CLI in turn)");
-    let server = Server::start(lessons.path(), 0).await;
+    let server = ReleaseServer::start(lessons.path(), 0).await;
     let cold_single = cold_start(&server, &raw, "bench/single", 1, None, &mut table).await;
     let cold_swarm = cold_start(&server, &raw, "bench/swarm", 3, Some(1), &mut table).await;
 
@@ -74,7 +74,7 @@ async fn main() {
     server.stop().await;
 
     println!("==> Sandbox start-up from the warm pool");
-    let server = Server::start(lessons.path(), 1).await;
+    let server = ReleaseServer::start(lessons.path(), 1).await;
     pooled_start(
         &server,
         "bench/single",
@@ -87,7 +87,7 @@ async fn main() {
     server.stop().await;
 
     println!("==> The bundled lessons: checks and the lesson page");
-    let server = Server::start(&repo_root().join("lessons"), 0).await;
+    let server = ReleaseServer::start(&repo_root().join("lessons"), 0).await;
     bundled_checks(&server, &mut table).await;
     lesson_page(&server, &mut table).await;
     server.stop().await;
@@ -98,7 +98,7 @@ async fn main() {
 /// Cold starts through the API beside the CLI starting the same nodes; returns the raw
 /// median, which the pooled rows are compared with.
 async fn cold_start(
-    server: &Server,
+    server: &ReleaseServer,
     raw: &Raw,
     lesson: &str,
     nodes: usize,
@@ -130,7 +130,7 @@ async fn cold_start(
 }
 
 /// How long a new learner waits for a sandbox of `lesson`; the sandbox is deleted after.
-async fn timed_start(server: &Server, lesson: &str) -> Duration {
+async fn timed_start(server: &ReleaseServer, lesson: &str) -> Duration {
     let learner = Learner::default();
     let started = Instant::now();
     let id = learner
@@ -141,7 +141,7 @@ async fn timed_start(server: &Server, lesson: &str) -> Duration {
     took
 }
 
-async fn delete(server: &Server, learner: &Learner, id: &str) {
+async fn delete(server: &ReleaseServer, learner: &Learner, id: &str) {
     let response = learner
         .http
         .delete(server.url(&format!("/api/sandboxes/{id}")))
@@ -152,7 +152,7 @@ async fn delete(server: &Server, learner: &Learner, id: &str) {
 }
 
 async fn pooled_start(
-    server: &Server,
+    server: &ReleaseServer,
     lesson: &str,
     template: &Template,
     raw_cold: Duration,
@@ -182,7 +182,7 @@ struct Open {
 }
 
 impl Open {
-    async fn start(server: &Server, lesson: &str) -> Open {
+    async fn start(server: &ReleaseServer, lesson: &str) -> Open {
         let learner = Learner::default();
         let sandbox = learner
             .start_sandbox_at(&server.base, json!({ "lesson": lesson }))
@@ -295,7 +295,7 @@ fn throughput_row(table: &mut Table, terminals: usize, ours: f64, theirs: f64) {
     });
 }
 
-async fn one_terminal(server: &Server, table: &mut Table) {
+async fn one_terminal(server: &ReleaseServer, table: &mut Table) {
     let mut open = Open::start(server, "bench/single").await;
     let container = open.container();
     let ours = echo_round_trips(&mut open.terminal, ECHO_SAMPLES, None).await;
@@ -364,7 +364,7 @@ fn check_rows(
 
 /// Raises the number of sandboxes with an open terminal level by level, measuring echo
 /// at each; the host holds a level while echo meets its targets there.
-async fn capacity(server: &Server, table: &mut Table) {
+async fn capacity(server: &ReleaseServer, table: &mut Table) {
     let available_before = memory_available();
     let mut open: Vec<Open> = Vec::new();
     let mut held = 0;
@@ -460,12 +460,12 @@ async fn capacity(server: &Server, table: &mut Table) {
 
 /// The host's available memory, in bytes.
 fn memory_available() -> u64 {
-    server::proc_bytes("/proc/meminfo", "MemAvailable:")
+    proc_bytes("/proc/meminfo", "MemAvailable:")
 }
 
 /// The first step's check of every bundled swarm lesson, in a fresh sandbox where it
 /// fails (a learner pressing Check before doing the step), beside `docker exec` of it.
-async fn bundled_checks(server: &Server, table: &mut Table) {
+async fn bundled_checks(server: &ReleaseServer, table: &mut Table) {
     let catalog = slipway::lessons::load(&repo_root().join("lessons"));
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for track in &catalog.tracks {
@@ -504,7 +504,7 @@ async fn bundled_checks(server: &Server, table: &mut Table) {
 
 /// What a learner downloads for a lesson page (gzip, as the server sends it), and how
 /// long the server takes to render one.
-async fn lesson_page(server: &Server, table: &mut Table) {
+async fn lesson_page(server: &ReleaseServer, table: &mut Table) {
     let client = reqwest::Client::new();
     let path = "/lessons/docker-swarm/swarm-from-scratch";
     let gzipped = |path: String| {
@@ -590,7 +590,7 @@ fn assets_of(html: &str) -> Vec<String> {
 
 /// A workshop of [`ROOM_SIZE`] learners: how long the instructor's grid takes to load,
 /// and how soon a learner moving to a step shows in the instructor's live stream.
-async fn room(server: &Server, table: &mut Table) {
+async fn room(server: &ReleaseServer, table: &mut Table) {
     let instructor = sign_in_instructor_at(&server.base, &server.database, "bench").await;
     let workshop: serde_json::Value = instructor
         .http
@@ -623,6 +623,7 @@ async fn room(server: &Server, table: &mut Table) {
 
     let room_url = server.url(&format!("/api/workshops/{id}/room"));
     let mut loads = Vec::new();
+    let mut ids = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
         let room: serde_json::Value = instructor
@@ -636,6 +637,17 @@ async fn room(server: &Server, table: &mut Table) {
             .expect("the room");
         loads.push(started.elapsed());
         assert_eq!(room["learners"].as_array().map(Vec::len), Some(ROOM_SIZE));
+        ids = room["learners"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| {
+                Some((
+                    l["name"].as_str()?.to_string(),
+                    l["id"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
     }
     table.add(Row {
         measure: format!("room of {ROOM_SIZE}: whole grid as JSON, p50"),
@@ -682,4 +694,89 @@ async fn room(server: &Server, table: &mut Table) {
             met: None,
         });
     }
+    room_in_a_browser(server, &id, &learners, &ids, table).await;
+}
+
+/// The same room in the instructor's Chromium: how long until every learner's row is
+/// on screen, and how soon a learner's move shows in their row (polled every 50 ms, so
+/// read these as "within").
+async fn room_in_a_browser(
+    server: &ReleaseServer,
+    workshop: &str,
+    learners: &[Learner],
+    ids: &[(String, String)],
+    table: &mut Table,
+) {
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&server.url("/instructor/login"))
+        .await
+        .expect("the sign-in page");
+    browser
+        .wait_displayed(r#".login-form[data-ready="true"]"#, true)
+        .await;
+    browser.fill(".login-form input[name=name]", "bench").await;
+    browser
+        .fill(".login-form input[name=password]", INSTRUCTOR_PASSWORD)
+        .await;
+    browser.click(".login-form button[type=submit]").await;
+    browser
+        .wait_displayed(r#".new-workshop[data-ready="true"]"#, true)
+        .await;
+
+    let started = Instant::now();
+    browser
+        .client
+        .goto(&server.url(&format!("/instructor/workshops/{workshop}")))
+        .await
+        .expect("the room");
+    wait_for("every learner's row", WITHIN, || async {
+        browser
+            .client
+            .find_all(Locator::Css("tr.learner"))
+            .await
+            .map_or(0, |rows| rows.len())
+            == ROOM_SIZE
+    })
+    .await;
+    table.add(Row {
+        measure: format!("room of {ROOM_SIZE} in Chromium: every row shown"),
+        slipway: ms(started.elapsed()),
+        baseline: "-".into(),
+        ratio: None,
+        target: "-".into(),
+        met: None,
+    });
+
+    let mut delays = Vec::new();
+    for (i, learner) in learners.iter().enumerate().take(20) {
+        let name = format!("learner {i:03}");
+        let Some((_, id)) = ids.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let started = Instant::now();
+        let response = learner
+            .http
+            .post(server.url("/api/lessons/bench/swarm/steps/0/visit"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 204);
+        let cell = format!(r#"tr[data-learner="{id}"] td.where"#);
+        wait_for(&format!("{name}'s move on screen"), WITHIN, || async {
+            browser.text_of(&cell).await.starts_with("Swarm")
+        })
+        .await;
+        delays.push(started.elapsed());
+    }
+    table.add(Row {
+        measure: format!("room of {ROOM_SIZE} in Chromium: a move shows in its row, p50"),
+        slipway: ms(median(&delays)),
+        baseline: "-".into(),
+        ratio: None,
+        target: "-".into(),
+        met: None,
+    });
+    browser.close().await;
 }

@@ -1,17 +1,17 @@
-//! The real `slipway` release binary, started as its own process so that its memory is
-//! its own, on a random port with a fresh database.
+//! The real `slipway` release binary, as `make run` serves it, started as its own process
+//! (so that its memory is its own) on a random port with a fresh database.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::{free_port, repo_root, sandboxes_of, test_instance, wait_for};
 use slipway::config::Config;
 use slipway::sandbox::Template;
 use slipway::store::Store;
-use slipway_tests::{free_port, repo_root, sandboxes_of, test_instance, wait_for};
 use tokio::process::{Child, Command};
 
-pub struct Server {
+pub struct ReleaseServer {
     child: Child,
     pub base: String,
     pub database: PathBuf,
@@ -20,21 +20,21 @@ pub struct Server {
     _dir: tempfile::TempDir,
 }
 
-impl Server {
+impl ReleaseServer {
     /// Starts `target/release/slipway serve` on `lessons`, keeping `pool_size` sandboxes
     /// of each lesson's template warm.
-    pub async fn start(lessons: &Path, pool_size: u32) -> Server {
+    pub async fn start(lessons: &Path, pool_size: u32) -> ReleaseServer {
         let binary = repo_root().join("target/release/slipway");
         assert!(
             binary.exists(),
-            "{} is missing: `make bench` builds it first",
+            "{} is missing: `make build-release` builds it",
             binary.display()
         );
         let dir = tempfile::tempdir().expect("temporary directory");
         let database = dir.path().join("slipway.db");
         let port = free_port();
-        // A test- name, so that `make test` clears anything a killed bench leaves.
-        let instance = format!("{}-bench", test_instance());
+        // A test- name, so that `make test` clears anything a killed run leaves.
+        let instance = test_instance();
         let child = Command::new(&binary)
             .arg("serve")
             .current_dir(repo_root())
@@ -59,7 +59,7 @@ impl Server {
         })
         .await;
         let store = Store::open(&database).await.expect("the server's database");
-        Server {
+        ReleaseServer {
             child,
             base,
             database,

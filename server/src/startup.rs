@@ -124,14 +124,17 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Expiry and the warm pool are looked after while the server serves.
-        let maintenance = self
-            .state
-            .lifecycle
-            .clone()
-            .map(|lifecycle| tokio::spawn(lifecycle.maintain(self.maintenance_every)));
+        // Expiry, the warm pool and the queue are looked after while the server serves.
+        let every = self.maintenance_every;
+        let background = self.state.lifecycle.clone().map(|lifecycle| {
+            let workshops = self.state.workshops.clone();
+            [
+                tokio::spawn(lifecycle.clone().maintain(every)),
+                tokio::spawn(workshops.admit_forever(lifecycle, every)),
+            ]
+        });
         let served = http::serve(self.listener, self.state, shutdown).await;
-        if let Some(task) = maintenance {
+        for task in background.into_iter().flatten() {
             task.abort();
         }
         served

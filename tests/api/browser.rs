@@ -6,7 +6,12 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::support::{repo_root, spawn_app_with_lessons, wait_for, Browser, INSTRUCTOR_PASSWORD};
+use serde_json::{json, Value};
+
+use crate::support::{
+    repo_root, sign_in_instructor, spawn_app_with, spawn_app_with_lessons, wait_for, Browser,
+    Learner, INSTRUCTOR_PASSWORD,
+};
 
 #[tokio::test]
 async fn step_navigation_works_in_place_after_hydration() {
@@ -336,4 +341,76 @@ pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
         .starts_with("/instructor/workshops/"));
     learner.close().await;
     teacher.close().await;
+}
+
+#[tokio::test]
+async fn a_queued_learners_terminals_connect_by_themselves_when_room_frees() {
+    let lessons = repo_root().join("tests/fixtures/lessons");
+    let app = spawn_app_with(&lessons, |config| config.limits.max_sandboxes = 1).await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop: Value = teacher
+        .post(
+            &app,
+            "/api/workshops",
+            json!({ "title": "Full house", "track": "basics", "capacity": 10, "sandbox_minutes": 30 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = workshop["join_code"].as_str().unwrap();
+
+    // Ada holds the host's only place.
+    let ada = Learner::default();
+    let joined = ada
+        .post(
+            &app,
+            "/api/workshops/join",
+            json!({ "code": code, "name": "Ada" }),
+        )
+        .await;
+    assert_eq!(joined.status(), 200);
+    let adas = ada
+        .start_sandbox(&app, json!({ "lesson": "basics/first-steps" }))
+        .await;
+
+    // Bo joins in the browser, presses Start, and is told his place.
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&app.url(&format!("/join/{code}")))
+        .await
+        .unwrap();
+    browser
+        .wait_displayed(r#".join-form[data-ready="true"]"#, true)
+        .await;
+    browser.fill(".join-form input[name=name]", "Bo").await;
+    browser.click(".join-form button[type=submit]").await;
+    browser
+        .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
+        .await;
+    browser.click("button.start").await;
+    browser
+        .wait_displayed(r#".terminal-panel[data-phase="queued"] .queued"#, true)
+        .await;
+    assert!(browser
+        .text_of(".terminal-panel .queued")
+        .await
+        .contains("number 1 in the queue"));
+
+    // Ada is done: Bo's terminal connects with no click from him.
+    let deleted = ada
+        .http
+        .delete(app.url(&format!("/api/sandboxes/{adas}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    browser
+        .wait_displayed(
+            r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,
+            true,
+        )
+        .await;
+    browser.close().await;
 }

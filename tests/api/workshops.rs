@@ -378,6 +378,71 @@ async fn a_full_host_queues_a_workshops_learner_where_the_instructor_sees_them()
 }
 
 #[tokio::test]
+async fn queued_learners_get_sandboxes_in_turn_as_room_frees_without_asking_again() {
+    let app = spawn_app_with(&single_node_lessons(), |config| {
+        config.limits.max_sandboxes = 1
+    })
+    .await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &teacher, 10).await;
+    let id = workshop["id"].as_str().unwrap();
+    let code = workshop["join_code"].as_str().unwrap();
+    let [ada, bo, cy] = [(); 3].map(|_| Learner::default());
+    for (learner, name) in [(&ada, "Ada"), (&bo, "Bo"), (&cy, "Cy")] {
+        assert_eq!(join(&app, learner, code, name).await.status(), 200);
+    }
+    let lesson = json!({ "lesson": "checks/files" });
+
+    // Ada takes the host's only place; Bo and then Cy queue behind her.
+    let adas = ada.start_sandbox(&app, lesson.clone()).await;
+    let start = post(&app, &bo, "/api/sandboxes", lesson.clone()).await;
+    assert_refused(start, 503, "number 1 in the queue").await;
+    let start = post(&app, &cy, "/api/sandboxes", lesson.clone()).await;
+    assert_refused(start, 503, "number 2 in the queue").await;
+    let mut bos_news = EventStream::open(&bo.http, &app.url("/api/me/events")).await;
+    bos_news
+        .wait_for("Bo's place in the queue", "news", WITHIN, |n| {
+            n["queue_place"] == 1
+        })
+        .await;
+
+    // Ada finishes: Bo gets the place and hears so, without pressing anything.
+    let deleted = ada
+        .http
+        .delete(app.url(&format!("/api/sandboxes/{adas}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    bos_news
+        .wait_for(
+            "Bo out of the queue",
+            "news",
+            Duration::from_secs(120),
+            |n| n["queue_place"].is_null(),
+        )
+        .await;
+    let bos: Value = bo.get_json(&app, "/api/sandboxes").await;
+    assert_eq!(bos[0]["state"], "ready", "Bo's sandbox: {bos}");
+    let again = bo.start_sandbox(&app, lesson.clone()).await;
+    assert_eq!(
+        bos[0]["id"],
+        again.as_str(),
+        "Bo's page picks up the same sandbox"
+    );
+
+    // Cy moved up, and the room shows only her waiting.
+    let start = post(&app, &cy, "/api/sandboxes", lesson).await;
+    assert_refused(start, 503, "number 1 in the queue").await;
+    let room: Value = teacher
+        .get_json(&app, &format!("/api/workshops/{id}/room"))
+        .await;
+    let waiting: Vec<&Value> = room["queue"].as_array().unwrap().iter().collect();
+    assert_eq!(waiting.len(), 1, "{room}");
+    assert_eq!(waiting[0]["name"], "Cy");
+}
+
+#[tokio::test]
 async fn the_instructor_watches_a_learners_terminal_read_only() {
     let app = app().await;
     let grace = sign_in_instructor(&app, "grace").await;

@@ -4,6 +4,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::bridge::{js_copy, js_open, js_reset, js_resume, js_run, js_show, js_start, settle};
+use super::workshop::QUEUE_EVENT;
 
 /// Where the learner's sandbox is.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +24,8 @@ enum Phase {
 #[island]
 pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
     let phase = RwSignal::new(Phase::Looking);
+    // Set while the host is full and the learner waits in their workshop's queue.
+    let queue_place = RwSignal::new(None::<i64>);
     let active = RwSignal::new(nodes.first().cloned().unwrap_or_default());
     let node_states: Vec<(String, RwSignal<String>, NodeRef<leptos::html::Div>)> = nodes
         .iter()
@@ -64,7 +67,7 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
         js_show(&active.get_untracked());
     });
 
-    let start = move |_| {
+    let start = move || {
         phase.set(Phase::Starting);
         spawn_local(async move {
             phase.set(match settle(js_start(&lesson.get_value())).await {
@@ -73,6 +76,18 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
             });
         });
     };
+    // Out of the queue means the server has started the sandbox: pick it up.
+    let _queue = window_event_listener_untyped(QUEUE_EVENT, move |event| {
+        let place = event
+            .dyn_ref::<web_sys::CustomEvent>()
+            .and_then(|event| event.detail().as_f64())
+            .map(|place| place as i64);
+        let was_queued = queue_place.get_untracked().is_some();
+        queue_place.set(place);
+        if was_queued && place.is_none() && phase.get_untracked() != Phase::Ready {
+            start();
+        }
+    });
     let reset = move |_| {
         phase.set(Phase::Starting);
         spawn_local(async move {
@@ -122,7 +137,8 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
     });
 
     view! {
-        <aside class="terminal-panel" aria-label="Terminals" data-phase=move || phase_name(&phase.get())>
+        <aside class="terminal-panel" aria-label="Terminals"
+            data-phase=move || phase_name(&phase.get(), queue_place.get())>
             <div class="node-tabs" role="tablist">
                 {node_states.iter().map(|(node, state, _)| {
                     let (node, state) = (node.clone(), *state);
@@ -155,26 +171,34 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
                             hidden=move || phase.get() != Phase::Ready || active.get() != shown></div>
                     }
                 }).collect_view()}
-                {move || match phase.get() {
-                    Phase::Ready => None,
-                    Phase::Looking => Some(view! {
-                        <div class="terminal-placeholder"><p>"Looking for your sandbox…"</p></div>
-                    }.into_any()),
-                    Phase::Absent => Some(view! {
-                        <div class="terminal-placeholder">
-                            <p>"This lesson runs in a sandbox of its own: real Docker hosts, just for you."</p>
-                            <button type="button" class="button start" on:click=start>"Start sandbox"</button>
+                {move || match (phase.get(), queue_place.get()) {
+                    (Phase::Ready, _) => None,
+                    (_, Some(place)) => Some(view! {
+                        <div class="terminal-placeholder" role="status">
+                            <p class="queued">{format!(
+                                "This host is full. You are number {place} in the queue for a sandbox, \
+                                 and it starts by itself as soon as there is room: keep this page open."
+                            )}</p>
                         </div>
                     }.into_any()),
-                    Phase::Starting => Some(view! {
+                    (Phase::Looking, None) => Some(view! {
+                        <div class="terminal-placeholder"><p>"Looking for your sandbox…"</p></div>
+                    }.into_any()),
+                    (Phase::Absent, None) => Some(view! {
+                        <div class="terminal-placeholder">
+                            <p>"This lesson runs in a sandbox of its own: real Docker hosts, just for you."</p>
+                            <button type="button" class="button start" on:click=move |_| start()>"Start sandbox"</button>
+                        </div>
+                    }.into_any()),
+                    (Phase::Starting, None) => Some(view! {
                         <div class="terminal-placeholder" role="status">
                             <p class="starting">"Starting your sandbox: the nodes boot and their Docker engines come up (a few seconds)…"</p>
                         </div>
                     }.into_any()),
-                    Phase::Failed(reason) => Some(view! {
+                    (Phase::Failed(reason), None) => Some(view! {
                         <div class="terminal-placeholder" role="alert">
                             <p class="failed">{reason}</p>
-                            <button type="button" class="button start" on:click=start>"Try again"</button>
+                            <button type="button" class="button start" on:click=move |_| start()>"Try again"</button>
                         </div>
                     }.into_any()),
                 }}
@@ -183,12 +207,13 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
     }
 }
 
-fn phase_name(phase: &Phase) -> &'static str {
+fn phase_name(phase: &Phase, queue_place: Option<i64>) -> &'static str {
     match phase {
+        Phase::Ready => "ready",
+        _ if queue_place.is_some() => "queued",
         Phase::Looking => "looking",
         Phase::Absent => "absent",
         Phase::Starting => "starting",
-        Phase::Ready => "ready",
         Phase::Failed(_) => "failed",
     }
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 
 use super::bridge::{api, go_to, listen, ready_once_hydrated};
 use crate::model::Joined;
@@ -54,10 +55,16 @@ struct News {
     title: String,
     message: Option<String>,
     ended: bool,
+    queue_place: Option<i64>,
 }
 
+/// The DOM event that tells the terminal panel, another island, the learner's place in
+/// the queue for a sandbox (`detail`: a number, or null when not waiting).
+pub const QUEUE_EVENT: &str = "slipway-queue";
+
 /// The instructor's latest message and the workshop's end, live on a learner's page.
-/// Shows nothing for a learner in no workshop.
+/// Shows nothing for a learner in no workshop. It also passes on the learner's place in
+/// the queue for a sandbox, as a [`QUEUE_EVENT`].
 #[island]
 pub fn WorkshopNews() -> impl IntoView {
     let news = RwSignal::new(None::<News>);
@@ -65,6 +72,7 @@ pub fn WorkshopNews() -> impl IntoView {
         listen("/api/me/events", &["news"], move |name, data| {
             if name == "news" {
                 if let Ok(parsed) = serde_json::from_str::<News>(&data) {
+                    tell_queue_place(parsed.queue_place);
                     news.set(Some(parsed));
                 }
             }
@@ -83,5 +91,13 @@ pub fn WorkshopNews() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+fn tell_queue_place(place: Option<i64>) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&place.map_or(JsValue::NULL, |p| JsValue::from_f64(p as f64)));
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(QUEUE_EVENT, &init) {
+        let _ = window().dispatch_event(&event);
     }
 }

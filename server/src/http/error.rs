@@ -40,7 +40,7 @@ pub enum ApiError {
     Workshop(WorkshopError),
     #[error("sign in as an instructor first")]
     NotInstructor,
-    #[error("this host is full: you are number {place} in the queue for a sandbox, and your instructor can see it; press Start again in a minute")]
+    #[error("this host is full: you are number {place} in the queue for a sandbox, and your instructor can see it; it starts by itself as soon as there is room, so keep this page open")]
     Queued { place: i64 },
 }
 
@@ -57,6 +57,7 @@ impl From<WorkshopError> for ApiError {
     fn from(error: WorkshopError) -> Self {
         match error {
             WorkshopError::Store(error) => ApiError::Store(error),
+            WorkshopError::Sandbox(error) => ApiError::Sandbox(error),
             other => ApiError::Workshop(other),
         }
     }

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
-use crate::sandbox::{SandboxError, SandboxView, Template};
+use crate::sandbox::{SandboxView, Template};
+use crate::workshops::Admission;
 
 /// Either a template, or a lesson (`track/lesson`) whose template to use.
 #[derive(Deserialize)]
@@ -28,10 +29,10 @@ pub async fn create(
     let ttl = workshop
         .as_ref()
         .and_then(|w| u32::try_from(w.sandbox_minutes).ok());
-    let (started, lesson) = match (request.template, request.lesson) {
+    let sandbox = match (request.template, request.lesson) {
         (Some(template), None) => {
             template.validate().map_err(ApiError::BadTemplate)?;
-            (lifecycle.start(&learner.0, template, ttl).await, None)
+            lifecycle.start(&learner.0, template, ttl).await?
         }
         // A lesson page asks again on every visit: it gets the sandbox it already has.
         (None, Some(lesson)) => {
@@ -40,28 +41,22 @@ pub async fn create(
                 .template_of(&lesson)
                 .ok_or_else(|| ApiError::UnknownLesson(lesson.clone()))?;
             template.validate().map_err(ApiError::BadTemplate)?;
-            let started = lifecycle.start_or_resume(&learner.0, template, ttl).await;
-            (started, Some(lesson))
+            match workshop {
+                // In a workshop, a full host queues the learner where the instructor sees.
+                Some(workshop) => match state
+                    .workshops
+                    .start_or_queue(lifecycle, &learner.0, &workshop, &lesson, template)
+                    .await?
+                {
+                    Admission::Started(sandbox) => sandbox,
+                    Admission::Queued(place) => return Err(ApiError::Queued { place }),
+                },
+                None => lifecycle.start_or_resume(&learner.0, template, ttl).await?,
+            }
         }
         _ => return Err(ApiError::BadRequest("give either `template` or `lesson`")),
     };
-    match (started, workshop) {
-        (Ok(sandbox), workshop) => {
-            if let Some(workshop) = workshop {
-                state.store.dequeue(&learner.0).await?;
-                state.events.workshop_changed(&workshop.id);
-            }
-            Ok((StatusCode::CREATED, Json(sandbox)))
-        }
-        // In a workshop, a full host puts the learner in a queue the instructor sees.
-        (Err(SandboxError::HostFull { .. }), Some(workshop)) => {
-            let lesson = lesson.unwrap_or_default();
-            let place = state.store.enqueue(&learner.0, &lesson).await?;
-            state.events.workshop_changed(&workshop.id);
-            Err(ApiError::Queued { place })
-        }
-        (Err(error), _) => Err(error.into()),
-    }
+    Ok((StatusCode::CREATED, Json(sandbox)))
 }
 
 pub async fn list(

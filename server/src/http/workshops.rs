@@ -54,10 +54,13 @@ struct RoomNews {
     title: String,
     message: Option<String>,
     ended: bool,
+    /// The learner's place in the queue for a sandbox, while they wait in it.
+    queue_place: Option<i64>,
 }
 
 /// `GET /api/me/events`: `news` now and whenever the learner's workshop changes (a
-/// message from the instructor, its end). Nothing for a learner in no workshop.
+/// message from the instructor, its end, their place in the queue for a sandbox).
+/// Nothing for a learner in no workshop.
 pub async fn news(
     State(state): State<AppState>,
     Extension(learner): Extension<LearnerId>,
@@ -98,5 +101,6 @@ async fn current_news(state: &AppState, learner: &str) -> Option<RoomNews> {
         title: workshop.title,
         message: workshop.message.filter(|m| !m.is_empty()),
         ended: workshop.ended_at.is_some(),
+        queue_place: state.store.queue_place(learner).await.ok()?,
     })
 }

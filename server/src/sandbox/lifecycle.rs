@@ -43,6 +43,8 @@ pub struct Lifecycle {
     pool: WarmPool,
     /// Wakes the maintenance loop early, e.g. when a pooled sandbox was handed out.
     wake: Notify,
+    /// Tells whoever admits queued learners that a sandbox went (see `room_freed`).
+    freed: Notify,
 }
 
 impl Lifecycle {
@@ -53,6 +55,7 @@ impl Lifecycle {
             limits,
             pool,
             wake: Notify::new(),
+            freed: Notify::new(),
         }
     }
 
@@ -101,14 +104,26 @@ impl Lifecycle {
         template: Template,
         ttl_minutes: Option<u32>,
     ) -> Result<SandboxView, SandboxError> {
-        let template_json = to_json(&template)?;
+        match self.running(learner, &template).await? {
+            Some(sandbox) => Ok(sandbox),
+            None => self.start(learner, template, ttl_minutes).await,
+        }
+    }
+
+    /// The learner's ready sandbox of this template, if they have one.
+    pub async fn running(
+        &self,
+        learner: &str,
+        template: &Template,
+    ) -> Result<Option<SandboxView>, SandboxError> {
+        let template_json = to_json(template)?;
         let running = self.store.learner_sandboxes(learner).await?;
         match running
             .into_iter()
             .find(|r| r.template == template_json && r.state == "ready")
         {
-            Some(record) => self.get(learner, &record.id).await,
-            None => self.start(learner, template, ttl_minutes).await,
+            Some(record) => Ok(Some(self.get(learner, &record.id).await?)),
+            None => Ok(None),
         }
     }
 
@@ -236,6 +251,10 @@ impl Lifecycle {
             );
             self.remove(&id).await?;
         }
+        // Learners waiting for a sandbox come before the warm pool.
+        if self.store.queue_length().await? > 0 {
+            return Ok(());
+        }
         for template in &self.pool.templates {
             let template_json = to_json(template)?;
             while self.store.pooled_count(&template_json).await? < self.pool.size {
@@ -253,6 +272,12 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// Returns once a sandbox has gone since the last call (at once if one went
+    /// meanwhile), so the one task that admits queued learners can try again.
+    pub async fn room_freed(&self) {
+        self.freed.notified().await
+    }
+
     async fn host_has_room(&self) -> Result<bool, SandboxError> {
         Ok(self.store.sandbox_count().await? < self.limits.max_sandboxes)
     }
@@ -268,6 +293,7 @@ impl Lifecycle {
             Ok(_) => Ok(self.store.set_sandbox_state(id, ready_state).await?),
             Err(error) => {
                 self.store.delete_sandbox(id).await?;
+                self.freed.notify_one();
                 Err(error)
             }
         }
@@ -277,6 +303,7 @@ impl Lifecycle {
         self.store.set_sandbox_state(id, "deleting").await?;
         self.sandboxes.delete(id).await?;
         self.store.delete_sandbox(id).await?;
+        self.freed.notify_one();
         Ok(())
     }
 

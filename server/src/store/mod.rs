@@ -8,7 +8,8 @@ mod workshops;
 pub use progress::{Attempt, StepKey, StepProgress};
 pub use records::SandboxRecord;
 pub use workshops::{
-    LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, WorkshopRecord,
+    LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, QueuedRecord,
+    WorkshopRecord,
 };
 
 use std::path::{Path, PathBuf};

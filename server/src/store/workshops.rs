@@ -22,6 +22,14 @@ pub struct WorkshopRecord {
     pub learners: i64,
 }
 
+/// A learner waiting for a sandbox, and the lesson it is for (`track/lesson`).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct QueuedRecord {
+    pub learner_id: String,
+    pub lesson: String,
+    pub workshop_id: Option<String>,
+}
+
 /// A learner of a workshop and the step on their screen.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct MemberRecord {
@@ -326,12 +334,43 @@ impl Store {
             .bind(lesson)
             .execute(&self.pool)
             .await?;
+        Ok(self.queue_place(learner).await?.unwrap_or(1))
+    }
+
+    /// The learner's place in the queue for a sandbox, from 1, if they wait in it.
+    /// (Places go by rowid: two learners queued in the same millisecond still differ.)
+    pub async fn queue_place(&self, learner: &str) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM sandbox_queue WHERE queued_at <= \
-             (SELECT queued_at FROM sandbox_queue WHERE learner_id = ?)",
+            "SELECT (SELECT count(*) FROM sandbox_queue o WHERE o.rowid <= q.rowid) \
+             FROM sandbox_queue q WHERE q.learner_id = ?",
         )
         .bind(learner)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// How many learners wait for a sandbox ahead of this one: everyone in the queue, if
+    /// they are not in it.
+    pub async fn waiting_ahead_of(&self, learner: &str) -> Result<i64, StoreError> {
+        Ok(match self.queue_place(learner).await? {
+            Some(place) => place - 1,
+            None => self.queue_length().await?,
+        })
+    }
+
+    pub async fn queue_length(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM sandbox_queue")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Everyone waiting for a sandbox, first first.
+    pub async fn sandbox_queue(&self) -> Result<Vec<QueuedRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT q.learner_id, q.lesson, l.workshop_id FROM sandbox_queue q \
+             JOIN learners l ON l.id = q.learner_id ORDER BY q.rowid",
+        )
+        .fetch_all(&self.pool)
         .await?)
     }
 
@@ -350,7 +389,7 @@ impl Store {
     ) -> Result<Vec<(String, String)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT q.learner_id, q.queued_at FROM sandbox_queue q \
-             JOIN learners l ON l.id = q.learner_id WHERE l.workshop_id = ? ORDER BY q.queued_at",
+             JOIN learners l ON l.id = q.learner_id WHERE l.workshop_id = ? ORDER BY q.rowid",
         )
         .bind(workshop)
         .fetch_all(&self.pool)

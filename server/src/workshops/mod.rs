@@ -3,7 +3,10 @@
 //! instructor then sees everyone's progress live (the room), talks to the room, gives
 //! everyone more time, exports the results, and ends it, which removes its sandboxes.
 
+mod queue;
 mod room;
+
+pub use queue::Admission;
 
 use std::sync::Arc;
 
@@ -43,6 +46,8 @@ pub enum WorkshopError {
     Invalid(&'static str),
     #[error("this learner has no sandbox running")]
     NoSandbox,
+    #[error(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
 }
 
 /// What an instructor fills in to create a workshop.

@@ -1,0 +1,111 @@
+//! The queue for a sandbox when the host is full. Room goes first come, first served:
+//! a learner who asks while others wait joins the end of the queue, and queued learners
+//! get their sandbox as soon as one goes, without pressing anything. Their page hears of
+//! it through its news stream; the instructor's room shows the queue.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{WorkshopError, Workshops};
+use crate::sandbox::{Lifecycle, SandboxError, SandboxView, Template};
+use crate::store::WorkshopRecord;
+
+/// What became of a workshop learner's request for a sandbox.
+#[derive(Debug)]
+pub enum Admission {
+    Started(SandboxView),
+    /// Their place in the queue, from 1.
+    Queued(i64),
+}
+
+impl Workshops {
+    /// The learner's sandbox for `lesson` (`track/lesson`): the one they have, a new one,
+    /// or their place in the queue when the host is full or others wait ahead of them.
+    pub async fn start_or_queue(
+        &self,
+        lifecycle: &Lifecycle,
+        learner: &str,
+        workshop: &WorkshopRecord,
+        lesson: &str,
+        template: Template,
+    ) -> Result<Admission, WorkshopError> {
+        if let Some(sandbox) = lifecycle.running(learner, &template).await? {
+            return Ok(Admission::Started(sandbox));
+        }
+        if self.store.waiting_ahead_of(learner).await? == 0 {
+            let ttl = u32::try_from(workshop.sandbox_minutes).ok();
+            match lifecycle.start(learner, template, ttl).await {
+                Ok(sandbox) => {
+                    self.leave_queue(learner, Some(&workshop.id)).await?;
+                    return Ok(Admission::Started(sandbox));
+                }
+                Err(SandboxError::HostFull { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let place = self.store.enqueue(learner, lesson).await?;
+        self.events.workshop_changed(&workshop.id);
+        Ok(Admission::Queued(place))
+    }
+
+    /// Starts sandboxes for queued learners, in order, while the host has room. Anyone
+    /// whose workshop ended, or whose lesson is gone, leaves the queue.
+    pub async fn admit_queued(&self, lifecycle: &Lifecycle) -> Result<(), WorkshopError> {
+        for queued in self.store.sandbox_queue().await? {
+            let workshop = match &queued.workshop_id {
+                Some(id) => self.store.workshop(id).await?,
+                None => None,
+            }
+            .filter(|w| w.ended_at.is_none());
+            let template = self.catalog.template_of(&queued.lesson);
+            if let (Some(workshop), Some(template)) = (workshop, template) {
+                let ttl = u32::try_from(workshop.sandbox_minutes).ok();
+                match lifecycle.start(&queued.learner_id, template, ttl).await {
+                    Ok(_) => tracing::info!("{} got a sandbox from the queue", queued.learner_id),
+                    Err(SandboxError::HostFull { .. }) => break,
+                    // Out of the queue, their page asks again itself and shows the reason.
+                    Err(error) => tracing::warn!(
+                        "a sandbox for queued learner {} failed: {}",
+                        queued.learner_id,
+                        crate::error_chain(&error)
+                    ),
+                }
+            }
+            self.leave_queue(&queued.learner_id, queued.workshop_id.as_deref())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Runs for the server's life: admits queued learners whenever a sandbox goes, and
+    /// every `every` in case room came some other way (a larger limit after a restart).
+    pub async fn admit_forever(self: Arc<Self>, lifecycle: Arc<Lifecycle>, every: Duration) {
+        loop {
+            if let Err(error) = self.admit_queued(&lifecycle).await {
+                tracing::error!(
+                    "admitting queued learners failed: {}",
+                    crate::error_chain(&error)
+                );
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = lifecycle.room_freed() => {}
+            }
+        }
+    }
+
+    async fn leave_queue(
+        &self,
+        learner: &str,
+        workshop: Option<&str>,
+    ) -> Result<(), WorkshopError> {
+        if self.store.queue_place(learner).await?.is_some() {
+            self.store.dequeue(learner).await?;
+            self.events.learner_changed(learner);
+            if let Some(workshop) = workshop {
+                self.events.workshop_changed(workshop);
+            }
+        }
+        Ok(())
+    }
+}

@@ -19,25 +19,43 @@ quiet_build() {
 }
 
 quiet_build slipway/registry:latest registry
-if [[ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" != true ]]; then
-    docker rm -f "$NAME" >/dev/null 2>&1 || true
-    docker run -d --name "$NAME" --restart unless-stopped \
-        --label io.slipway.role=registry \
-        -p "127.0.0.1:$PORT:5000" -v slipway-registry-data:/var/lib/docker-registry \
-        slipway/registry:latest >/dev/null
-    say "started the lesson-image registry ($NAME, 127.0.0.1:$PORT)"
-fi
-deadline=$((SECONDS + 30))
-until curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null; do
-    ((SECONDS < deadline)) || { echo "the registry did not answer; see: docker logs $NAME" >&2; exit 1; }
-    sleep 0.2
-done
 
-for image in "${IMAGES[@]}"; do
-    if curl -sf "http://127.0.0.1:$PORT/v2/library/$image/tags/list" | grep -q '"latest"'; then
-        say "ok: $image is in the registry"
-        continue
+# mode: read-only (how sandboxes use it) or seeding (writable, only while this script
+# pushes). Restarting takes the registry off running sandboxes' networks, so it happens
+# only when the mode must change.
+mode_of_running() {
+    [[ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" == true ]] || return 0
+    docker inspect -f '{{index .Config.Labels "io.slipway.registry-mode"}}' "$NAME"
+}
+run_registry() {
+    local mode=$1
+    if [[ "$(mode_of_running)" != "$mode" ]]; then
+        docker rm -f "$NAME" >/dev/null 2>&1 || true
+        docker run -d --name "$NAME" --restart unless-stopped \
+            --label io.slipway.role=registry --label io.slipway.registry-mode="$mode" \
+            -p "127.0.0.1:$PORT:5000" -v slipway-registry-data:/var/lib/docker-registry \
+            slipway/registry:latest "/etc/docker/registry/$mode.yml" >/dev/null
+        say "started the lesson-image registry, $mode ($NAME, 127.0.0.1:$PORT)"
     fi
+    local deadline=$((SECONDS + 30))
+    until curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null; do
+        ((SECONDS < deadline)) || { echo "the registry did not answer; see: docker logs $NAME" >&2; exit 1; }
+        sleep 0.2
+    done
+}
+has_image() { curl -sf "http://127.0.0.1:$PORT/v2/library/$1/tags/list" | grep -q '"latest"'; }
+
+run_registry read-only
+missing=()
+for image in "${IMAGES[@]}"; do
+    if has_image "$image"; then say "ok: $image is in the registry"; else missing+=("$image"); fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+# Read-only again however seeding ends.
+trap 'run_registry read-only' EXIT
+run_registry seeding
+for image in "${missing[@]}"; do
     source="$image:latest"
     if timeout 120 docker pull -q "$source" >/dev/null 2>&1; then
         say "pulled $image from Docker Hub"

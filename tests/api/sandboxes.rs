@@ -225,7 +225,7 @@ async fn kind_sandboxes_are_refused_plainly_until_they_exist() {
 }
 
 #[tokio::test]
-async fn nodes_pull_lesson_images_through_the_local_registry() {
+async fn nodes_pull_lesson_images_through_the_local_registry_and_cannot_push_to_it() {
     let engine = sandboxes().await;
     let sandbox = engine.create(&Template::Single).await.unwrap();
     let (code, out) = sh(
@@ -248,6 +248,16 @@ async fn nodes_pull_lesson_images_through_the_local_registry() {
     )
     .await;
     assert_eq!(mirrors, "[http://registry:5000/]");
+    // Every learner pulls from it: a learner must not be able to change what others get.
+    let (code, out) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "docker tag alpine registry:5000/library/alpine:latest \
+         && docker push registry:5000/library/alpine:latest 2>&1",
+    )
+    .await;
+    assert_ne!(code, 0, "a push to the shared registry was taken: {out}");
     engine.delete(&sandbox.id).await.unwrap();
     assert!(
         engine.leftovers(&sandbox.id).await.unwrap().is_empty(),

@@ -46,6 +46,12 @@ impl Application {
     /// Binds the listener (port 0 picks a free port) and prepares everything it serves.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let store = Store::open(&config.database).await?;
+        if store.instructor_count().await? == 0 {
+            tracing::info!(
+                "no instructor account yet: make one with `slipway instructor add NAME` \
+                 (with the same SLIPWAY_DATABASE), then sign in at /instructor/login"
+            );
+        }
 
         let catalog = lessons::load(&config.lessons);
         for problem in &catalog.problems {

@@ -116,6 +116,12 @@ impl Store {
         )
     }
 
+    pub async fn instructor_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM instructors")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     /// The name of the instructor `id`.
     pub async fn instructor(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(

@@ -8,7 +8,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
-use super::{free_port, wait_for};
+use super::{free_port, holds_within, wait_for};
 
 pub struct Browser {
     pub client: Client,
@@ -65,16 +65,44 @@ impl Browser {
         }
     }
 
-    /// Waits until the element matching `css` is (or is not) displayed.
+    /// Waits until the element matching `css` is (or is not) displayed; if it never is,
+    /// fails with what the page had loaded and which islands had started.
     pub async fn wait_displayed(&self, css: &str, displayed: bool) {
-        let what = format!("{css} to be {}", if displayed { "shown" } else { "hidden" });
-        wait_for(&what, Duration::from_secs(60), || async {
+        let within = Duration::from_secs(60);
+        let held = holds_within(within, || async {
             match self.client.find(Locator::Css(css)).await {
                 Ok(element) => element.is_displayed().await.unwrap_or(!displayed) == displayed,
                 Err(_) => !displayed,
             }
         })
         .await;
+        if !held {
+            let shown = if displayed { "shown" } else { "hidden" };
+            panic!(
+                "timed out after {within:?} waiting for {css} to be {shown}; the page: {}",
+                self.page_state().await
+            );
+        }
+    }
+
+    /// The page's address, its loading state, the islands' `data-` states and how long
+    /// each script and the WASM took to load, as JSON text.
+    async fn page_state(&self) -> String {
+        const SCRIPT: &str = r#"
+            const states = [...document.querySelectorAll("[data-phase],[data-ready],[data-hydrated],[data-state]")]
+                .map(e => e.className + " " + [...e.attributes]
+                    .filter(a => a.name.startsWith("data-")).map(a => a.name + "=" + a.value).join(","));
+            const loads = performance.getEntriesByType("resource")
+                .filter(e => /\.(js|wasm)$/.test(e.name))
+                .map(e => e.name.replace(location.origin, "") + " " + (e.responseStatus || "failed") + " in "
+                    + Math.round(e.duration) + " ms, " + e.decodedBodySize + " B");
+            return JSON.stringify({ url: location.pathname, readyState: document.readyState,
+                api: Object.keys(window.Slipway || {}), states, loads });
+        "#;
+        match self.client.execute(SCRIPT, Vec::new()).await {
+            Ok(value) => value.as_str().unwrap_or_default().to_string(),
+            Err(error) => format!("(unreadable: {error})"),
+        }
     }
 
     pub async fn click(&self, css: &str) {

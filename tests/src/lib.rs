@@ -283,19 +283,31 @@ pub fn free_port() -> u16 {
 }
 
 /// Polls `condition` until it holds or `within` runs out; panics naming `what`.
-pub async fn wait_for<F, Fut>(what: &str, within: Duration, mut condition: F)
+pub async fn wait_for<F, Fut>(what: &str, within: Duration, condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    assert!(
+        holds_within(within, condition).await,
+        "timed out after {within:?} waiting for {what}"
+    );
+}
+
+/// Polls `condition` until it holds (true) or `within` runs out (false).
+pub async fn holds_within<F, Fut>(within: Duration, mut condition: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let deadline = tokio::time::Instant::now() + within;
     while !condition().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {within:?} waiting for {what}"
-        );
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    true
 }
 
 /// The sandbox engine on the local Docker engine, with the default node image.

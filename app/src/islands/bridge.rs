@@ -7,8 +7,9 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = Slipway, js_name = resume)]
-    pub fn js_resume(lesson: &str) -> js_sys::Promise;
+    /// Fails if `terminal.js` did not load (a dropped connection on weak wifi).
+    #[wasm_bindgen(catch, js_namespace = Slipway, js_name = resume)]
+    pub fn js_resume(lesson: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = Slipway, js_name = start)]
     pub fn js_start(lesson: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_namespace = Slipway, js_name = reset)]

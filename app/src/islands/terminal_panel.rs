@@ -42,9 +42,14 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
 
     // Effects run only in the browser: a sandbox this browser started is picked up again.
     Effect::new(move |_| {
+        let Ok(resumed) = js_resume(&lesson.get_value()) else {
+            phase.set(Phase::Failed(
+                "Part of this page did not load, so the terminals cannot start: please reload the page.".into(),
+            ));
+            return;
+        };
         spawn_local(async move {
-            let found = settle(js_resume(&lesson.get_value())).await;
-            phase.set(match found {
+            phase.set(match settle(resumed).await {
                 Ok(value) if !value.is_null() => Phase::Ready,
                 _ => Phase::Absent,
             });

@@ -399,13 +399,7 @@ async fn a_queued_learners_terminals_connect_by_themselves_when_room_frees() {
         .contains("number 1 in the queue"));
 
     // Ada is done: Bo's terminal connects with no click from him.
-    let deleted = ada
-        .http
-        .delete(app.url(&format!("/api/sandboxes/{adas}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    ada.delete_sandbox(&app, &adas).await;
     browser
         .wait_displayed(
             r#".node-tab[data-node="node1"] .node-state[data-state="connected"]"#,

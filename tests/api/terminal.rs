@@ -198,12 +198,6 @@ async fn deleting_the_sandbox_ends_its_shells() {
     let mut terminal = open(&app, &ada, &id).await;
     terminal.type_keys("echo up-$((3*3))\r").await;
     terminal.read_until(0, "up-9", WITHIN).await;
-    let deleted = ada
-        .http
-        .delete(app.url(&format!("/api/sandboxes/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    ada.delete_sandbox(&app, &id).await;
     assert_eq!(terminal.closed_with(WITHIN).await, Some(4000));
 }

@@ -407,13 +407,7 @@ async fn queued_learners_get_sandboxes_in_turn_as_room_frees_without_asking_agai
         .await;
 
     // Ada finishes: Bo gets the place and hears so, without pressing anything.
-    let deleted = ada
-        .http
-        .delete(app.url(&format!("/api/sandboxes/{adas}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    ada.delete_sandbox(&app, &adas).await;
     bos_news
         .wait_for(
             "Bo out of the queue",

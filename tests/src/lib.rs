@@ -166,6 +166,17 @@ impl Learner {
             .expect("request")
     }
 
+    /// Deletes the learner's sandbox `id` from `app`, which must answer 204.
+    pub async fn delete_sandbox(&self, app: &TestApp, id: &str) {
+        let response = self
+            .http
+            .delete(app.url(&format!("/api/sandboxes/{id}")))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 204, "DELETE sandbox {id}");
+    }
+
     /// Starts a sandbox (`body` as for `POST /api/sandboxes`) and returns its id.
     pub async fn start_sandbox(&self, app: &TestApp, body: serde_json::Value) -> String {
         self.start_sandbox_at(&app.base, body).await

@@ -380,12 +380,13 @@ impl Store {
         .await?)
     }
 
-    pub async fn dequeue(&self, learner: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sandbox_queue WHERE learner_id = ?")
+    /// Takes the learner out of the queue; false if they were not in it.
+    pub async fn dequeue(&self, learner: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM sandbox_queue WHERE learner_id = ?")
             .bind(learner)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// A workshop's learners waiting for a sandbox, first first: (learner id, since).

@@ -99,8 +99,7 @@ impl Workshops {
         learner: &str,
         workshop: Option<&str>,
     ) -> Result<(), WorkshopError> {
-        if self.store.queue_place(learner).await?.is_some() {
-            self.store.dequeue(learner).await?;
+        if self.store.dequeue(learner).await? {
             self.events.learner_changed(learner);
             if let Some(workshop) = workshop {
                 self.events.workshop_changed(workshop);

@@ -271,17 +271,8 @@ pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
         .unwrap();
 
     let teacher = Browser::start().await;
-    teacher.client.goto(&url("/instructor")).await.unwrap();
     teacher
-        .wait_displayed(r#".login-form[data-ready="true"]"#, true)
-        .await;
-    teacher.fill(".login-form input[name=name]", "grace").await;
-    teacher
-        .fill(".login-form input[name=password]", INSTRUCTOR_PASSWORD)
-        .await;
-    teacher.click(".login-form button[type=submit]").await;
-    teacher
-        .wait_displayed(r#".new-workshop[data-ready="true"]"#, true)
+        .sign_in_as_instructor(&url("/instructor"), "grace")
         .await;
     teacher
         .fill(".new-workshop input[name=title]", "Meetup night")

@@ -105,6 +105,23 @@ impl Browser {
         }
     }
 
+    /// Signs in through the form at `login_url` as instructor `name` (with
+    /// [`crate::INSTRUCTOR_PASSWORD`]) and waits for the dashboard's form.
+    pub async fn sign_in_as_instructor(&self, login_url: &str, name: &str) {
+        self.client.goto(login_url).await.expect("the sign-in page");
+        self.wait_displayed(r#".login-form[data-ready="true"]"#, true)
+            .await;
+        self.fill(".login-form input[name=name]", name).await;
+        self.fill(
+            ".login-form input[name=password]",
+            crate::INSTRUCTOR_PASSWORD,
+        )
+        .await;
+        self.click(".login-form button[type=submit]").await;
+        self.wait_displayed(r#".new-workshop[data-ready="true"]"#, true)
+            .await;
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))

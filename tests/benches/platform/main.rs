@@ -17,7 +17,7 @@ use serde_json::json;
 use slipway::sandbox::{container_name, Template};
 use slipway_tests::{
     lessons_dir, proc_bytes, repo_root, sign_in_instructor_at, wait_for, Browser, EventStream,
-    Learner, ReleaseServer, TestTerminal, INSTRUCTOR_PASSWORD,
+    Learner, ReleaseServer, TestTerminal,
 };
 
 use baseline::Raw;
@@ -709,20 +709,7 @@ async fn room_in_a_browser(
 ) {
     let browser = Browser::start().await;
     browser
-        .client
-        .goto(&server.url("/instructor/login"))
-        .await
-        .expect("the sign-in page");
-    browser
-        .wait_displayed(r#".login-form[data-ready="true"]"#, true)
-        .await;
-    browser.fill(".login-form input[name=name]", "bench").await;
-    browser
-        .fill(".login-form input[name=password]", INSTRUCTOR_PASSWORD)
-        .await;
-    browser.click(".login-form button[type=submit]").await;
-    browser
-        .wait_displayed(r#".new-workshop[data-ready="true"]"#, true)
+        .sign_in_as_instructor(&server.url("/instructor/login"), "bench")
         .await;
 
     let started = Instant::now();

@@ -4,7 +4,9 @@ SHELL := /bin/bash
 
 # Written by scripts/setup.sh: the compiler settings this host needs for WASM.
 TOOLCHAIN := source target/toolchain.env &&
-LIB_ARGS = $${LEPTOS_LIB_ARGS:+--lib-cargo-args=$$LEPTOS_LIB_ARGS}
+# Leptos erases component types in debug builds (`--cfg erase_components`): much less to
+# compile. Every debug cargo command uses the same flags, so tests reuse the build.
+DEBUG_FLAGS := RUSTFLAGS="--cfg erase_components"
 
 .PHONY: run test bench setup setup-tests build-release build-debug images
 
@@ -12,8 +14,6 @@ run: setup build-release images
 	mkdir -p data
 	./target/release/slipway serve
 
-# cargo-leptos builds debug code with `--cfg erase_components`; testing with the same
-# flags reuses its build instead of compiling everything a second time.
 # Then every bundled lesson this host can run is rehearsed in a sandbox of its own, and
 # the release build runs a workshop in Chromium (tests/api/release.rs).
 # The browser tests run on their own: Chromium fails every request in flight with
@@ -23,14 +23,14 @@ run: setup build-release images
 test: setup-tests build-debug images
 	@scripts/remove-test-sandboxes.sh
 	./target/debug/slipway lessons validate
-	status=0; $(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test --workspace --no-fail-fast -- --skip browser:: || status=$$?; \
+	status=0; $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test --workspace --no-fail-fast -- --skip browser:: || status=$$?; \
 	printf '\n==> In Chromium, one test at a time (tests/api/browser.rs)\n'; \
-	$(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test -p slipway-tests --test api -- browser:: --test-threads=1 || status=$$?; \
+	$(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test api -- browser:: --test-threads=1 || status=$$?; \
 	printf '\n==> Lesson rehearsals (slipway lessons test)\n'; \
 	./target/debug/slipway lessons test || status=$$?; \
 	printf '\n==> The release build, as `make run` serves it, in Chromium\n'; \
 	{ $(MAKE) --no-print-directory build-release && \
-	  $(TOOLCHAIN) RUSTFLAGS="--cfg erase_components" cargo test -p slipway-tests --test api -- --ignored release::; \
+	  $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test api -- --ignored release::; \
 	} || status=$$?; \
 	scripts/remove-test-sandboxes.sh; exit $$status
 
@@ -44,14 +44,13 @@ setup:
 setup-tests:
 	@scripts/setup.sh --tests
 
-# wasm-opt comes from npm's binaryen, not the host's: see scripts/setup.sh.
+# The release site (target/site) is what `make run` serves; the debug one
+# (target/site-debug) is what the tests serve, so neither swaps the other's WASM.
 build-release:
-	$(TOOLCHAIN) PATH="$(CURDIR)/node_modules/.bin:$$PATH" cargo leptos build --release $(LIB_ARGS)
+	$(TOOLCHAIN) scripts/build-site.sh release
 
-# The debug front end goes to a site of its own, which the tests serve, so that a test
-# run and `make run` (target/site) never swap each other's WASM.
 build-debug:
-	$(TOOLCHAIN) LEPTOS_SITE_ROOT=target/site-debug cargo leptos build $(LIB_ARGS)
+	$(TOOLCHAIN) $(DEBUG_FLAGS) scripts/build-site.sh debug
 
 # The sandbox node image, built on a base image that is pulled or, offline, bootstrapped,
 # and the registry of lesson images the nodes pull through.

@@ -2,7 +2,7 @@
 # Installs what Slipway needs to build, run and test it, skipping whatever is already
 # there, so a second run takes seconds. Used by `make run` and `make test`.
 #
-#   scripts/setup.sh            build and run: Rust to WASM, cargo-leptos, npm, Docker
+#   scripts/setup.sh            build and run: Rust to WASM, wasm-bindgen, npm, Docker
 #   scripts/setup.sh --tests    also what the tests need (Chromium and chromedriver)
 #
 # SLIPWAY_WASM_TOOLCHAIN=debian skips rustup's wasm32 target and uses Debian's rustc-web.
@@ -13,7 +13,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CARGO_LEPTOS_VERSION=0.3.11
 WASM_TARGET=wasm32-unknown-unknown
 TOOLCHAIN_ENV=target/toolchain.env
 DOCKERD_LOG=target/dockerd.log
@@ -38,8 +37,6 @@ apt_install() {
     say "apt-get install $*"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
 }
-# Versions compare as dotted numbers: version_at_least 1.96.0 1.88 -> true.
-version_at_least() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
 
 mkdir -p target
 : > "$TOOLCHAIN_ENV.new"
@@ -66,27 +63,13 @@ else
         # Debian's compiler builds the WASM standard library from source (-Zbuild-std).
         echo "export RUSTC_BOOTSTRAP=1"
         echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=$rust_lld"
-        echo "export LEPTOS_LIB_ARGS=-Zbuild-std=std,panic_abort"
+        echo "export WASM_CARGO_ARGS=-Zbuild-std=std,panic_abort"
     } >> "$TOOLCHAIN_ENV.new"
     ok "$(/usr/bin/rustc --version) with $rust_lld"
 fi
 mv "$TOOLCHAIN_ENV.new" "$TOOLCHAIN_ENV"
 # shellcheck source=/dev/null
 source "$TOOLCHAIN_ENV"
-
-step "cargo-leptos $CARGO_LEPTOS_VERSION"
-if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    ok "$(cargo leptos --version)"
-else
-    say "building it from crates.io (about 17 minutes on 2 cores)"
-    # cargo-leptos needs a newer compiler than some rustup installs have.
-    if ! version_at_least "$(rustc --version | cut -d' ' -f2)" 1.96; then
-        [[ -x /usr/bin/rustc ]] || apt_install rustc-web
-        export RUSTC=/usr/bin/rustc
-    fi
-    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
-    ok "$(cargo leptos --version)"
-fi
 
 step "wasm-bindgen CLI (must match Cargo.lock)"
 [[ -f Cargo.lock ]] || cargo generate-lockfile
@@ -95,9 +78,13 @@ bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "");
 if [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $bindgen_version" ]]; then
     ok "wasm-bindgen $bindgen_version"
 else
-    # cargo-leptos would download it from GitHub otherwise, which offline hosts cannot.
+    # Built from crates.io (its release downloads live on GitHub, which offline hosts
+    # cannot reach). It runs for seconds per build, so it is compiled for a quick
+    # install rather than for speed: no LTO, many codegen units, light optimisation.
     say "building wasm-bindgen-cli $bindgen_version (about 2 minutes)"
-    cargo install wasm-bindgen-cli --version "$bindgen_version"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+        cargo install wasm-bindgen-cli --version "$bindgen_version"
     ok "$(wasm-bindgen --version)"
 fi
 

@@ -9,7 +9,7 @@ use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::config::Config;
 use slipway::instructors::Instructors;
 use slipway::lessons;
-use slipway::sandbox::{new_id, NodeSettings, Sandboxes};
+use slipway::sandbox::{new_id, Sandboxes};
 use slipway::store::Store;
 
 /// `slipway lessons validate`: every problem with its file and line.
@@ -40,7 +40,7 @@ pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Re
     let sandboxes = Sandboxes::connect(
         config.docker_host.as_deref(),
         &instance,
-        NodeSettings::from_config(config),
+        config.node_settings(),
     )
     .await
     .context("lesson tests need the Docker engine")?;
@@ -103,10 +103,14 @@ fn print_lesson(report: &rehearsal::LessonRehearsal) {
 }
 
 /// `slipway instructor add NAME`
-pub async fn add_instructor(config: &Config, name: &str) -> anyhow::Result<ExitCode> {
-    let password = match std::env::var("SLIPWAY_INSTRUCTOR_PASSWORD") {
-        Ok(password) => password,
-        Err(_) => {
+pub async fn add_instructor(
+    config: &Config,
+    name: &str,
+    password: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let password = match password {
+        Some(password) => password,
+        None => {
             let password = rpassword::prompt_password(format!("Password for {name}: "))
                 .context("could not read the password")?;
             let again = rpassword::prompt_password("The same again: ")

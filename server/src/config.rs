@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::sandbox::SubnetPool;
+use crate::sandbox::{NodeSettings, Quotas, SubnetPool};
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -39,11 +39,15 @@ pub enum Command {
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum InstructorCommand {
-    /// Create an instructor account. The password is asked for, or read from
-    /// SLIPWAY_INSTRUCTOR_PASSWORD (for scripts).
+    /// Create an instructor account. The password is asked for, unless given (for
+    /// scripts) in SLIPWAY_INSTRUCTOR_PASSWORD.
     Add {
         /// The name to sign in with.
         name: String,
+        /// The password, for scripts: set the variable rather than the flag, which
+        /// other users of the host can read in the process list.
+        #[arg(long, env = "SLIPWAY_INSTRUCTOR_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
 }
 
@@ -233,5 +237,27 @@ impl Config {
     /// environment would have it. Tests start from this and override what they isolate.
     pub fn defaults() -> Self {
         Cli::parse_from(["slipway"]).config
+    }
+
+    /// What each sandbox node gets from the host.
+    pub fn node_settings(&self) -> NodeSettings {
+        NodeSettings {
+            image: self.node_image.clone(),
+            memory_bytes: i64::from(self.limits.node_memory_mb) * 1024 * 1024,
+            nano_cpus: (self.limits.node_cpus * 1e9) as i64,
+            pids: i64::from(self.limits.node_pids),
+            registry: Some(self.registry.clone()).filter(|name| !name.is_empty()),
+            subnets: self.subnet_pool,
+        }
+    }
+
+    /// How many sandboxes learners may hold, and for how long.
+    pub fn quotas(&self) -> Quotas {
+        Quotas {
+            max_sandboxes: self.limits.max_sandboxes,
+            max_sandboxes_per_learner: self.limits.max_sandboxes_per_learner,
+            sandbox_ttl_minutes: self.limits.sandbox_ttl_minutes,
+            idle_minutes: self.limits.idle_minutes,
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Slipway turns one Docker host into a hands-on container-orchestration workshop.
 //!
 //! The crate is laid out by concept: `config` (one typed configuration), `lessons`
-//! (markdown files to lessons), `sandbox` (learners' Docker hosts), `terminal` (shells
+//! (markdown files to lessons), `template` (what a sandbox is made of), `sandbox` (learners' Docker hosts), `terminal` (shells
 //! on their nodes that outlive a connection), `checks` (the Check button and progress),
 //! `instructors` (accounts), `workshops` (rooms and their live view), `events` (what
 //! changed, for live views), `store` (SQLite), `http` (the only module that knows axum),
@@ -20,6 +20,7 @@ pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod template;
 pub mod terminal;
 pub mod workshops;
 

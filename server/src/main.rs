@@ -30,8 +30,8 @@ async fn main() -> anyhow::Result<ExitCode> {
             commands::test(&cli.config, &dir, only.as_deref()).await
         }
         Command::Instructor {
-            action: InstructorCommand::Add { name },
-        } => commands::add_instructor(&cli.config, &name).await,
+            action: InstructorCommand::Add { name, password },
+        } => commands::add_instructor(&cli.config, &name, password).await,
     }
 }
 

@@ -16,8 +16,9 @@ use crate::http::{self, AppState};
 use crate::instructors::Instructors;
 use crate::lessons;
 use crate::lessons::Catalog;
-use crate::sandbox::{Lifecycle, NodeSettings, Sandboxes, Template, WarmPool};
+use crate::sandbox::{Lifecycle, Sandboxes, WarmPool};
 use crate::store::{Store, StoreError};
+use crate::template::Template;
 use crate::terminal::Terminals;
 use crate::workshops::Workshops;
 
@@ -154,7 +155,7 @@ async fn connect_sandboxes(
     store: &Store,
     catalog: &Catalog,
 ) -> Option<Arc<Lifecycle>> {
-    let settings = NodeSettings::from_config(config);
+    let settings = config.node_settings();
     let sandboxes =
         match Sandboxes::connect(config.docker_host.as_deref(), &config.instance, settings).await {
             Ok(sandboxes) => sandboxes,
@@ -172,7 +173,7 @@ async fn connect_sandboxes(
             .collect(),
         size: config.limits.pool_size,
     };
-    let lifecycle = Lifecycle::new(sandboxes, store.clone(), config.limits.clone(), pool);
+    let lifecycle = Lifecycle::new(sandboxes, store.clone(), config.quotas(), pool);
     if let Err(error) = lifecycle.reconcile().await {
         tracing::error!(
             "could not reconcile sandboxes: {}",

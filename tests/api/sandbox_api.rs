@@ -4,8 +4,9 @@ use serde_json::{json, Value};
 
 use std::time::Duration;
 
-use slipway::sandbox::{Sandboxes, Template};
-use slipway::store::Store;
+use slipway::sandbox::Sandboxes;
+use slipway::store::{SandboxState, Store};
+use slipway::template::Template;
 
 use crate::support::{
     assert_refused, lessons_dir, repo_root, sh_node1, spawn_app, spawn_app_with, wait_for, Learner,
@@ -192,7 +193,7 @@ async fn pooled_ids(engine: &Sandboxes, store: &Store) -> Vec<String> {
             .sandbox(&id)
             .await
             .unwrap()
-            .is_some_and(|r| r.state == "pooled")
+            .is_some_and(|r| r.state == SandboxState::Pooled)
         {
             pooled.push(id);
         }

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use slipway::sandbox::{SandboxError, Template};
+use slipway::sandbox::SandboxError;
+use slipway::template::Template;
 
 use slipway::config::Config;
 

@@ -18,8 +18,9 @@ use std::time::Duration;
 use reqwest::cookie::CookieStore;
 
 use slipway::config::Config;
-use slipway::sandbox::{NodeSettings, Sandbox, Sandboxes, Template};
+use slipway::sandbox::{NodeSettings, Sandbox, Sandboxes};
 use slipway::startup::Application;
+use slipway::template::Template;
 
 /// The repository root, where `lessons/` and cargo-leptos's sites live (`target/site` for
 /// the release build, `target/site-debug` for the debug build these tests serve).
@@ -335,7 +336,7 @@ pub async fn sandboxes_of(instance: &str, image: &str) -> Sandboxes {
     let config = Config::defaults();
     let settings = NodeSettings {
         image: image.to_string(),
-        ..NodeSettings::from_config(&config)
+        ..config.node_settings()
     };
     Sandboxes::connect(config.docker_host.as_deref(), instance, settings)
         .await

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crate::{free_port, repo_root, sandboxes_of, test_instance, wait_for};
 use slipway::config::Config;
-use slipway::sandbox::Template;
-use slipway::store::Store;
+use slipway::store::{SandboxState, Store};
+use slipway::template::Template;
 use tokio::process::{Child, Command};
 
 pub struct ReleaseServer {
@@ -81,14 +81,13 @@ impl ReleaseServer {
 
     /// Waits until the warm pool holds a ready sandbox of `template`.
     pub async fn wait_for_pool(&self, template: &Template) {
-        let template = serde_json::to_string(template).expect("a template as JSON");
         wait_for(
             "the warm pool to fill",
             Duration::from_secs(300),
             || async {
                 for id in self.store.sandbox_ids().await.unwrap_or_default() {
                     if let Ok(Some(record)) = self.store.sandbox(&id).await {
-                        if record.state == "pooled" && record.template == template {
+                        if record.state == SandboxState::Pooled && record.template.0 == *template {
                             return true;
                         }
                     }

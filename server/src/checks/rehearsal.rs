@@ -11,7 +11,8 @@ use super::{last_lines, run_check};
 /// since solutions wait for services to converge (`docker service create` does).
 const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
 use crate::lessons::{Lesson, Script};
-use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Template};
+use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
+use crate::template::Template;
 
 /// How one step fared.
 #[derive(Clone, Debug, PartialEq, Eq)]

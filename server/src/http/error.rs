@@ -7,8 +7,9 @@ use serde_json::json;
 
 use crate::checks::CheckError;
 use crate::instructors::InstructorError;
-use crate::sandbox::{SandboxError, TemplateError};
+use crate::sandbox::SandboxError;
 use crate::store::StoreError;
+use crate::template::TemplateError;
 use crate::terminal::TerminalError;
 use crate::workshops::WorkshopError;
 
@@ -117,13 +118,11 @@ impl IntoResponse for ApiError {
             ApiError::Sandbox(S::Engine(_) | S::NotReady { .. } | S::Swarm { .. }) => {
                 StatusCode::BAD_GATEWAY
             }
-            ApiError::Sandbox(S::Corrupt(_)) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         // Learners get the reason in plain words; internals stay in the log.
         let message = match &self {
             ApiError::Store(_) | ApiError::Sandbox(S::Store(_)) => "the database is not answering".to_string(),
             ApiError::Sandbox(S::Engine(_)) => "the Docker engine failed to start your sandbox; nothing was left behind, please try again".to_string(),
-            ApiError::Sandbox(S::Corrupt(_)) => "internal error".to_string(),
             other => other.to_string(),
         };
         if status.is_server_error() {

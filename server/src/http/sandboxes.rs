@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
-use crate::sandbox::{SandboxView, Template};
+use crate::sandbox::SandboxView;
+use crate::template::Template;
 use crate::workshops::Admission;
 
 /// Either a template, or a lesson (`track/lesson`) whose template to use.

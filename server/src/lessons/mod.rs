@@ -21,7 +21,7 @@ pub use catalog::{load, Catalog, Track};
 pub use parse::parse_lesson;
 pub use view::library;
 
-use crate::sandbox::{Template, TemplateError};
+use crate::template::{Template, TemplateError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lesson {

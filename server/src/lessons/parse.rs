@@ -8,7 +8,7 @@ use markdown::{Constructs, Options, ParseOptions};
 use serde::Deserialize;
 
 use super::{Block, Lesson, LessonError, Problem, Script, Step};
-use crate::sandbox::Template;
+use crate::template::Template;
 
 pub const MAX_TIMEOUT_SECS: u64 = 600;
 

@@ -475,16 +475,6 @@ impl Engine {
             .map_err(call("exec resize"))
     }
 
-    /// The process id, on the node, of a terminal's program.
-    pub async fn tty_pid(&self, exec: &str) -> Result<Option<i64>, EngineError> {
-        let inspect = self
-            .docker
-            .inspect_exec(exec)
-            .await
-            .map_err(call("exec inspect"))?;
-        Ok(inspect.pid)
-    }
-
     /// Everything carrying the sandbox label, for one sandbox or (with `None`) for all.
     pub async fn labelled(&self, sandbox: Option<&str>) -> Result<Labelled, EngineError> {
         let filter = self.filter(sandbox);

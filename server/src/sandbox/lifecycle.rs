@@ -8,15 +8,15 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::{Sandbox, SandboxError, Sandboxes, Template};
-use crate::config::Limits;
-use crate::store::{SandboxRecord, Store};
+use super::{Sandbox, SandboxError, Sandboxes};
+use crate::store::{SandboxRecord, SandboxState, Store};
+use crate::template::Template;
 
 /// What a learner sees of their sandbox.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct SandboxView {
     pub id: String,
-    pub state: String,
+    pub state: SandboxState,
     pub template: Template,
     pub description: String,
     pub nodes: Vec<NodeView>,
@@ -29,6 +29,17 @@ pub struct NodeView {
     pub ready: bool,
 }
 
+/// How much of the host learners may hold, and for how long (`Config::quotas`).
+#[derive(Clone, Debug)]
+pub struct Quotas {
+    /// Sandboxes running at once on the host.
+    pub max_sandboxes: u32,
+    pub max_sandboxes_per_learner: u32,
+    pub sandbox_ttl_minutes: u32,
+    /// Minutes without use after which a learner's sandbox goes.
+    pub idle_minutes: u32,
+}
+
 /// Which sandboxes to keep started ahead of learners, and how many of each.
 #[derive(Clone, Debug, Default)]
 pub struct WarmPool {
@@ -39,7 +50,7 @@ pub struct WarmPool {
 pub struct Lifecycle {
     sandboxes: Arc<Sandboxes>,
     store: Store,
-    limits: Limits,
+    limits: Quotas,
     pool: WarmPool,
     /// Wakes the maintenance loop early, e.g. when a pooled sandbox was handed out.
     wake: Notify,
@@ -48,7 +59,7 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    pub fn new(sandboxes: Sandboxes, store: Store, limits: Limits, pool: WarmPool) -> Self {
+    pub fn new(sandboxes: Sandboxes, store: Store, limits: Quotas, pool: WarmPool) -> Self {
         Self {
             sandboxes: Arc::new(sandboxes),
             store,
@@ -73,13 +84,8 @@ impl Lifecycle {
                 max: self.limits.max_sandboxes_per_learner,
             });
         }
-        let template_json = to_json(&template)?;
         let ttl = ttl_minutes.unwrap_or(self.limits.sandbox_ttl_minutes);
-        if let Some(id) = self
-            .store
-            .claim_pooled(&template_json, learner, ttl)
-            .await?
-        {
+        if let Some(id) = self.store.claim_pooled(&template, learner, ttl).await? {
             self.wake.notify_one();
             return self.view_of(learner, &id).await;
         }
@@ -90,9 +96,9 @@ impl Lifecycle {
         }
         let id = super::new_id();
         self.store
-            .insert_sandbox(&id, Some(learner), &template_json, ttl)
+            .insert_sandbox(&id, Some(learner), &template, ttl)
             .await?;
-        self.provision(&id, &template, "ready").await?;
+        self.provision(&id, &template, SandboxState::Ready).await?;
         self.view_of(learner, &id).await
     }
 
@@ -116,12 +122,7 @@ impl Lifecycle {
         learner: &str,
         template: &Template,
     ) -> Result<Option<SandboxView>, SandboxError> {
-        let template_json = to_json(template)?;
-        let running = self.store.learner_sandboxes(learner).await?;
-        match running
-            .into_iter()
-            .find(|r| r.template == template_json && r.state == "ready")
-        {
+        match self.store.ready_sandbox(learner, Some(template)).await? {
             Some(record) => Ok(Some(self.get(learner, &record.id).await?)),
             None => Ok(None),
         }
@@ -146,13 +147,13 @@ impl Lifecycle {
     /// The learner's sandbox, for work inside it (a terminal, a check): it must be ready.
     pub async fn ready(&self, learner: &str, id: &str) -> Result<Sandbox, SandboxError> {
         let record = self.owned(learner, id).await?;
-        if record.state != "ready" {
+        if record.state != SandboxState::Ready {
             return Err(SandboxError::Busy {
                 id: record.id,
                 state: record.state,
             });
         }
-        let template: Template = from_json(&record.template)?;
+        let template = record.template.0;
         Ok(Sandbox {
             nodes: template.node_names(),
             id: record.id,
@@ -178,10 +179,12 @@ impl Lifecycle {
     /// Replaces every node with a fresh one, keeping the sandbox's id and expiry.
     pub async fn reset(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
         let record = self.owned(learner, id).await?;
-        let template: Template = from_json(&record.template)?;
-        self.store.set_sandbox_state(id, "starting").await?;
+        self.store
+            .set_sandbox_state(id, SandboxState::Starting)
+            .await?;
         self.sandboxes.delete(id).await?;
-        self.provision(id, &template, "ready").await?;
+        self.provision(id, &record.template, SandboxState::Ready)
+            .await?;
         self.view_of(learner, id).await
     }
 
@@ -208,7 +211,8 @@ impl Lifecycle {
         let mut keep = HashSet::new();
         for id in self.store.sandbox_ids().await? {
             let record = self.store.sandbox(&id).await?;
-            let live = record.is_some_and(|r| r.state == "ready" || r.state == "pooled")
+            let live = record
+                .is_some_and(|r| matches!(r.state, SandboxState::Ready | SandboxState::Pooled))
                 && on_engine.contains(&id);
             if live {
                 keep.insert(id);
@@ -256,16 +260,15 @@ impl Lifecycle {
             return Ok(());
         }
         for template in &self.pool.templates {
-            let template_json = to_json(template)?;
-            while self.store.pooled_count(&template_json).await? < self.pool.size {
+            while self.store.pooled_count(template).await? < self.pool.size {
                 if !self.host_has_room().await? {
                     return Ok(());
                 }
                 let id = super::new_id();
                 self.store
-                    .insert_sandbox(&id, None, &template_json, self.limits.sandbox_ttl_minutes)
+                    .insert_sandbox(&id, None, template, self.limits.sandbox_ttl_minutes)
                     .await?;
-                self.provision(&id, template, "pooled").await?;
+                self.provision(&id, template, SandboxState::Pooled).await?;
                 tracing::info!("sandbox {id} ({}) waits in the pool", template.describe());
             }
         }
@@ -287,7 +290,7 @@ impl Lifecycle {
         &self,
         id: &str,
         template: &Template,
-        ready_state: &str,
+        ready_state: SandboxState,
     ) -> Result<(), SandboxError> {
         match self.sandboxes.create_with_id(id, template).await {
             Ok(_) => Ok(self.store.set_sandbox_state(id, ready_state).await?),
@@ -300,7 +303,9 @@ impl Lifecycle {
     }
 
     async fn remove(&self, id: &str) -> Result<(), SandboxError> {
-        self.store.set_sandbox_state(id, "deleting").await?;
+        self.store
+            .set_sandbox_state(id, SandboxState::Deleting)
+            .await?;
         self.sandboxes.delete(id).await?;
         self.store.delete_sandbox(id).await?;
         self.freed.notify_one();
@@ -316,9 +321,9 @@ impl Lifecycle {
 
     async fn view_of(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
         let record = self.owned(learner, id).await?;
-        let template: Template = from_json(&record.template)?;
-        let running = match record.state.as_str() {
-            "ready" => self.sandboxes.running_nodes(id).await?,
+        let template = record.template.0;
+        let running = match record.state {
+            SandboxState::Ready => self.sandboxes.running_nodes(id).await?,
             _ => Vec::new(),
         };
         Ok(SandboxView {
@@ -337,12 +342,4 @@ impl Lifecycle {
             expires_at: record.expires_at,
         })
     }
-}
-
-fn to_json(template: &Template) -> Result<String, SandboxError> {
-    serde_json::to_string(template).map_err(|e| SandboxError::Corrupt(e.to_string()))
-}
-
-fn from_json(json: &str) -> Result<Template, SandboxError> {
-    serde_json::from_str(json).map_err(|e| SandboxError::Corrupt(e.to_string()))
 }

@@ -6,17 +6,16 @@ mod engine;
 mod lifecycle;
 mod provision;
 mod subnets;
-mod template;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
-pub use lifecycle::{Lifecycle, NodeView, SandboxView, WarmPool};
+pub use lifecycle::{Lifecycle, NodeView, Quotas, SandboxView, WarmPool};
 pub use subnets::{BadPool, SubnetPool};
-pub use template::{Template, TemplateError};
 
-use crate::config::Config;
+use crate::store::SandboxState;
+use crate::template::Template;
 use engine::Engine;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,20 +35,18 @@ pub enum SandboxError {
     #[error("sandbox {0} has no node {1}")]
     NoSuchNode(String, String),
     #[error("sandbox {id} is {state}, not ready; wait for it to be ready and try again")]
-    Busy { id: String, state: String },
+    Busy { id: String, state: SandboxState },
     #[error("no sandbox {0}")]
     NotFound(String),
     #[error("this host is full: it runs {max} sandboxes at most; try again in a few minutes")]
     HostFull { max: u32 },
     #[error("you already have {max} sandbox(es): delete one before starting another")]
     LearnerLimit { max: u32 },
-    #[error("a sandbox record is corrupt: {0}")]
-    Corrupt(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
 
-/// What a node needs from the host, taken from the configuration.
+/// What a node needs from the host (`Config::node_settings`).
 #[derive(Clone, Debug)]
 pub struct NodeSettings {
     pub image: String,
@@ -61,19 +58,6 @@ pub struct NodeSettings {
     pub registry: Option<String>,
     /// Where sandbox networks take their subnets.
     pub subnets: SubnetPool,
-}
-
-impl NodeSettings {
-    pub fn from_config(config: &Config) -> Self {
-        Self {
-            image: config.node_image.clone(),
-            memory_bytes: i64::from(config.limits.node_memory_mb) * 1024 * 1024,
-            nano_cpus: (config.limits.node_cpus * 1e9) as i64,
-            pids: i64::from(config.limits.node_pids),
-            registry: Some(config.registry.clone()).filter(|name| !name.is_empty()),
-            subnets: config.subnet_pool,
-        }
-    }
 }
 
 /// A sandbox that is up: every node's inner engine answers, and a swarm is formed.
@@ -175,11 +159,6 @@ impl Sandboxes {
     /// Gives a shell's terminal a new size.
     pub async fn resize_shell(&self, exec: &str, cols: u16, rows: u16) -> Result<(), SandboxError> {
         Ok(self.engine.resize_tty(exec, cols, rows).await?)
-    }
-
-    /// The process id of a shell on its node.
-    pub async fn shell_pid(&self, exec: &str) -> Result<Option<i64>, SandboxError> {
-        Ok(self.engine.tty_pid(exec).await?)
     }
 
     fn check_node(&self, sandbox: &Sandbox, node: &str) -> Result<(), SandboxError> {

@@ -5,7 +5,8 @@ use std::time::Duration;
 use futures_util::future::try_join_all;
 
 use super::engine::{container_name, Engine, NodeSpec};
-use super::{NodeSettings, SandboxError, Template};
+use super::{NodeSettings, SandboxError};
+use crate::template::Template;
 
 /// An inner dockerd answers in about half a second; a busy host needs more.
 const READY_WITHIN: Duration = Duration::from_secs(90);

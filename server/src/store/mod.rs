@@ -6,7 +6,7 @@ mod records;
 mod workshops;
 
 pub use progress::{Attempt, StepKey, StepProgress};
-pub use records::SandboxRecord;
+pub use records::{SandboxRecord, SandboxState};
 pub use workshops::{
     LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, QueuedRecord,
     WorkshopRecord,
@@ -82,6 +82,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::Template;
+
+    const SWARM: Template = Template::Swarm {
+        managers: 1,
+        workers: 2,
+        joined: true,
+    };
 
     async fn table_names(store: &Store) -> Vec<String> {
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -159,26 +166,44 @@ mod tests {
         assert!(store.learner_exists(&ada).await.unwrap());
         assert!(!store.learner_exists("nobody").await.unwrap());
         store
-            .insert_sandbox("s1", Some(&ada), "{}", 60)
+            .insert_sandbox("s1", Some(&ada), &Template::Single, 60)
             .await
             .unwrap();
         store
-            .insert_sandbox("s2", Some(&bob), "{}", 60)
+            .insert_sandbox("s2", Some(&bob), &Template::Single, 60)
             .await
             .unwrap();
         assert_eq!(store.sandbox_count().await.unwrap(), 2);
         assert_eq!(store.learner_sandbox_count(&ada).await.unwrap(), 1);
-        store.set_sandbox_state("s1", "ready").await.unwrap();
+        assert_eq!(store.ready_sandbox(&ada, None).await.unwrap(), None);
+        store
+            .set_sandbox_state("s1", SandboxState::Ready)
+            .await
+            .unwrap();
         let record = store.sandbox("s1").await.unwrap().unwrap();
         assert_eq!(
-            (record.state.as_str(), record.learner_id.as_deref()),
-            ("ready", Some(ada.as_str()))
+            (
+                record.state,
+                record.learner_id.as_deref(),
+                &record.template.0
+            ),
+            (SandboxState::Ready, Some(ada.as_str()), &Template::Single)
         );
         assert!(record.expires_at.ends_with('Z'));
-        assert!(
-            store.set_sandbox_state("s1", "bogus").await.is_err(),
-            "states are checked"
+        let ready = |template| store.ready_sandbox(&ada, template);
+        assert_eq!(
+            ready(None).await.unwrap().map(|r| r.id).as_deref(),
+            Some("s1")
         );
+        assert_eq!(
+            ready(Some(&Template::Single))
+                .await
+                .unwrap()
+                .map(|r| r.id)
+                .as_deref(),
+            Some("s1")
+        );
+        assert_eq!(ready(Some(&SWARM)).await.unwrap(), None, "other template");
         store.delete_sandbox("s1").await.unwrap();
         assert_eq!(store.sandbox_ids().await.unwrap(), ["s2"]);
 
@@ -193,39 +218,48 @@ mod tests {
         let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
         let ada = store.create_learner().await.unwrap();
         store
-            .insert_sandbox("p1", None, "single", 60)
+            .insert_sandbox("p1", None, &Template::Single, 60)
             .await
             .unwrap();
         assert_eq!(
-            store.pooled_count("single").await.unwrap(),
+            store.pooled_count(&Template::Single).await.unwrap(),
             1,
             "starting for the pool counts"
         );
         assert_eq!(
-            store.claim_pooled("single", &ada, 60).await.unwrap(),
+            store
+                .claim_pooled(&Template::Single, &ada, 60)
+                .await
+                .unwrap(),
             None,
             "not ready yet"
         );
-        store.set_sandbox_state("p1", "pooled").await.unwrap();
+        store
+            .set_sandbox_state("p1", SandboxState::Pooled)
+            .await
+            .unwrap();
         assert_eq!(
-            store.claim_pooled("swarm", &ada, 60).await.unwrap(),
+            store.claim_pooled(&SWARM, &ada, 60).await.unwrap(),
             None,
             "other template"
         );
         assert_eq!(
             store
-                .claim_pooled("single", &ada, 60)
+                .claim_pooled(&Template::Single, &ada, 60)
                 .await
                 .unwrap()
                 .as_deref(),
             Some("p1")
         );
         assert_eq!(
-            store.claim_pooled("single", &ada, 60).await.unwrap(),
+            store
+                .claim_pooled(&Template::Single, &ada, 60)
+                .await
+                .unwrap(),
             None,
             "claimed once"
         );
-        assert_eq!(store.pooled_count("single").await.unwrap(), 0);
+        assert_eq!(store.pooled_count(&Template::Single).await.unwrap(), 0);
 
         assert!(store.expired_sandboxes().await.unwrap().is_empty());
         store.extend_sandbox("p1", -61).await.unwrap();

@@ -1,17 +1,48 @@
 //! Typed queries: learners, sandboxes and the server's own secrets.
 
+use serde::Serialize;
+use sqlx::types::Json;
+
 use super::{Store, StoreError};
+use crate::template::Template;
+
+/// Where a sandbox is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(rename_all = "lowercase")]
+pub enum SandboxState {
+    /// Started ahead of learners, waiting in the warm pool for one.
+    Pooled,
+    /// Its nodes are being created (or, on reset, created again).
+    Starting,
+    /// Every node's engine answers: the learner can work in it.
+    Ready,
+    /// Its nodes are being removed.
+    Deleting,
+}
+
+impl std::fmt::Display for SandboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SandboxState::Pooled => "pooled",
+            SandboxState::Starting => "starting",
+            SandboxState::Ready => "ready",
+            SandboxState::Deleting => "deleting",
+        })
+    }
+}
 
 /// A sandbox as recorded: who owns it, what it is, how long it lives.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SandboxRecord {
     pub id: String,
     pub learner_id: Option<String>,
-    /// The template as JSON.
-    pub template: String,
-    pub state: String,
+    pub template: Json<Template>,
+    pub state: SandboxState,
     pub expires_at: String,
 }
+
+const SANDBOX_COLUMNS: &str = "id, learner_id, template, state, expires_at";
 
 impl Store {
     /// A new learner, known from now on by the returned id.
@@ -55,7 +86,7 @@ impl Store {
         &self,
         id: &str,
         learner_id: Option<&str>,
-        template_json: &str,
+        template: &Template,
         ttl_minutes: u32,
     ) -> Result<(), StoreError> {
         sqlx::query(
@@ -64,14 +95,14 @@ impl Store {
         )
         .bind(id)
         .bind(learner_id)
-        .bind(template_json)
+        .bind(Json(template))
         .bind(ttl_minutes)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn set_sandbox_state(&self, id: &str, state: &str) -> Result<(), StoreError> {
+    pub async fn set_sandbox_state(&self, id: &str, state: SandboxState) -> Result<(), StoreError> {
         sqlx::query("UPDATE sandboxes SET state = ? WHERE id = ?")
             .bind(state)
             .bind(id)
@@ -81,9 +112,9 @@ impl Store {
     }
 
     pub async fn sandbox(&self, id: &str) -> Result<Option<SandboxRecord>, StoreError> {
-        let record = sqlx::query_as(
-            "SELECT id, learner_id, template, state, expires_at FROM sandboxes WHERE id = ?",
-        )
+        let record = sqlx::query_as(&format!(
+            "SELECT {SANDBOX_COLUMNS} FROM sandboxes WHERE id = ?"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -107,7 +138,7 @@ impl Store {
     /// Hands a pooled sandbox of this template to a learner, starting its time to live now.
     pub async fn claim_pooled(
         &self,
-        template_json: &str,
+        template: &Template,
         learner_id: &str,
         ttl_minutes: u32,
     ) -> Result<Option<String>, StoreError> {
@@ -119,18 +150,18 @@ impl Store {
         )
         .bind(learner_id)
         .bind(ttl_minutes)
-        .bind(template_json)
+        .bind(Json(template))
         .fetch_optional(&self.pool)
         .await?;
         Ok(claimed)
     }
 
     /// Pooled and starting-for-the-pool sandboxes of a template.
-    pub async fn pooled_count(&self, template_json: &str) -> Result<u32, StoreError> {
+    pub async fn pooled_count(&self, template: &Template) -> Result<u32, StoreError> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sandboxes WHERE learner_id IS NULL AND state IN ('pooled', 'starting') AND template = ?",
         )
-        .bind(template_json)
+        .bind(Json(template))
         .fetch_one(&self.pool)
         .await?;
         Ok(count.try_into().unwrap_or(u32::MAX))
@@ -173,12 +204,27 @@ impl Store {
         &self,
         learner_id: &str,
     ) -> Result<Vec<SandboxRecord>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, learner_id, template, state, expires_at FROM sandboxes \
-             WHERE learner_id = ? ORDER BY created_at",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SANDBOX_COLUMNS} FROM sandboxes WHERE learner_id = ? ORDER BY created_at"
+        ))
         .bind(learner_id)
         .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The learner's oldest ready sandbox, of this template if one is given.
+    pub async fn ready_sandbox(
+        &self,
+        learner_id: &str,
+        template: Option<&Template>,
+    ) -> Result<Option<SandboxRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SANDBOX_COLUMNS} FROM sandboxes WHERE learner_id = ?1 AND state = 'ready' \
+             AND (?2 IS NULL OR template = ?2) ORDER BY created_at LIMIT 1"
+        ))
+        .bind(learner_id)
+        .bind(template.map(Json))
+        .fetch_optional(&self.pool)
         .await?)
     }
 

@@ -17,7 +17,6 @@ pub struct WorkshopRecord {
     pub instructor_id: Option<String>,
     pub ended_at: Option<String>,
     pub message: Option<String>,
-    pub message_at: Option<String>,
     /// How many learners have joined.
     pub learners: i64,
 }
@@ -37,8 +36,7 @@ pub struct MemberRecord {
     pub display_name: Option<String>,
     pub current_lesson: Option<String>,
     pub current_step: Option<i64>,
-    pub step_since: Option<String>,
-    /// Seconds since `step_since`, by the database's clock.
+    /// Seconds since the learner came to this step, by the database's clock.
     pub seconds_on_step: Option<i64>,
 }
 
@@ -81,7 +79,7 @@ pub struct NewWorkshopRecord<'a> {
 }
 
 const WORKSHOP_COLUMNS: &str = "w.id, w.join_code, w.title, w.track, w.starts_at, w.ends_at, \
-     w.capacity, w.sandbox_minutes, w.instructor_id, w.ended_at, w.message, w.message_at, \
+     w.capacity, w.sandbox_minutes, w.instructor_id, w.ended_at, w.message, \
      (SELECT count(*) FROM learners l WHERE l.workshop_id = w.id) AS learners";
 
 impl Store {
@@ -244,7 +242,7 @@ impl Store {
         only: Option<&str>,
     ) -> Result<Vec<MemberRecord>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, display_name, current_lesson, current_step, step_since, \
+            "SELECT id, display_name, current_lesson, current_step, \
              CAST((julianday('now') - julianday(step_since)) * 86400 AS INTEGER) AS seconds_on_step \
              FROM learners WHERE workshop_id = ?1 AND (?2 IS NULL OR id = ?2) \
              ORDER BY display_name COLLATE NOCASE",

@@ -142,12 +142,6 @@ impl Terminals {
             id != sandbox
         });
     }
-
-    /// How many shells run, over all sandboxes.
-    pub async fn running(&self) -> usize {
-        let sessions = self.sessions.lock().await;
-        sessions.values().filter(|s| !s.has_ended()).count()
-    }
 }
 
 /// One shell on one node.

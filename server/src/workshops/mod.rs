@@ -316,10 +316,8 @@ impl Workshops {
             return Err(WorkshopError::NotFound(format!("{id}/{learner}")));
         }
         self.store
-            .learner_sandboxes(learner)
+            .ready_sandbox(learner, None)
             .await?
-            .into_iter()
-            .find(|s| s.state == "ready")
             .map(|s| s.id)
             .ok_or(WorkshopError::NoSandbox)
     }

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{WorkshopError, Workshops};
-use crate::sandbox::{Lifecycle, SandboxError, SandboxView, Template};
+use crate::sandbox::{Lifecycle, SandboxError, SandboxView};
 use crate::store::WorkshopRecord;
+use crate::template::Template;
 
 /// What became of a workshop learner's request for a sandbox.
 #[derive(Debug)]

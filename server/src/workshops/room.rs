@@ -7,7 +7,6 @@ use app::model::{
 
 use super::WorkshopError;
 use crate::lessons::Catalog;
-use crate::sandbox::Template;
 use crate::store::{Store, WorkshopRecord};
 
 /// The room of `workshop`, or only `only`'s line of it.
@@ -70,16 +69,11 @@ pub async fn build(
                 at: c.attempted_at.clone(),
             });
         let sandbox = store
-            .learner_sandboxes(&member.id)
+            .ready_sandbox(&member.id, None)
             .await?
-            .into_iter()
-            .find(|s| s.state == "ready")
-            .and_then(|s| {
-                let template: Template = serde_json::from_str(&s.template).ok()?;
-                Some(LearnerSandbox {
-                    id: s.id,
-                    nodes: template.node_names(),
-                })
+            .map(|s| LearnerSandbox {
+                nodes: s.template.node_names(),
+                id: s.id,
             });
         learners.push(LearnerRow {
             id: member.id.clone(),

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds Slipway: the browser half (the `app` crate's islands, compiled to WASM) into a
+# site directory, then the `slipway` server that serves it.
+#
+#   scripts/build-site.sh release   target/site,       target/release/slipway  (make run)
+#   scripts/build-site.sh debug     target/site-debug, target/debug/slipway    (make test)
+#
+# These are the steps cargo-leptos would run, written out: building cargo-leptos itself
+# took 30 of the 50 minutes a fresh machine needed to serve, for features Slipway does
+# not use (watch mode, JS and CSS bundling, project templates).
+#
+# WASM_CARGO_ARGS (from target/toolchain.env) adds -Zbuild-std where the WASM standard
+# library comes from Debian's rustc-web; RUSTFLAGS is passed through to both halves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-}
+case "$mode" in
+    release) site=target/site wasm_profile=wasm-release wasm_dir=wasm-release server_args=(--release) ;;
+    debug) site=target/site-debug wasm_profile=dev wasm_dir=debug server_args=() ;;
+    *) echo "usage: $0 release|debug" >&2; exit 2 ;;
+esac
+# The name the server's hydration script asks for (LEPTOS_OUTPUT_NAME in .cargo/config.toml).
+name=slipway
+wasm_target=wasm32-unknown-unknown
+step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+step "Islands to WASM ($mode)"
+# shellcheck disable=SC2086 # WASM_CARGO_ARGS is a list of flags.
+cargo build -p app --lib --target "$wasm_target" --profile "$wasm_profile" \
+    --no-default-features --features hydrate ${WASM_CARGO_ARGS:-}
+
+step "wasm-bindgen: the JS glue in $site/pkg"
+rm -rf "$site/pkg.new"
+mkdir -p "$site/pkg.new"
+wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$site/pkg.new" \
+    "target/$wasm_target/$wasm_dir/app.wasm"
+# Leptos's hydration script loads `<name>.wasm`, and passes that path to the glue's init.
+mv "$site/pkg.new/${name}_bg.wasm" "$site/pkg.new/$name.wasm"
+if [[ $mode == release ]]; then
+    # npm's binaryen (node_modules/.bin), not the host's: Debian 12's wasm-opt 108
+    # rewrites wasm-bindgen's externref table export and no island can start.
+    PATH="$PWD/node_modules/.bin:$PATH" wasm-opt -Oz \
+        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
+        --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+        "$site/pkg.new/$name.wasm" -o "$site/pkg.new/$name.wasm"
+fi
+cp app/style/main.css "$site/pkg.new/$name.css"
+rm -rf "$site/pkg"
+mv "$site/pkg.new" "$site/pkg"
+printf '    %s: %s KB\n' "$site/pkg/$name.wasm" "$(($(stat -c %s "$site/pkg/$name.wasm") / 1024))"
+
+step "Static files (public/) into $site"
+cp -r public/. "$site/"
+
+step "Server ($mode)"
+cargo build -p slipway "${server_args[@]}"
+
+printf '\nbuilt in %d s\n' $((SECONDS - started))

@@ -229,3 +229,14 @@ pub struct Joined {
     /// The first lesson of the workshop's track.
     pub start: String,
 }
+
+/// What a learner's page shows of their workshop (the `news` server-sent event).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct News {
+    pub title: String,
+    /// The instructor's latest message to the room.
+    pub message: Option<String>,
+    pub ended: bool,
+    /// The learner's place in the queue for a sandbox (from 1), while they wait in it.
+    pub queue_place: Option<i64>,
+}

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::sandbox::{NodeSettings, Quotas, SubnetPool};
+use crate::lifecycle::Quotas;
+use crate::sandbox::{NodeSettings, SubnetPool};
 
 #[derive(Parser, Debug, Clone)]
 #[command(

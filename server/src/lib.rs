@@ -1,11 +1,14 @@
 //! Slipway turns one Docker host into a hands-on container-orchestration workshop.
 //!
 //! The crate is laid out by concept: `config` (one typed configuration), `lessons`
-//! (markdown files to lessons), `template` (what a sandbox is made of), `sandbox` (learners' Docker hosts), `terminal` (shells
-//! on their nodes that outlive a connection), `checks` (the Check button and progress),
-//! `instructors` (accounts), `workshops` (rooms and their live view), `events` (what
-//! changed, for live views), `store` (SQLite), `http` (the only module that knows axum),
-//! `startup` (wiring it all together).
+//! (markdown files to lessons), `template` (what a sandbox is made of), `sandbox`
+//! (learners' Docker hosts on the engine), `terminal` (shells on their nodes that
+//! outlive a connection), `lifecycle` (the sandbox service: sandboxes as learners own
+//! them, with their shells), `checks` (the Check button and progress), `instructors`
+//! (accounts), `workshops` (rooms and their live view), `events` (what changed, for
+//! live views), `store` (SQLite), `http` (the only module that knows axum), `startup`
+//! (wiring it all together). No two import each other: `config`, `http` and `startup`
+//! sit on top, `template`, `events` and `store` at the bottom.
 
 // Leptos' fully typed views nest deeply when not built with `--cfg erase_components`.
 #![recursion_limit = "256"]
@@ -16,6 +19,7 @@ pub mod events;
 pub mod http;
 pub mod instructors;
 pub mod lessons;
+pub mod lifecycle;
 pub mod sandbox;
 pub mod startup;
 pub mod store;

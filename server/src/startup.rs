@@ -16,13 +16,13 @@ use crate::http::{self, AppState};
 use crate::instructors::Instructors;
 use crate::lessons;
 use crate::lessons::Catalog;
-use crate::sandbox::{Lifecycle, Sandboxes, WarmPool};
+use crate::lifecycle::{Lifecycle, WarmPool};
+use crate::sandbox::Sandboxes;
 use crate::store::{Store, StoreError};
 use crate::template::Template;
-use crate::terminal::Terminals;
 use crate::workshops::Workshops;
 
-/// The name cargo-leptos gives the WASM and CSS bundle (`output-name` in Cargo.toml).
+/// The name scripts/build-site.sh gives the WASM and CSS bundle (`LEPTOS_OUTPUT_NAME`).
 const BUNDLE_NAME: &str = "slipway";
 
 #[derive(Debug, thiserror::Error)]
@@ -65,12 +65,10 @@ impl Application {
             config.lessons.display()
         );
 
-        let lifecycle = connect_sandboxes(&config, &store, &catalog).await;
+        let events = Events::default();
+        let lifecycle = connect_sandboxes(&config, &store, &events, &catalog).await;
         let catalog = Arc::new(catalog);
         let check_timeout = Duration::from_secs(config.limits.check_timeout_seconds.max(1));
-        let terminals = lifecycle
-            .as_ref()
-            .map(|lifecycle| Arc::new(Terminals::new(lifecycle.sandboxes(), store.clone())));
         let cookie_key = Key::from(
             &store
                 .secret("cookie-key", || Key::generate().master().to_vec())
@@ -89,7 +87,6 @@ impl Application {
             .site_root(config.site_root.display().to_string())
             .site_addr(config.addr)
             .build();
-        let events = Events::default();
         let checks = Arc::new(Checks::new(
             catalog.clone(),
             store.clone(),
@@ -110,7 +107,6 @@ impl Application {
             library: Arc::new(lessons::library(&catalog)),
             catalog,
             lifecycle,
-            terminals,
             cookie_key,
         };
         let maintenance_every = Duration::from_secs(config.limits.maintenance_seconds.max(1));
@@ -153,6 +149,7 @@ impl Application {
 async fn connect_sandboxes(
     config: &Config,
     store: &Store,
+    events: &Events,
     catalog: &Catalog,
 ) -> Option<Arc<Lifecycle>> {
     let settings = config.node_settings();
@@ -173,7 +170,13 @@ async fn connect_sandboxes(
             .collect(),
         size: config.limits.pool_size,
     };
-    let lifecycle = Lifecycle::new(sandboxes, store.clone(), config.quotas(), pool);
+    let lifecycle = Lifecycle::new(
+        sandboxes,
+        store.clone(),
+        events.clone(),
+        config.quotas(),
+        pool,
+    );
     if let Err(error) = lifecycle.reconcile().await {
         tracing::error!(
             "could not reconcile sandboxes: {}",

@@ -2,11 +2,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::bridge::{api, go_to, listen, ready_once_hydrated};
-use crate::model::Joined;
+use crate::model::{Joined, News};
 
 /// The join form: the code from the screen and the name the room will see. Joining
 /// goes straight to the workshop's first lesson.
@@ -48,14 +47,6 @@ pub fn JoinForm(code: String) -> impl IntoView {
             {move || error.get().map(|reason| view! { <p class="form-error" role="alert">{reason}</p> })}
         </form>
     }
-}
-
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-struct News {
-    title: String,
-    message: Option<String>,
-    ended: bool,
-    queue_place: Option<i64>,
 }
 
 /// The DOM event that tells the terminal panel, another island, the learner's place in

@@ -29,7 +29,7 @@ pub async fn check(
     let report = state
         .checks
         .check(
-            &lifecycle.sandboxes(),
+            lifecycle.sandboxes(),
             &sandbox,
             &learner.0,
             &request.lesson,

@@ -10,14 +10,12 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
-use futures_util::stream::{self, Stream};
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
 
-use super::{ApiError, AppState};
-use crate::events::Event;
+use super::{json_event, ApiError, AppState};
 use crate::instructors::Instructor;
-use crate::workshops::NewWorkshop;
+use crate::workshops::{NewWorkshop, RoomUpdate};
 use app::model::{RoomView, WorkshopSummary};
 
 const COOKIE: &str = "slipway_instructor";
@@ -131,49 +129,14 @@ pub async fn events(
     Extension(instructor): Extension<Instructor>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    let first = state.workshops.room(&instructor, &id).await?;
-    let receiver = state.events.subscribe();
-    let start = (Some(first), receiver, state, instructor, id);
-    let stream = stream::unfold(
-        start,
-        |(mut pending, mut receiver, state, instructor, id)| async move {
-            loop {
-                if let Some(room) = pending.take() {
-                    let event = json_event("room", &room);
-                    return Some((Ok(event), (None, receiver, state, instructor, id)));
-                }
-                match receiver.recv().await {
-                    Ok(Event::Learner(learner)) => {
-                        match state.workshops.learner_row(&id, &learner).await {
-                            Ok(Some(row)) => {
-                                let event = json_event("learner", &row);
-                                return Some((Ok(event), (None, receiver, state, instructor, id)));
-                            }
-                            Ok(None) => {}
-                            Err(error) => tracing::warn!("room {id}: {error}"),
-                        }
-                    }
-                    Ok(Event::Workshop(changed)) if changed == id => {
-                        pending = state.workshops.room(&instructor, &id).await.ok();
-                    }
-                    Ok(Event::Workshop(_)) => {}
-                    // Fell behind: the whole room again is as good as every missed line.
-                    Err(RecvError::Lagged(_)) => {
-                        pending = state.workshops.room(&instructor, &id).await.ok();
-                    }
-                    Err(RecvError::Closed) => return None,
-                }
-            }
-        },
-    );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
-fn json_event(name: &str, data: &impl serde::Serialize) -> SseEvent {
-    SseEvent::default()
-        .event(name)
-        .json_data(data)
-        .unwrap_or_else(|_| SseEvent::default().event("error"))
+    let updates = state.workshops.clone().room_updates(instructor, id).await?;
+    let events = updates.map(|update| {
+        Ok(match update {
+            RoomUpdate::Room(room) => json_event("room", &room),
+            RoomUpdate::Learner(row) => json_event("learner", &row),
+        })
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 #[derive(Deserialize)]
@@ -203,16 +166,10 @@ pub async fn extend(
     Extension(instructor): Extension<Instructor>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let minutes = state
+    state
         .workshops
-        .summary_of(&instructor, &id)
-        .await?
-        .sandbox_minutes;
-    let lifecycle = state.lifecycle()?;
-    for sandbox in state.workshops.sandboxes(&instructor, &id).await? {
-        lifecycle.extend_by_id(&sandbox, minutes).await?;
-    }
-    state.events.workshop_changed(&id);
+        .extend_all(state.lifecycle()?, &instructor, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -222,15 +179,10 @@ pub async fn end(
     Extension(instructor): Extension<Instructor>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let sandboxes = state.workshops.end(&instructor, &id).await?;
-    if let Some(lifecycle) = state.lifecycle.as_deref() {
-        for sandbox in sandboxes {
-            if let Some(terminals) = state.terminals.as_deref() {
-                terminals.close_sandbox(&sandbox).await;
-            }
-            lifecycle.delete_by_id(&sandbox).await?;
-        }
-    }
+    state
+        .workshops
+        .end(state.lifecycle.as_deref(), &instructor, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

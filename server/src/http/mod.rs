@@ -33,9 +33,8 @@ use crate::checks::Checks;
 use crate::events::Events;
 use crate::instructors::Instructors;
 use crate::lessons::Catalog;
-use crate::sandbox::Lifecycle;
+use crate::lifecycle::Lifecycle;
 use crate::store::Store;
-use crate::terminal::Terminals;
 use crate::workshops::Workshops;
 
 #[derive(Clone, FromRef)]
@@ -44,10 +43,9 @@ pub struct AppState {
     pub store: Store,
     pub catalog: Arc<Catalog>,
     pub library: Arc<Library>,
-    /// `None` when no Docker engine answered at start: lessons still serve.
+    /// The sandbox service; `None` when no Docker engine answered at start: lessons
+    /// still serve.
     pub lifecycle: Option<Arc<Lifecycle>>,
-    /// The shells learners have open; present when `lifecycle` is.
-    pub terminals: Option<Arc<Terminals>>,
     pub checks: Arc<Checks>,
     pub instructors: Arc<Instructors>,
     pub workshops: Arc<Workshops>,
@@ -59,10 +57,6 @@ pub struct AppState {
 impl AppState {
     fn lifecycle(&self) -> Result<&Lifecycle, ApiError> {
         self.lifecycle.as_deref().ok_or(ApiError::NoEngine)
-    }
-
-    fn terminals(&self) -> Result<&Terminals, ApiError> {
-        self.terminals.as_deref().ok_or(ApiError::NoEngine)
     }
 }
 
@@ -186,4 +180,12 @@ async fn healthz(
         lessons: library.lessons.len(),
         lesson_problems: library.problems.len(),
     }))
+}
+
+/// A server-sent event named `name` with `data` as JSON.
+fn json_event(name: &str, data: &impl Serialize) -> axum::response::sse::Event {
+    axum::response::sse::Event::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|_| axum::response::sse::Event::default().event("error"))
 }

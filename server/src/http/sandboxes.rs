@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
-use crate::sandbox::SandboxView;
+use crate::lifecycle::SandboxView;
 use crate::template::Template;
 use crate::workshops::Admission;
 
@@ -81,7 +81,6 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.lifecycle()?.delete(&learner.0, &id).await?;
-    state.terminals()?.close_sandbox(&id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -91,9 +90,7 @@ pub async fn reset(
     Extension(learner): Extension<LearnerId>,
     Path(id): Path<String>,
 ) -> Result<Json<SandboxView>, ApiError> {
-    let sandbox = state.lifecycle()?.reset(&learner.0, &id).await?;
-    state.terminals()?.close_sandbox(&id).await;
-    Ok(Json(sandbox))
+    Ok(Json(state.lifecycle()?.reset(&learner.0, &id).await?))
 }
 
 pub async fn extend(

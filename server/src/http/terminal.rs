@@ -36,8 +36,7 @@ pub async fn open(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     check_origin(&headers)?;
-    let sandbox = state.lifecycle()?.ready(&learner.0, &id).await?;
-    let attachment = state.terminals()?.attach(&sandbox, &node).await?;
+    let attachment = state.lifecycle()?.attach(&learner.0, &id, &node).await?;
     Ok(upgrade
         .max_message_size(MAX_INCOMING_BYTES)
         .on_upgrade(move |socket| relay(socket, attachment)))
@@ -57,8 +56,10 @@ pub async fn watch(
         .workshops
         .learner_sandbox(&instructor, &id, &learner)
         .await?;
-    let sandbox = state.lifecycle()?.ready(&learner, &sandbox_id).await?;
-    let watch = state.terminals()?.watch(&sandbox, &node).await?;
+    let watch = state
+        .lifecycle()?
+        .watch(&learner, &sandbox_id, &node)
+        .await?;
     Ok(upgrade
         .max_message_size(MAX_INCOMING_BYTES)
         .on_upgrade(move |socket| relay_watch(socket, watch)))

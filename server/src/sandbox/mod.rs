@@ -3,7 +3,6 @@
 //! reconciled with what the engine really holds.
 
 mod engine;
-mod lifecycle;
 mod provision;
 mod subnets;
 
@@ -11,7 +10,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
-pub use lifecycle::{Lifecycle, NodeView, Quotas, SandboxView, WarmPool};
 pub use subnets::{BadPool, SubnetPool};
 
 use crate::store::SandboxState;

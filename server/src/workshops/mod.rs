@@ -3,9 +3,11 @@
 //! instructor then sees everyone's progress live (the room), talks to the room, gives
 //! everyone more time, exports the results, and ends it, which removes its sandboxes.
 
+mod live;
 mod queue;
 mod room;
 
+pub use live::RoomUpdate;
 pub use queue::Admission;
 
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::events::Events;
 use crate::instructors::Instructor;
 use crate::lessons::Catalog;
+use crate::lifecycle::Lifecycle;
 use crate::store::{NewWorkshopRecord, Store, StoreError, WorkshopRecord};
 
 /// Join codes use letters and digits nobody confuses when read off a projector.
@@ -281,27 +284,39 @@ impl Workshops {
         Ok(())
     }
 
-    /// Marks the workshop ended and returns the sandboxes its learners still hold, for
-    /// the caller to remove.
+    /// Ends the workshop: nobody joins any more, and its learners' sandboxes go (when
+    /// the server has sandboxes at all: `lifecycle`).
     pub async fn end(
         &self,
+        lifecycle: Option<&Lifecycle>,
         instructor: &Instructor,
         id: &str,
-    ) -> Result<Vec<String>, WorkshopError> {
+    ) -> Result<(), WorkshopError> {
         self.owned(instructor, id).await?;
         self.store.end_workshop(id).await?;
         self.events.workshop_changed(id);
-        Ok(self.store.workshop_sandboxes(id).await?)
+        if let Some(lifecycle) = lifecycle {
+            for sandbox in self.store.workshop_sandboxes(id).await? {
+                lifecycle.delete_by_id(&sandbox).await?;
+            }
+        }
+        Ok(())
     }
 
-    /// The sandboxes of a workshop's learners, for giving everyone more time.
-    pub async fn sandboxes(
+    /// Gives every sandbox of the workshop's learners the workshop's sandbox time again.
+    pub async fn extend_all(
         &self,
+        lifecycle: &Lifecycle,
         instructor: &Instructor,
         id: &str,
-    ) -> Result<Vec<String>, WorkshopError> {
-        self.owned(instructor, id).await?;
-        Ok(self.store.workshop_sandboxes(id).await?)
+    ) -> Result<(), WorkshopError> {
+        let workshop = self.owned(instructor, id).await?;
+        let minutes = u32::try_from(workshop.sandbox_minutes).unwrap_or(0);
+        for sandbox in self.store.workshop_sandboxes(id).await? {
+            lifecycle.extend_by_id(&sandbox, minutes).await?;
+        }
+        self.events.workshop_changed(id);
+        Ok(())
     }
 
     /// The sandbox of a learner of the instructor's workshop, to look over their shoulder.

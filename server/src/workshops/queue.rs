@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{WorkshopError, Workshops};
-use crate::sandbox::{Lifecycle, SandboxError, SandboxView};
+use crate::lifecycle::{Lifecycle, SandboxView};
+use crate::sandbox::SandboxError;
 use crate::store::WorkshopRecord;
 use crate::template::Template;
 

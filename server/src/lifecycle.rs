@@ -1,5 +1,8 @@
-//! Sandboxes as learners own them: limits, records in the store, a warm pool, expiry,
-//! and reconciliation of the store with what the engine really holds.
+//! The sandbox service: sandboxes as learners own them. Limits, records in the store, a
+//! warm pool, expiry, reconciliation of the store with what the engine really holds,
+//! and the shells open on them. Every way a sandbox goes or is reset (the learner, the
+//! instructor, expiry) passes through here, so its terminals close and listeners hear
+//! of it in one place.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,9 +11,11 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::{Sandbox, SandboxError, Sandboxes};
+use crate::events::Events;
+use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
 use crate::store::{SandboxRecord, SandboxState, Store};
 use crate::template::Template;
+use crate::terminal::{Attachment, TerminalError, Terminals, Watch};
 
 /// What a learner sees of their sandbox.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -49,7 +54,9 @@ pub struct WarmPool {
 
 pub struct Lifecycle {
     sandboxes: Arc<Sandboxes>,
+    terminals: Terminals,
     store: Store,
+    events: Events,
     limits: Quotas,
     pool: WarmPool,
     /// Wakes the maintenance loop early, e.g. when a pooled sandbox was handed out.
@@ -59,10 +66,19 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    pub fn new(sandboxes: Sandboxes, store: Store, limits: Quotas, pool: WarmPool) -> Self {
+    pub fn new(
+        sandboxes: Sandboxes,
+        store: Store,
+        events: Events,
+        limits: Quotas,
+        pool: WarmPool,
+    ) -> Self {
+        let sandboxes = Arc::new(sandboxes);
         Self {
-            sandboxes: Arc::new(sandboxes),
+            terminals: Terminals::new(sandboxes.clone(), store.clone()),
+            sandboxes,
             store,
+            events,
             limits,
             pool,
             wake: Notify::new(),
@@ -94,7 +110,7 @@ impl Lifecycle {
                 max: self.limits.max_sandboxes,
             });
         }
-        let id = super::new_id();
+        let id = new_id();
         self.store
             .insert_sandbox(&id, Some(learner), &template, ttl)
             .await?;
@@ -161,9 +177,27 @@ impl Lifecycle {
         })
     }
 
-    /// The sandbox engine, for work inside sandboxes (terminals).
-    pub fn sandboxes(&self) -> Arc<Sandboxes> {
-        self.sandboxes.clone()
+    /// The sandbox engine, for work inside sandboxes (checks).
+    pub fn sandboxes(&self) -> &Sandboxes {
+        &self.sandboxes
+    }
+
+    /// Attaches to the shell on a node of the learner's sandbox, starting one if none
+    /// runs there.
+    pub async fn attach(
+        &self,
+        learner: &str,
+        id: &str,
+        node: &str,
+    ) -> Result<Attachment, TerminalError> {
+        let sandbox = self.ready(learner, id).await?;
+        self.terminals.attach(&sandbox, node).await
+    }
+
+    /// Watches the shell the learner has open on a node, read-only.
+    pub async fn watch(&self, learner: &str, id: &str, node: &str) -> Result<Watch, TerminalError> {
+        let sandbox = self.ready(learner, id).await?;
+        self.terminals.watch(&sandbox, node).await
     }
 
     /// Gives the sandbox another full time to live from its current expiry.
@@ -182,9 +216,11 @@ impl Lifecycle {
         self.store
             .set_sandbox_state(id, SandboxState::Starting)
             .await?;
+        self.terminals.close_sandbox(id).await;
         self.sandboxes.delete(id).await?;
         self.provision(id, &record.template, SandboxState::Ready)
             .await?;
+        self.events.learner_changed(learner);
         self.view_of(learner, id).await
     }
 
@@ -264,7 +300,7 @@ impl Lifecycle {
                 if !self.host_has_room().await? {
                     return Ok(());
                 }
-                let id = super::new_id();
+                let id = new_id();
                 self.store
                     .insert_sandbox(&id, None, template, self.limits.sandbox_ttl_minutes)
                     .await?;
@@ -303,12 +339,17 @@ impl Lifecycle {
     }
 
     async fn remove(&self, id: &str) -> Result<(), SandboxError> {
+        let owner = self.store.sandbox(id).await?.and_then(|r| r.learner_id);
         self.store
             .set_sandbox_state(id, SandboxState::Deleting)
             .await?;
+        self.terminals.close_sandbox(id).await;
         self.sandboxes.delete(id).await?;
         self.store.delete_sandbox(id).await?;
         self.freed.notify_one();
+        if let Some(learner) = owner {
+            self.events.learner_changed(&learner);
+        }
         Ok(())
     }
 

@@ -31,28 +31,30 @@ step "Islands to WASM ($mode)"
 cargo build -p app --lib --target "$wasm_target" --profile "$wasm_profile" \
     --no-default-features --features hydrate ${WASM_CARGO_ARGS:-}
 
+# The site is put together beside the old one and then swapped in, so nothing stale
+# (a file since removed from public/) survives, and a running server never sees half.
 step "wasm-bindgen: the JS glue in $site/pkg"
-rm -rf "$site/pkg.new"
-mkdir -p "$site/pkg.new"
-wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$site/pkg.new" \
+rm -rf "$site.new"
+mkdir -p "$site.new/pkg"
+wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$site.new/pkg" \
     "target/$wasm_target/$wasm_dir/app.wasm"
 # Leptos's hydration script loads `<name>.wasm`, and passes that path to the glue's init.
-mv "$site/pkg.new/${name}_bg.wasm" "$site/pkg.new/$name.wasm"
+mv "$site.new/pkg/${name}_bg.wasm" "$site.new/pkg/$name.wasm"
 if [[ $mode == release ]]; then
     # npm's binaryen (node_modules/.bin), not the host's: Debian 12's wasm-opt 108
     # rewrites wasm-bindgen's externref table export and no island can start.
     PATH="$PWD/node_modules/.bin:$PATH" wasm-opt -Oz \
         --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
         --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-        "$site/pkg.new/$name.wasm" -o "$site/pkg.new/$name.wasm"
+        "$site.new/pkg/$name.wasm" -o "$site.new/pkg/$name.wasm"
 fi
-cp app/style/main.css "$site/pkg.new/$name.css"
-rm -rf "$site/pkg"
-mv "$site/pkg.new" "$site/pkg"
-printf '    %s: %s KB\n' "$site/pkg/$name.wasm" "$(($(stat -c %s "$site/pkg/$name.wasm") / 1024))"
+cp app/style/main.css "$site.new/pkg/$name.css"
+printf '    %s: %s KB\n' "$site/pkg/$name.wasm" "$(($(stat -c %s "$site.new/pkg/$name.wasm") / 1024))"
 
 step "Static files (public/) into $site"
-cp -r public/. "$site/"
+cp -r public/. "$site.new/"
+rm -rf "$site"
+mv "$site.new" "$site"
 
 step "Server ($mode)"
 cargo build -p slipway "${server_args[@]}"

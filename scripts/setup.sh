@@ -98,11 +98,13 @@ else
 fi
 # Served as static files from public/vendor (not committed: npm is the source).
 mkdir -p public/vendor
+# The ES modules app/js/terminal.js imports.
+rm -f public/vendor/*.js
 for file in \
-    node_modules/@xterm/xterm/lib/xterm.js \
+    node_modules/@xterm/xterm/lib/xterm.mjs \
     node_modules/@xterm/xterm/css/xterm.css \
-    node_modules/@xterm/addon-fit/lib/addon-fit.js \
-    node_modules/@xterm/addon-web-links/lib/addon-web-links.js; do
+    node_modules/@xterm/addon-fit/lib/addon-fit.mjs \
+    node_modules/@xterm/addon-web-links/lib/addon-web-links.mjs; do
     cp -u "$file" public/vendor/
 done
 ok "copied xterm.js and its addons to public/vendor"

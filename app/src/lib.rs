@@ -4,6 +4,7 @@
 //! browser as WASM. The server hands page data to the components as a [`model::Library`]
 //! in context, so this crate never touches files, Docker or SQL.
 
+pub mod client;
 pub mod islands;
 pub mod model;
 mod pages;
@@ -23,8 +24,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                // Before the islands hydrate: they call `window.Slipway.api`.
-                <script src="/api.js"></script>
                 <HydrationScripts options=options islands=true/>
                 <link rel="stylesheet" id="leptos" href="/pkg/slipway.css"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
@@ -67,4 +66,6 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
+    // On the root owner every island hydrates under, so they share it.
+    islands::LessonSandbox::provide();
 }

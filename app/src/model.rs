@@ -1,4 +1,10 @@
-//! What the pages show, as plain data. The server builds it from the lesson files.
+//! The contract between the page and the server, as plain data: what the pages show
+//! (the server builds it from the lesson files), and every request and answer of the
+//! JSON API (`crate::client` sends them; the server's handlers read the same types).
+
+mod template;
+
+pub use template::{Template, TemplateError};
 
 use std::collections::HashMap;
 
@@ -90,6 +96,57 @@ pub enum BlockView {
     },
 }
 
+/// `POST /api/sandboxes`: the sandbox for a lesson (`track/lesson`), which the lesson
+/// page asks for, or one of a template (scripts and tests). Exactly one of the two.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StartSandbox {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
+}
+
+/// Where a learner's sandbox is in its life.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxState {
+    Pooled,
+    Starting,
+    Ready,
+    Deleting,
+}
+
+/// A learner's sandbox: `GET /api/sandboxes/{id}`, and the answer to starting,
+/// resetting and extending one.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SandboxView {
+    pub id: String,
+    pub state: SandboxState,
+    pub template: Template,
+    /// For people, e.g. "Swarm: 1 manager, 2 workers".
+    pub description: String,
+    pub nodes: Vec<NodeView>,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NodeView {
+    pub name: String,
+    /// Its container runs.
+    pub ready: bool,
+}
+
+/// `POST /api/sandboxes/{id}/check`: press Check on a step (counted from 0).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// `track/lesson`.
+    pub lesson: String,
+    pub step: usize,
+}
+
 /// What a press of Check found: `POST /api/sandboxes/{id}/check`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CheckReport {
@@ -134,6 +191,46 @@ pub struct Solution {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Hints {
     pub hints: Vec<String>,
+}
+
+/// `POST /api/instructor/login`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub name: String,
+    pub password: String,
+}
+
+/// `POST /api/workshops`: what an instructor fills in to create a workshop.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkshop {
+    pub title: String,
+    /// The track's slug, e.g. `docker-swarm`.
+    pub track: String,
+    /// RFC 3339, e.g. `2026-11-26T18:00:00Z`; the pages send the instructor's local time
+    /// as UTC.
+    pub starts_at: Option<String>,
+    /// After this, nobody joins (RFC 3339).
+    pub ends_at: Option<String>,
+    pub capacity: u32,
+    /// How long each learner's sandbox lives before it must be extended.
+    pub sandbox_minutes: u32,
+}
+
+/// `POST /api/workshops/{id}/message`: shown at once on every learner's page.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RoomMessage {
+    pub message: String,
+}
+
+/// `POST /api/workshops/join`: the code from the screen and the name the room sees.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    pub code: String,
+    pub name: String,
 }
 
 /// A workshop as its instructor sees it in a list.

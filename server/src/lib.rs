@@ -1,7 +1,7 @@
 //! Slipway turns one Docker host into a hands-on container-orchestration workshop.
 //!
 //! The crate is laid out by concept: `config` (one typed configuration), `lessons`
-//! (markdown files to lessons), `template` (what a sandbox is made of), `sandbox`
+//! (markdown files to lessons), `sandbox`
 //! (learners' Docker hosts on the engine), `terminal` (shells on their nodes that
 //! outlive a connection), `lifecycle` (the sandbox service: sandboxes as learners own
 //! them, with their shells), `checks` (the Check button and progress), `instructors`
@@ -24,7 +24,6 @@ pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
-pub mod template;
 pub mod terminal;
 pub mod workshops;
 

@@ -8,31 +8,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::events::Events;
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
 use crate::store::{SandboxRecord, SandboxState, Store};
-use crate::template::Template;
 use crate::terminal::{Attachment, TerminalError, Terminals, Watch};
-
-/// What a learner sees of their sandbox.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct SandboxView {
-    pub id: String,
-    pub state: SandboxState,
-    pub template: Template,
-    pub description: String,
-    pub nodes: Vec<NodeView>,
-    pub expires_at: String,
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct NodeView {
-    pub name: String,
-    pub ready: bool,
-}
+use app::model::{NodeView, SandboxView, Template};
 
 /// How much of the host learners may hold, and for how long (`Config::quotas`).
 #[derive(Clone, Debug)]
@@ -379,7 +361,12 @@ impl Lifecycle {
                 })
                 .collect(),
             template,
-            state: record.state,
+            state: match record.state {
+                SandboxState::Pooled => app::model::SandboxState::Pooled,
+                SandboxState::Starting => app::model::SandboxState::Starting,
+                SandboxState::Ready => app::model::SandboxState::Ready,
+                SandboxState::Deleting => app::model::SandboxState::Deleting,
+            },
             expires_at: record.expires_at,
         })
     }

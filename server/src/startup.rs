@@ -19,8 +19,8 @@ use crate::lessons::Catalog;
 use crate::lifecycle::{Lifecycle, WarmPool};
 use crate::sandbox::Sandboxes;
 use crate::store::{Store, StoreError};
-use crate::template::Template;
 use crate::workshops::Workshops;
+use app::model::Template;
 
 /// The name scripts/build-site.sh gives the WASM and CSS bundle (`LEPTOS_OUTPUT_NAME`).
 const BUNDLE_NAME: &str = "slipway";

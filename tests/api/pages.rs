@@ -99,14 +99,25 @@ async fn static_assets_and_the_wasm_bundle_are_served() {
         "/pkg/slipway.js",
         "/pkg/slipway.wasm",
         "/pkg/slipway.css",
-        "/vendor/xterm.js",
+        "/vendor/xterm.css",
+        "/vendor/xterm.mjs",
+        "/vendor/addon-fit.mjs",
+        "/vendor/addon-web-links.mjs",
     ] {
         let (status, _) = app.get(path).await;
         assert_eq!(
             status, 200,
-            "{path} (built by `cargo leptos build`, which `make test` runs first)"
+            "{path} (built by scripts/build-site.sh, which `make test` runs first)"
         );
     }
+    // The terminal module is imported by the WASM's glue from where wasm-bindgen put it.
+    let (_, glue) = app.get("/pkg/slipway.js").await;
+    let module = glue
+        .split(['\'', '"'])
+        .find(|part| part.starts_with("./snippets/") && part.ends_with("/js/terminal.js"))
+        .unwrap_or_else(|| panic!("the glue imports no terminal module:\n{glue}"));
+    let (status, _) = app.get(&format!("/pkg/{}", &module[2..])).await;
+    assert_eq!(status, 200, "{module}");
 }
 
 #[tokio::test]

@@ -4,9 +4,9 @@ use serde_json::{json, Value};
 
 use std::time::Duration;
 
+use app::model::Template;
 use slipway::sandbox::Sandboxes;
 use slipway::store::{SandboxState, Store};
-use slipway::template::Template;
 
 use crate::support::{
     assert_refused, lessons_dir, repo_root, sh_node1, spawn_app, spawn_app_with, wait_for, Learner,

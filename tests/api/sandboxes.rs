@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use app::model::Template;
 use slipway::sandbox::SandboxError;
-use slipway::template::Template;
 
 use slipway::config::Config;
 

@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use reqwest::cookie::CookieStore;
 
+use app::model::Template;
 use slipway::config::Config;
 use slipway::sandbox::{NodeSettings, Sandbox, Sandboxes};
 use slipway::startup::Application;
-use slipway::template::Template;
 
 /// The repository root, where `lessons/` and cargo-leptos's sites live (`target/site` for
 /// the release build, `target/site-debug` for the debug build these tests serve).

@@ -6,9 +6,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::{free_port, repo_root, sandboxes_of, test_instance, wait_for};
+use app::model::Template;
 use slipway::config::Config;
 use slipway::store::{SandboxState, Store};
-use slipway::template::Template;
 use tokio::process::{Child, Command};
 
 pub struct ReleaseServer {

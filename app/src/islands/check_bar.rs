@@ -5,8 +5,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::bridge::{api, js_sandbox_id};
-use crate::model::{CheckReport, Hints, LessonProgress, Solution, StepOutline};
+use super::shared::LessonSandbox;
+use crate::client;
+use crate::model::{CheckReport, Hints, LessonProgress, StepOutline};
 
 /// What the last press of Check on a step came to, on this page.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,25 +25,22 @@ pub fn CheckBar(
     current: ReadSignal<usize>,
     progress: RwSignal<LessonProgress>,
 ) -> impl IntoView {
+    let shared = LessonSandbox::of_page();
     let lesson = StoredValue::new(lesson);
     let steps = StoredValue::new(steps);
     // The step it belongs to, so that it is not shown on another step.
     let outcome = RwSignal::new(None::<(usize, Outcome)>);
-    let step_api = move |step: usize, what: &str| {
-        format!("/api/lessons/{}/steps/{step}/{what}", lesson.get_value())
-    };
 
     let refresh_progress = move || {
         spawn_local(async move {
-            let url = format!("/api/lessons/{}/progress", lesson.get_value());
-            if let Ok(loaded) = api::<LessonProgress>("GET", &url, None).await {
+            if let Ok(loaded) = client::progress(&lesson.get_value()).await {
                 progress.set(loaded);
             }
         });
     };
     let check = move |_| {
         let step = current.get_untracked();
-        let Some(sandbox) = js_sandbox_id() else {
+        let Some(sandbox) = shared.id() else {
             outcome.set(Some((
                 step,
                 Outcome::Refused("Start your sandbox first (the button beside the lesson), do the step, then press Check.".into()),
@@ -51,10 +49,7 @@ pub fn CheckBar(
         };
         outcome.set(Some((step, Outcome::Running)));
         spawn_local(async move {
-            let body =
-                serde_json::json!({ "lesson": lesson.get_value(), "step": step }).to_string();
-            let url = format!("/api/sandboxes/{sandbox}/check");
-            let result = match api::<CheckReport>("POST", &url, Some(body)).await {
+            let result = match client::check(&sandbox, &lesson.get_value(), step).await {
                 Ok(report) => Outcome::Done(report),
                 Err(reason) => Outcome::Refused(reason),
             };
@@ -65,7 +60,7 @@ pub fn CheckBar(
     let reveal_hint = move |_| {
         let step = current.get_untracked();
         spawn_local(async move {
-            if let Ok(Hints { hints }) = api::<Hints>("POST", &step_api(step, "hint"), None).await {
+            if let Ok(Hints { hints }) = client::reveal_hint(&lesson.get_value(), step).await {
                 progress.update(|p| {
                     if let Some(state) = p.steps.get_mut(step) {
                         state.hints = hints;
@@ -77,7 +72,7 @@ pub fn CheckBar(
     let reveal_solution = move |_| {
         let step = current.get_untracked();
         spawn_local(async move {
-            if let Ok(solution) = api::<Solution>("POST", &step_api(step, "solution"), None).await {
+            if let Ok(solution) = client::reveal_solution(&lesson.get_value(), step).await {
                 progress.update(|p| {
                     if let Some(state) = p.steps.get_mut(step) {
                         state.solution = Some(solution);

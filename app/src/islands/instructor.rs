@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::bridge::{api, go_to, ready_once_hydrated};
-use crate::model::WorkshopSummary;
+use super::shared::{go_to, ready_once_hydrated};
+use crate::client;
+use crate::model::{Login, NewWorkshop, WorkshopSummary};
 
 #[island]
 pub fn LoginForm() -> impl IntoView {
@@ -16,10 +17,11 @@ pub fn LoginForm() -> impl IntoView {
         ev.prevent_default();
         error.set(None);
         spawn_local(async move {
-            let body = serde_json::json!({ "name": name.get_untracked(), "password": password.get_untracked() });
-            match api::<serde_json::Value>("POST", "/api/instructor/login", Some(body.to_string()))
-                .await
-            {
+            let login = Login {
+                name: name.get_untracked(),
+                password: password.get_untracked(),
+            };
+            match client::login(&login).await {
                 Ok(_) => go_to("/instructor"),
                 Err(reason) => error.set(Some(reason)),
             }
@@ -44,9 +46,7 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
     let workshops = RwSignal::new(None::<Result<Vec<WorkshopSummary>, String>>);
     let load = move || {
         spawn_local(async move {
-            workshops.set(Some(
-                api::<Vec<WorkshopSummary>>("GET", "/api/workshops", None).await,
-            ));
+            workshops.set(Some(client::workshops().await));
         });
     };
     Effect::new(move |_| load());
@@ -61,16 +61,17 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        let body = serde_json::json!({
-            "title": title.get_untracked(),
-            "track": track.get_untracked(),
-            "capacity": capacity.get_untracked().trim().parse::<u32>().unwrap_or(0),
-            "sandbox_minutes": minutes.get_untracked().trim().parse::<u32>().unwrap_or(0),
-            "starts_at": utc(&starts.get_untracked()),
-            "ends_at": utc(&ends.get_untracked()),
-        });
+        // An empty or unreadable number goes as 0, which the server refuses with a reason.
+        let new = NewWorkshop {
+            title: title.get_untracked(),
+            track: track.get_untracked(),
+            capacity: capacity.get_untracked().trim().parse().unwrap_or(0),
+            sandbox_minutes: minutes.get_untracked().trim().parse().unwrap_or(0),
+            starts_at: utc(&starts.get_untracked()),
+            ends_at: utc(&ends.get_untracked()),
+        };
         spawn_local(async move {
-            match api::<WorkshopSummary>("POST", "/api/workshops", Some(body.to_string())).await {
+            match client::create_workshop(&new).await {
                 Ok(created) => go_to(&format!("/instructor/workshops/{}", created.id)),
                 Err(reason) => error.set(Some(reason)),
             }
@@ -78,7 +79,7 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
     };
     let logout = move |_| {
         spawn_local(async move {
-            let _ = api::<serde_json::Value>("POST", "/api/instructor/logout", None).await;
+            let _ = client::logout().await;
             go_to("/instructor/login");
         });
     };

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::bridge::api;
 use super::check_bar::CheckBar;
+use crate::client;
 use crate::model::{LessonProgress, StepOutline, StepProgress};
 
 /// Moves between a lesson's steps without reloading the page, and shows the learner's
@@ -36,14 +36,14 @@ pub fn StepNavigator(
             .collect(),
         unlocked: count,
     });
-    let progress_url = format!("/api/lessons/{lesson}/progress");
+    let progress_lesson = lesson.clone();
     let visit_lesson = lesson.clone();
 
     // Effects run only in the browser, so this also tells tests the island is alive.
     Effect::new(move |_| {
-        let url = progress_url.clone();
+        let lesson = progress_lesson.clone();
         spawn_local(async move {
-            match api::<LessonProgress>("GET", &url, None).await {
+            match client::progress(&lesson).await {
                 Ok(loaded) if loaded.steps.len() == count => progress.set(loaded),
                 Ok(_) => leptos::logging::warn!("progress does not match this lesson's steps"),
                 Err(reason) => leptos::logging::warn!("no progress: {reason}"),
@@ -53,9 +53,9 @@ pub fn StepNavigator(
     });
     // The step on screen, for the instructor's view of the room.
     Effect::new(move |_| {
-        let url = format!("/api/lessons/{visit_lesson}/steps/{}/visit", current.get());
+        let (lesson, step) = (visit_lesson.clone(), current.get());
         spawn_local(async move {
-            if let Err(reason) = api::<serde_json::Value>("POST", &url, None).await {
+            if let Err(reason) = client::visit(&lesson, step).await {
                 leptos::logging::warn!("could not note the step on screen: {reason}");
             }
         });

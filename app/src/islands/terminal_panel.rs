@@ -1,10 +1,13 @@
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::bridge::{js_copy, js_open, js_reset, js_resume, js_run, js_show, js_start, settle};
-use super::workshop::QUEUE_EVENT;
+use super::shared::LessonSandbox;
+use super::terminal::{copy_to_clipboard, NodeTerminal};
+use crate::client;
+use crate::model::{SandboxState, SandboxView};
 
 /// Where the learner's sandbox is.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,9 +26,9 @@ enum Phase {
 /// lesson's code blocks wired to them (click to run, Copy to copy).
 #[island]
 pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
+    let shared = LessonSandbox::of_page();
     let phase = RwSignal::new(Phase::Looking);
-    // Set while the host is full and the learner waits in their workshop's queue.
-    let queue_place = RwSignal::new(None::<i64>);
+    let queue_place = shared.queue_place;
     let active = RwSignal::new(nodes.first().cloned().unwrap_or_default());
     let node_states: Vec<(String, RwSignal<String>, NodeRef<leptos::html::Div>)> = nodes
         .iter()
@@ -39,72 +42,75 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
         .collect();
     let states = StoredValue::new(node_states.clone());
     let lesson = StoredValue::new(lesson);
+    let terminals = StoredValue::new_local(HashMap::<String, NodeTerminal>::new());
 
+    // A sandbox to work in: remembered for the lesson, so a reload finds it again.
+    let settle = move |answer: Result<SandboxView, client::Reason>| match answer {
+        Ok(sandbox) => {
+            remember(&lesson.get_value(), &sandbox.id);
+            shared.sandbox.set(Some(sandbox));
+            phase.set(Phase::Ready);
+        }
+        Err(reason) => phase.set(Phase::Failed(reason)),
+    };
     // Effects run only in the browser: a sandbox this browser started is picked up again.
     Effect::new(move |_| {
-        let Ok(resumed) = js_resume(&lesson.get_value()) else {
-            phase.set(Phase::Failed(
-                "Part of this page did not load, so the terminals cannot start: please reload the page.".into(),
-            ));
-            return;
-        };
         spawn_local(async move {
-            phase.set(match settle(resumed).await {
-                Ok(value) if !value.is_null() => Phase::Ready,
-                _ => Phase::Absent,
-            });
+            let found = match remembered(&lesson.get_value()) {
+                Some(id) => client::sandbox(&id).await.ok(),
+                None => None,
+            };
+            match found.filter(|sandbox| sandbox.state == SandboxState::Ready) {
+                Some(sandbox) => settle(Ok(sandbox)),
+                None => phase.set(Phase::Absent),
+            }
         });
     });
-    // Once ready, every node gets its terminal.
+    // Once ready, every node gets its terminal (again, after a reset).
     Effect::new(move |_| {
         if phase.get() != Phase::Ready {
             return;
         }
+        let Some(sandbox) = shared.id() else {
+            return;
+        };
         for (node, state, holder) in states.get_value() {
             let Some(element) = holder.get_untracked() else {
                 continue;
             };
-            let on_state = Closure::<dyn Fn(String, String)>::new(move |_: String, new: String| {
-                state.set(new)
-            });
-            js_open(&element, &node, &on_state.into_js_value());
+            let terminal = NodeTerminal::open(&element, false, move |new| state.set(new));
+            terminal.connect(&client::terminal_path(&sandbox, &node));
+            let replaced = terminals.try_update_value(|all| all.insert(node, terminal));
+            if let Some(Some(old)) = replaced {
+                old.disconnect();
+            }
         }
-        js_show(&active.get_untracked());
+        show(terminals, &active.get_untracked());
     });
 
     let start = move || {
         phase.set(Phase::Starting);
-        spawn_local(async move {
-            phase.set(match settle(js_start(&lesson.get_value())).await {
-                Ok(_) => Phase::Ready,
-                Err(reason) => Phase::Failed(reason),
-            });
-        });
+        spawn_local(async move { settle(client::start_sandbox(&lesson.get_value()).await) });
     };
-    // Out of the queue means the server has started the sandbox: pick it up.
-    let _queue = window_event_listener_untyped(QUEUE_EVENT, move |event| {
-        let place = event
-            .dyn_ref::<web_sys::CustomEvent>()
-            .and_then(|event| event.detail().as_f64())
-            .map(|place| place as i64);
-        let was_queued = queue_place.get_untracked().is_some();
-        queue_place.set(place);
-        if was_queued && place.is_none() && phase.get_untracked() != Phase::Ready {
+    // Out of the workshop's queue means the server has started the sandbox: pick it up.
+    let was_queued = StoredValue::new(false);
+    Effect::new(move |_| {
+        let queued = queue_place.get().is_some();
+        if was_queued.get_value() && !queued && phase.get_untracked() != Phase::Ready {
             start();
         }
+        was_queued.set_value(queued);
     });
     let reset = move |_| {
+        let Some(id) = shared.id() else {
+            return;
+        };
         phase.set(Phase::Starting);
-        spawn_local(async move {
-            phase.set(match settle(js_reset()).await {
-                // The shells restart on their own once the nodes are back.
-                Ok(_) => Phase::Ready,
-                Err(reason) => Phase::Failed(reason),
-            });
-        });
+        // The shells start again once the nodes are back.
+        spawn_local(async move { settle(client::reset_sandbox(&id).await) });
     };
     let select = move |node: String| {
-        js_show(&node);
+        show(terminals, &node);
         active.set(node);
     };
 
@@ -126,13 +132,14 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
             .and_then(|code| code.text_content())
             .unwrap_or_default();
         if let Ok(Some(button)) = target.closest("button.copy") {
-            js_copy(&code, &button);
+            copy_to_clipboard(&code, button);
             return;
         }
         let Some(node) = block.get_attribute("data-node") else {
             return;
         };
-        if phase.get_untracked() == Phase::Ready && js_run(&node, &code) {
+        let ran = terminals.with_value(|all| all.get(&node).is_some_and(|t| t.run(&code)));
+        if phase.get_untracked() == Phase::Ready && ran {
             select(node);
         } else if phase.get_untracked() == Phase::Absent {
             phase.set(Phase::Failed(
@@ -140,6 +147,11 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
             ));
         }
     });
+
+    // xterm.js did not download (weak wifi): only a reload helps.
+    let terminals_failed = move || {
+        states.with_value(|states| states.iter().any(|(_, state, _)| state.get() == "failed"))
+    };
 
     view! {
         <aside class="terminal-panel" aria-label="Terminals"
@@ -177,6 +189,11 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
                     }
                 }).collect_view()}
                 {move || match (phase.get(), queue_place.get()) {
+                    (Phase::Ready, _) if terminals_failed() => Some(view! {
+                        <div class="terminal-placeholder" role="alert">
+                            <p class="failed">"Part of this page did not load, so the terminals cannot start: please reload the page."</p>
+                        </div>
+                    }.into_any()),
                     (Phase::Ready, _) => None,
                     (_, Some(place)) => Some(view! {
                         <div class="terminal-placeholder" role="status">
@@ -220,5 +237,30 @@ fn phase_name(phase: &Phase, queue_place: Option<i64>) -> &'static str {
         Phase::Absent => "absent",
         Phase::Starting => "starting",
         Phase::Failed(_) => "failed",
+    }
+}
+
+fn show(terminals: StoredValue<HashMap<String, NodeTerminal>, LocalStorage>, node: &str) {
+    terminals.with_value(|all| {
+        if let Some(terminal) = all.get(node) {
+            terminal.show();
+        }
+    });
+}
+
+fn storage_key(lesson: &str) -> String {
+    format!("slipway.sandbox.{lesson}")
+}
+
+/// The sandbox this browser started for the lesson, if it remembers one.
+fn remembered(lesson: &str) -> Option<String> {
+    let storage = window().local_storage().ok()??;
+    storage.get_item(&storage_key(lesson)).ok()?
+}
+
+fn remember(lesson: &str, sandbox: &str) {
+    // Private browsing may refuse: the server still finds the sandbox by lesson on Start.
+    if let Ok(Some(storage)) = window().local_storage() {
+        let _ = storage.set_item(&storage_key(lesson), sandbox);
     }
 }

@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
 
-use super::bridge::{api, go_to, listen, ready_once_hydrated};
-use crate::model::{Joined, News};
+use super::shared::{go_to, ready_once_hydrated, LessonSandbox};
+use crate::client::{self, Live};
+use crate::model::{JoinRequest, News};
 
 /// The join form: the code from the screen and the name the room will see. Joining
 /// goes straight to the workshop's first lesson.
@@ -21,9 +21,11 @@ pub fn JoinForm(code: String) -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let body =
-                serde_json::json!({ "code": code.get_untracked(), "name": name.get_untracked() });
-            match api::<Joined>("POST", "/api/workshops/join", Some(body.to_string())).await {
+            let request = JoinRequest {
+                code: code.get_untracked(),
+                name: name.get_untracked(),
+            };
+            match client::join(&request).await {
                 Ok(joined) => go_to(&joined.start),
                 Err(reason) => {
                     error.set(Some(reason));
@@ -49,23 +51,18 @@ pub fn JoinForm(code: String) -> impl IntoView {
     }
 }
 
-/// The DOM event that tells the terminal panel, another island, the learner's place in
-/// the queue for a sandbox (`detail`: a number, or null when not waiting).
-pub const QUEUE_EVENT: &str = "slipway-queue";
-
 /// The instructor's latest message and the workshop's end, live on a learner's page.
-/// Shows nothing for a learner in no workshop. It also passes on the learner's place in
-/// the queue for a sandbox, as a [`QUEUE_EVENT`].
+/// Shows nothing for a learner in no workshop. It also tells the terminal panel the
+/// learner's place in the queue for a sandbox.
 #[island]
 pub fn WorkshopNews() -> impl IntoView {
+    let shared = LessonSandbox::of_page();
     let news = RwSignal::new(None::<News>);
     Effect::new(move |_| {
-        listen("/api/me/events", &["news"], move |name, data| {
-            if name == "news" {
-                if let Ok(parsed) = serde_json::from_str::<News>(&data) {
-                    tell_queue_place(parsed.queue_place);
-                    news.set(Some(parsed));
-                }
+        client::listen_to_news(move |live| {
+            if let Live::Event(parsed) = live {
+                shared.queue_place.set(parsed.queue_place);
+                news.set(Some(parsed));
             }
         });
     });
@@ -82,13 +79,5 @@ pub fn WorkshopNews() -> impl IntoView {
                 </div>
             }
         })
-    }
-}
-
-fn tell_queue_place(place: Option<i64>) {
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(&place.map_or(JsValue::NULL, |p| JsValue::from_f64(p as f64)));
-    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(QUEUE_EVENT, &init) {
-        let _ = window().dispatch_event(&event);
     }
 }

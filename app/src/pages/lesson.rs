@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{library, NotFound, TerminalScripts};
+use super::{library, NotFound, TerminalStyles};
 use crate::islands::{StepNavigator, TerminalPanel, WorkshopNews};
 use crate::model::{BlockView, LessonView, StepView};
 
@@ -66,7 +66,7 @@ fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
             </main>
             <TerminalPanel lesson=lesson_key nodes/>
         </div>
-        <TerminalScripts/>
+        <TerminalStyles/>
     }
 }
 

@@ -40,15 +40,8 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-/// xterm.js and `terminal.js`, for pages with terminals. Plain scripts run before the
-/// islands hydrate, so `window.Slipway` is there when they do.
+/// xterm.js's styles, for pages with terminals (its code comes with the first terminal).
 #[component]
-fn TerminalScripts() -> impl IntoView {
-    view! {
-        <link rel="stylesheet" href="/vendor/xterm.css"/>
-        <script src="/vendor/xterm.js"></script>
-        <script src="/vendor/addon-fit.js"></script>
-        <script src="/vendor/addon-web-links.js"></script>
-        <script src="/terminal.js"></script>
-    }
+fn TerminalStyles() -> impl IntoView {
+    view! { <link rel="stylesheet" href="/vendor/xterm.css"/> }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{library, TerminalScripts};
+use super::{library, TerminalStyles};
 use crate::islands::{Dashboard, JoinForm, LoginForm, Room};
 
 /// `/join` and `/join/:code`: a code from the screen and a name, then the first lesson.
@@ -64,6 +64,6 @@ pub fn RoomPage() -> impl IntoView {
         <main class="page wide">
             <Room workshop/>
         </main>
-        <TerminalScripts/>
+        <TerminalStyles/>
     }
 }

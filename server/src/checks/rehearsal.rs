@@ -12,7 +12,7 @@ use super::{last_lines, run_check};
 const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
 use crate::lessons::{Lesson, Script};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
-use crate::template::Template;
+use app::model::Template;
 
 /// How one step fared.
 #[derive(Clone, Debug, PartialEq, Eq)]

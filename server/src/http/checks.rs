@@ -2,20 +2,11 @@
 
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
-use serde::Deserialize;
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
 use crate::checks::{CheckReport, LessonProgress, Solution};
-use app::model::Hints;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CheckRequest {
-    /// `track/lesson`.
-    lesson: String,
-    step: usize,
-}
+use app::model::{CheckRequest, Hints};
 
 /// `POST /api/sandboxes/{id}/check`: runs the step's check in the learner's sandbox.
 pub async fn check(

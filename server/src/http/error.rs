@@ -9,9 +9,9 @@ use crate::checks::CheckError;
 use crate::instructors::InstructorError;
 use crate::sandbox::SandboxError;
 use crate::store::StoreError;
-use crate::template::TemplateError;
 use crate::terminal::TerminalError;
 use crate::workshops::WorkshopError;
+use app::model::TemplateError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

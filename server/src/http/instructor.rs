@@ -11,21 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use futures_util::{Stream, StreamExt};
-use serde::Deserialize;
 
 use super::{json_event, ApiError, AppState};
 use crate::instructors::Instructor;
-use crate::workshops::{NewWorkshop, RoomUpdate};
-use app::model::{RoomView, WorkshopSummary};
+use crate::workshops::RoomUpdate;
+use app::model::{Login, NewWorkshop, RoomMessage, RoomView, WorkshopSummary};
 
 const COOKIE: &str = "slipway_instructor";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Login {
-    name: String,
-    password: String,
-}
 
 /// `POST /api/instructor/login`: signs in for 12 hours, a long workshop day.
 pub async fn login(
@@ -139,18 +131,12 @@ pub async fn events(
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Message {
-    message: String,
-}
-
 /// `POST /api/workshops/{id}/message`: shown at once on every learner's page.
 pub async fn message(
     State(state): State<AppState>,
     Extension(instructor): Extension<Instructor>,
     Path(id): Path<String>,
-    Json(body): Json<Message>,
+    Json(body): Json<RoomMessage>,
 ) -> Result<StatusCode, ApiError> {
     state
         .workshops

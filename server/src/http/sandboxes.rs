@@ -3,26 +3,16 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Deserialize;
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
-use crate::lifecycle::SandboxView;
-use crate::template::Template;
 use crate::workshops::Admission;
-
-/// Either a template, or a lesson (`track/lesson`) whose template to use.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateSandbox {
-    template: Option<Template>,
-    lesson: Option<String>,
-}
+use app::model::{SandboxView, StartSandbox};
 
 pub async fn create(
     State(state): State<AppState>,
     Extension(learner): Extension<LearnerId>,
-    Json(request): Json<CreateSandbox>,
+    Json(request): Json<StartSandbox>,
 ) -> Result<(StatusCode, Json<SandboxView>), ApiError> {
     let lifecycle = state.lifecycle()?;
     // A workshop's learners get its sandbox time; the others the configured one.

@@ -8,24 +8,16 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::{Extension, Json};
 use futures_util::{Stream, StreamExt};
-use serde::Deserialize;
 
 use super::session::LearnerId;
 use super::{json_event, ApiError, AppState};
-use app::model::Joined;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Join {
-    code: String,
-    name: String,
-}
+use app::model::{JoinRequest, Joined};
 
 /// `POST /api/workshops/join`
 pub async fn join(
     State(state): State<AppState>,
     Extension(learner): Extension<LearnerId>,
-    Json(join): Json<Join>,
+    Json(join): Json<JoinRequest>,
 ) -> Result<Json<Joined>, ApiError> {
     Ok(Json(
         state

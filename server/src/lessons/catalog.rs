@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{parse_lesson, Lesson, LessonError, Problem};
-use crate::template::Template;
+use app::model::Template;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Track {

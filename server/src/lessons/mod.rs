@@ -21,7 +21,7 @@ pub use catalog::{load, Catalog, Track};
 pub use parse::parse_lesson;
 pub use view::library;
 
-use crate::template::{Template, TemplateError};
+use app::model::{Template, TemplateError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lesson {

@@ -8,7 +8,7 @@ use markdown::{Constructs, Options, ParseOptions};
 use serde::Deserialize;
 
 use super::{Block, Lesson, LessonError, Problem, Script, Step};
-use crate::template::Template;
+use app::model::Template;
 
 pub const MAX_TIMEOUT_SECS: u64 = 600;
 

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::*;
-use crate::template::Template;
+use app::model::Template;
 
 const SWARM: &str = "---\ntitle: A swarm\nsummary: Make one.\nminutes: 10\nsandbox:\n  kind: swarm\n  managers: 1\n  workers: 2\n---\n";
 

@@ -13,7 +13,7 @@ pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_REA
 pub use subnets::{BadPool, SubnetPool};
 
 use crate::store::SandboxState;
-use crate::template::Template;
+use app::model::Template;
 use engine::Engine;
 
 #[derive(Debug, thiserror::Error)]

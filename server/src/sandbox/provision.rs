@@ -6,7 +6,7 @@ use futures_util::future::try_join_all;
 
 use super::engine::{container_name, Engine, NodeSpec};
 use super::{NodeSettings, SandboxError};
-use crate::template::Template;
+use app::model::Template;
 
 /// An inner dockerd answers in about half a second; a busy host needs more.
 const READY_WITHIN: Duration = Duration::from_secs(90);

@@ -82,7 +82,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::Template;
+    use app::model::Template;
 
     const SWARM: Template = Template::Swarm {
         managers: 1,

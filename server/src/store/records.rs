@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 
 use super::{Store, StoreError};
-use crate::template::Template;
+use app::model::Template;
 
 /// Where a sandbox is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sqlx::Type)]

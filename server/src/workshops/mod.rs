@@ -12,8 +12,7 @@ pub use queue::Admission;
 
 use std::sync::Arc;
 
-use app::model::{Joined, RoomView, WorkshopSummary};
-use serde::Deserialize;
+use app::model::{Joined, NewWorkshop, RoomView, WorkshopSummary};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -51,23 +50,6 @@ pub enum WorkshopError {
     NoSandbox,
     #[error(transparent)]
     Sandbox(#[from] crate::sandbox::SandboxError),
-}
-
-/// What an instructor fills in to create a workshop.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewWorkshop {
-    pub title: String,
-    /// The track's slug, e.g. `docker-swarm`.
-    pub track: String,
-    /// RFC 3339, e.g. `2026-11-26T18:00:00Z`; the pages send the instructor's local time
-    /// as UTC.
-    pub starts_at: Option<String>,
-    /// After this, nobody joins (RFC 3339).
-    pub ends_at: Option<String>,
-    pub capacity: u32,
-    /// How long each learner's sandbox lives before it must be extended.
-    pub sandbox_minutes: u32,
 }
 
 pub struct Workshops {

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{WorkshopError, Workshops};
-use crate::lifecycle::{Lifecycle, SandboxView};
+use crate::lifecycle::Lifecycle;
 use crate::sandbox::SandboxError;
 use crate::store::WorkshopRecord;
-use crate::template::Template;
+use app::model::SandboxView;
+use app::model::Template;
 
 /// What became of a workshop learner's request for a sandbox.
 #[derive(Debug)]

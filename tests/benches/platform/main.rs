@@ -11,11 +11,11 @@ mod report;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use app::model::Template;
 use fantoccini::Locator;
 use futures_util::future::join_all;
 use serde_json::json;
 use slipway::sandbox::container_name;
-use slipway::template::Template;
 use slipway_tests::{
     lessons_dir, proc_bytes, repo_root, sign_in_instructor_at, wait_for, Browser, EventStream,
     Learner, ReleaseServer, TestTerminal,

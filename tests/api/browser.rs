@@ -9,13 +9,13 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use crate::support::{
-    repo_root, sign_in_instructor, spawn_app_with, spawn_app_with_lessons, wait_for, Browser,
+    fixture_lessons, sign_in_instructor, spawn_app_with, spawn_app_with_lessons, wait_for, Browser,
     Learner, INSTRUCTOR_PASSWORD,
 };
 
 #[tokio::test]
 async fn step_navigation_works_in_place_after_hydration() {
-    let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
+    let app = spawn_app_with_lessons(&fixture_lessons()).await;
     let browser = Browser::start().await;
     let page = &browser.client;
     page.goto(&app.url("/lessons/basics/first-steps"))
@@ -99,7 +99,7 @@ async fn wait_for_terminal_text(browser: &Browser, node: &str, wanted: &str) {
 
 #[tokio::test]
 async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_it() {
-    let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
+    let app = spawn_app_with_lessons(&fixture_lessons()).await;
     let browser = Browser::start().await;
     let page = &browser.client;
     page.goto(&app.url("/lessons/basics/first-steps"))
@@ -184,7 +184,7 @@ async fn do_step_one_and_pass_its_check(browser: &Browser) {
 
 #[tokio::test]
 async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_shows_it() {
-    let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
+    let app = spawn_app_with_lessons(&fixture_lessons()).await;
     let browser = Browser::start().await;
     let page = &browser.client;
     page.goto(&app.url("/lessons/basics/first-steps"))
@@ -254,7 +254,7 @@ async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_
 
 #[tokio::test]
 async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() {
-    let app = spawn_app_with_lessons(&repo_root().join("tests/fixtures/lessons")).await;
+    let app = spawn_app_with_lessons(&fixture_lessons()).await;
     a_workshop_in_two_browsers(&app.base, &app.database).await;
 }
 
@@ -315,6 +315,12 @@ pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
         },
     )
     .await;
+    // The header counts them too, without a reload (it said 0/30 until one).
+    let count = teacher.text_of(".room-head .learner-count").await;
+    assert!(
+        count.contains("1/30 learners"),
+        "the header says: {count:?}"
+    );
 
     start_sandbox(&learner).await;
     do_step_one_and_pass_its_check(&learner).await;
@@ -336,7 +342,7 @@ pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
 
 #[tokio::test]
 async fn a_queued_learners_terminals_connect_by_themselves_when_room_frees() {
-    let lessons = repo_root().join("tests/fixtures/lessons");
+    let lessons = fixture_lessons();
     let app = spawn_app_with(&lessons, |config| config.limits.max_sandboxes = 1).await;
     let teacher = sign_in_instructor(&app, "grace").await;
     let workshop: Value = teacher

@@ -9,14 +9,9 @@ use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::lessons;
 
 use crate::support::{
-    assert_refused, lessons_dir, repo_root, sandboxes, sh_node1, spawn_app_with, Learner, TestApp,
+    assert_refused, files_lessons, lessons_dir, sandboxes, sh_node1, spawn_app_with, Learner,
+    TestApp,
 };
-
-/// One lesson on a single node: a step with a real check, one whose check hangs, and
-/// one without a check.
-fn files_lessons() -> std::path::PathBuf {
-    repo_root().join("tests/fixtures/single-node")
-}
 
 async fn post(learner: &Learner, app: &TestApp, path: &str, body: Value) -> reqwest::Response {
     learner.post(app, path, body).await

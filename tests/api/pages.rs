@@ -1,6 +1,6 @@
 //! The server-rendered pages and health endpoint, over real HTTP.
 
-use crate::support::{repo_root, spawn_app, spawn_app_with_lessons};
+use crate::support::{fixture_lessons, repo_root, spawn_app, spawn_app_with_lessons};
 
 /// Whether the `<section>` tag of step `number` (1-based) carries `hidden`.
 fn step_is_hidden(html: &str, number: usize) -> bool {
@@ -13,10 +13,6 @@ fn step_is_hidden(html: &str, number: usize) -> bool {
     html[start..end]
         .split_whitespace()
         .any(|word| word == "hidden" || word.starts_with("hidden="))
-}
-
-fn fixture_lessons() -> std::path::PathBuf {
-    repo_root().join("tests/fixtures/lessons")
 }
 
 #[tokio::test]

@@ -9,13 +9,9 @@ use slipway::sandbox::Sandboxes;
 use slipway::store::{SandboxState, Store};
 
 use crate::support::{
-    assert_refused, lessons_dir, repo_root, sh_node1, spawn_app, spawn_app_with, wait_for, Learner,
-    TestApp,
+    assert_refused, fixture_lessons, lessons_dir, sh_node1, spawn_app, spawn_app_with, wait_for,
+    Learner, TestApp,
 };
-
-fn fixture_lessons() -> std::path::PathBuf {
-    repo_root().join("tests/fixtures/lessons")
-}
 
 fn learner() -> reqwest::Client {
     Learner::default().http
@@ -373,5 +369,19 @@ async fn a_restarted_server_adopts_its_learners_sandboxes_and_removes_orphans() 
             .unwrap()
             .is_empty(),
         "the orphan is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_test_app_removes_its_sandboxes_when_dropped() {
+    let app = spawn_app_with(&fixture_lessons(), |_| {}).await;
+    let sandbox: Value = start_single(&app, &learner()).await.json().await.unwrap();
+    let id = sandbox["id"].as_str().unwrap().to_string();
+    let engine = app.sandboxes().await;
+    assert!(!engine.leftovers(&id).await.unwrap().is_empty(), "it runs");
+    drop(app);
+    assert!(
+        engine.leftovers(&id).await.unwrap().is_empty(),
+        "nothing is left on the engine"
     );
 }

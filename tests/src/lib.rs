@@ -3,14 +3,17 @@
 
 mod browser;
 mod events;
+mod fixtures;
 mod release_server;
 mod terminal;
 
 pub use browser::Browser;
 pub use events::{EventStream, ServerEvent};
+pub use fixtures::{files_lessons, fixture_lessons};
 pub use release_server::{proc_bytes, ReleaseServer};
 pub use terminal::TestTerminal;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +25,8 @@ use slipway::config::Config;
 use slipway::sandbox::{NodeSettings, Sandbox, Sandboxes};
 use slipway::startup::Application;
 
-/// The repository root, where `lessons/` and cargo-leptos's sites live (`target/site` for
-/// the release build, `target/site-debug` for the debug build these tests serve).
+/// The repository root, where `lessons/` and the built sites live (`target/site` for the
+/// release build, `target/site-debug` for the debug build these tests serve).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -55,17 +58,18 @@ pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) ->
     }
     let dir = tempfile::tempdir().expect("temporary directory");
     let database = dir.path().join("slipway.db");
-    let instance = test_instance();
     let mut config = Config {
         addr: "127.0.0.1:0".parse().expect("address"),
-        database: database.clone(),
+        database,
         lessons: lessons.to_path_buf(),
         site_root: repo_root().join("target/site-debug"),
-        instance: instance.clone(),
+        instance: test_instance(),
         ..Config::defaults()
     };
     config.limits.pool_size = 0;
     adjust(&mut config);
+    // What the app really uses, `adjust` having had its say (a restart reuses both).
+    let (database, instance) = (config.database.clone(), config.instance.clone());
     let app = Application::build(config).await.expect("the app starts");
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run(std::future::pending()));
@@ -79,6 +83,36 @@ pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) ->
         database,
         instance,
         _dir: dir,
+    }
+}
+
+/// A test app removes the sandboxes it made (everything labelled with its instance), so
+/// a test leaves the engine as it found it, failing or not. scripts/remove-test-sandboxes.sh
+/// stays only as the safety net for runs that were killed.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let instance = self.instance.clone();
+        // Drop cannot wait on the test's runtime, so a runtime of its own does the work.
+        let removal = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for cleaning up");
+            runtime.block_on(async {
+                let config = Config::defaults();
+                let settings = config.node_settings();
+                // No engine (a page-only test on a host without Docker): nothing to remove.
+                let Ok(engine) =
+                    Sandboxes::connect(config.docker_host.as_deref(), &instance, settings).await
+                else {
+                    return;
+                };
+                if let Err(error) = engine.remove_orphans(&HashSet::new()).await {
+                    eprintln!("could not remove test app {instance}'s sandboxes: {error}");
+                }
+            });
+        });
+        let _ = removal.join();
     }
 }
 

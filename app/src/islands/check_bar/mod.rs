@@ -1,0 +1,103 @@
+//! The current step's Check button, hints and solution. Part of the StepNavigator
+//! island, which owns the learner's progress.
+
+mod help;
+mod outcome;
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::shared::LessonSandbox;
+use crate::client;
+use crate::model::{CheckReport, LessonProgress, StepOutline};
+
+/// What the last press of Check on a step came to, on this page.
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    Running,
+    Done(CheckReport),
+    /// The check could not run (no sandbox, a locked step, a network error).
+    Refused(String),
+}
+
+#[component]
+pub fn CheckBar(
+    lesson: String,
+    steps: Vec<StepOutline>,
+    current: ReadSignal<usize>,
+    progress: RwSignal<LessonProgress>,
+) -> impl IntoView {
+    let shared = LessonSandbox::of_page();
+    let lesson = StoredValue::new(lesson);
+    let steps = StoredValue::new(steps);
+    // The step it belongs to, so that it is not shown on another step.
+    let outcome = RwSignal::new(None::<(usize, Outcome)>);
+
+    let check = move |_| {
+        let step = current.get_untracked();
+        let Some(sandbox) = shared.id() else {
+            outcome.set(Some((
+                step,
+                Outcome::Refused("Start your sandbox first (the button beside the lesson), do the step, then press Check.".into()),
+            )));
+            return;
+        };
+        outcome.set(Some((step, Outcome::Running)));
+        spawn_local(async move {
+            let result = match client::check(&sandbox, &lesson.get_value(), step).await {
+                Ok(report) => Outcome::Done(report),
+                Err(reason) => Outcome::Refused(reason),
+            };
+            outcome.set(Some((step, result)));
+            if let Ok(loaded) = client::progress(&lesson.get_value()).await {
+                progress.set(loaded);
+            }
+        });
+    };
+
+    move || {
+        let step = current.get();
+        let Some(outline) = steps.with_value(|s| s.get(step).cloned()) else {
+            return Either::Left(());
+        };
+        let state = progress.with(|p| p.steps.get(step).cloned().unwrap_or_default());
+        let passed = state.passed;
+        let locked = progress.with(|p| step >= p.unlocked);
+        let blocking = progress.with(|p| p.unlocked);
+        let shown_outcome = outcome
+            .get()
+            .filter(|(for_step, _)| *for_step == step)
+            .map(|(_, outcome)| outcome);
+        let running = shown_outcome == Some(Outcome::Running);
+        Either::Right(view! {
+            <section class="check-bar" data-step=step data-passed=passed.to_string()>
+                {outline.has_check.then(|| view! {
+                    <div class="check-row">
+                        <button type="button" class="button check" on:click=check
+                            disabled=locked || running>
+                            {if running { "Checking…" } else { "Check" }}
+                        </button>
+                        {if passed {
+                            view! { <span class="check-done">"✓ Done"</span> }.into_any()
+                        } else if locked {
+                            view! {
+                                <span class="check-locked">
+                                    {format!("Locked: pass the check of step {blocking} first.")}
+                                </span>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <span class="check-hint-text">"Do the step, then press Check."</span>
+                            }
+                            .into_any()
+                        }}
+                    </div>
+                })}
+                {shown_outcome.map(outcome::outcome_view)}
+                <help::StepHelp lesson=lesson.get_value() step outline state progress/>
+            </section>
+        })
+    }
+}

@@ -1,0 +1,44 @@
+//! The lesson's code blocks live outside the terminal panel's island, so their clicks are
+//! caught on the window: a click runs a block in its node's terminal, Copy copies it.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{Phase, Terminals};
+use crate::islands::terminal::copy_to_clipboard;
+
+pub fn run_on_click(terminals: Terminals, phase: RwSignal<Phase>, select: Callback<String>) {
+    let handle = window_event_listener(leptos::ev::click, move |event| {
+        let Some(target) = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let Ok(Some(block)) = target.closest(".code-block") else {
+            return;
+        };
+        let code = block
+            .query_selector("code")
+            .ok()
+            .flatten()
+            .and_then(|code| code.text_content())
+            .unwrap_or_default();
+        if let Ok(Some(button)) = target.closest("button.copy") {
+            copy_to_clipboard(&code, button);
+            return;
+        }
+        let Some(node) = block.get_attribute("data-node") else {
+            return;
+        };
+        let ran = terminals.with_value(|all| all.get(&node).is_some_and(|t| t.run(&code)));
+        if phase.get_untracked() == Phase::Ready && ran {
+            select.run(node);
+        } else if phase.get_untracked() == Phase::Absent {
+            phase.set(Phase::Failed(
+                "Start your sandbox first, then click the block again.".into(),
+            ));
+        }
+    });
+    on_cleanup(move || handle.remove());
+}

@@ -99,7 +99,8 @@ pub struct Config {
     )]
     pub lessons: PathBuf,
 
-    /// Directory holding the built front end (`pkg/`, assets), as cargo-leptos writes it.
+    /// Directory holding the built front end (`pkg/`, assets), as scripts/build-site.sh
+    /// writes it.
     #[arg(
         long,
         env = "LEPTOS_SITE_ROOT",

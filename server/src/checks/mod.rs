@@ -7,11 +7,10 @@
 //! Hints reveal one at a time; asking for a solution is recorded for the instructor.
 
 pub mod rehearsal;
+pub mod view;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-pub use app::model::{CheckReport, LessonProgress, Solution, StepProgress};
 
 use crate::events::Events;
 use crate::lessons::{Catalog, Lesson, Script, Step};
@@ -38,6 +37,39 @@ pub enum CheckError {
     /// `open` is the step whose check must pass first.
     #[error("step {} is locked: pass the check of step {} first", step + 1, open + 1)]
     Locked { step: usize, open: usize },
+}
+
+/// What one run of a check script found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckOutcome {
+    pub passed: bool,
+    /// Why it failed, in the check's own words (its last lines of output).
+    pub reason: Option<String>,
+    /// Everything the check wrote.
+    pub output: String,
+    pub timed_out: bool,
+    pub took: Duration,
+}
+
+/// A learner's progress through one lesson.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub steps: Vec<StepState>,
+    /// Steps from this index on are locked until an earlier check passes.
+    pub unlocked: usize,
+}
+
+/// A learner's record of one step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepState {
+    pub has_check: bool,
+    pub passed: bool,
+    /// Presses of Check, passed or not.
+    pub attempts: u32,
+    /// The hints revealed so far, as HTML, gentlest first.
+    pub hints: Vec<String>,
+    /// The solution, once the learner asked for it.
+    pub solution: Option<Script>,
 }
 
 pub struct Checks {
@@ -70,7 +102,7 @@ impl Checks {
         learner: &str,
         lesson_name: &str,
         step: usize,
-    ) -> Result<CheckReport, CheckError> {
+    ) -> Result<CheckOutcome, CheckError> {
         let (track, lesson) = self.lesson(lesson_name)?;
         let script = step_of(lesson, lesson_name, step)?
             .check
@@ -86,7 +118,7 @@ impl Checks {
                 open: progress.unlocked.saturating_sub(1),
             });
         }
-        let report = run_check(sandboxes, sandbox, script, self.default_timeout, step).await?;
+        let outcome = run_check(sandboxes, sandbox, script, self.default_timeout).await?;
         let key = StepKey {
             learner,
             track,
@@ -94,30 +126,26 @@ impl Checks {
             step,
         };
         let attempt = Attempt {
-            passed: report.passed,
-            reason: report.reason.as_deref(),
-            output: &report.output,
-            duration_ms: report.duration_ms,
+            passed: outcome.passed,
+            reason: outcome.reason.as_deref(),
+            output: &outcome.output,
+            duration_ms: u64::try_from(outcome.took.as_millis()).unwrap_or(u64::MAX),
         };
         self.store.record_attempt(key, attempt).await?;
         self.events.learner_changed(learner);
-        Ok(report)
+        Ok(outcome)
     }
 
     /// The learner's progress through a lesson, with the hints and solutions they
     /// have already revealed.
-    pub async fn progress(
-        &self,
-        learner: &str,
-        lesson_name: &str,
-    ) -> Result<LessonProgress, CheckError> {
+    pub async fn progress(&self, learner: &str, lesson_name: &str) -> Result<Progress, CheckError> {
         let (track, lesson) = self.lesson(lesson_name)?;
-        let mut steps: Vec<StepProgress> = lesson
+        let mut steps: Vec<StepState> = lesson
             .steps
             .iter()
-            .map(|step| StepProgress {
+            .map(|step| StepState {
                 has_check: step.check.is_some(),
-                ..StepProgress::default()
+                ..StepState::default()
             })
             .collect();
         for record in self
@@ -138,14 +166,14 @@ impl Checks {
                 .solution
                 .as_ref()
                 .filter(|_| record.solution_revealed_at.is_some())
-                .map(solution_view);
+                .cloned();
         }
         // The step after the first check not yet passed is the first locked one.
         let unlocked = steps
             .iter()
             .position(|s| s.has_check && !s.passed)
             .map_or(steps.len(), |open| open + 1);
-        Ok(LessonProgress { steps, unlocked })
+        Ok(Progress { steps, unlocked })
     }
 
     /// Reveals the step's next hint; returns every hint revealed so far (as HTML).
@@ -174,7 +202,7 @@ impl Checks {
         learner: &str,
         lesson_name: &str,
         step: usize,
-    ) -> Result<Solution, CheckError> {
+    ) -> Result<Script, CheckError> {
         let (track, lesson) = self.lesson(lesson_name)?;
         let solution = step_of(lesson, lesson_name, step)?
             .solution
@@ -191,7 +219,7 @@ impl Checks {
         };
         self.store.reveal_solution(key).await?;
         self.events.learner_changed(learner);
-        Ok(solution_view(solution))
+        Ok(solution.clone())
     }
 
     fn lesson<'a>(&'a self, name: &str) -> Result<(&'a str, &'a Lesson), CheckError> {
@@ -211,21 +239,13 @@ fn step_of<'a>(lesson: &'a Lesson, name: &str, step: usize) -> Result<&'a Step, 
         })
 }
 
-fn solution_view(script: &Script) -> Solution {
-    Solution {
-        node: script.node.clone(),
-        code: script.source.clone(),
-    }
-}
-
 /// Runs a check script where it belongs: on its node, in the sandbox.
 pub async fn run_check(
     sandboxes: &Sandboxes,
     sandbox: &Sandbox,
     script: &Script,
     default_timeout: Duration,
-    step: usize,
-) -> Result<CheckReport, SandboxError> {
+) -> Result<CheckOutcome, SandboxError> {
     let timeout = script.timeout.unwrap_or(default_timeout);
     let started = Instant::now();
     let result = sandboxes
@@ -247,13 +267,12 @@ pub async fn run_check(
             )
         }))
     };
-    Ok(CheckReport {
-        step,
+    Ok(CheckOutcome {
         passed,
         reason,
         output: result.output,
         timed_out: result.timed_out,
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        took: started.elapsed(),
     })
 }
 

@@ -91,7 +91,7 @@ pub async fn rehearse(
     };
     let sandbox_took = started.elapsed();
     let mut steps = Vec::new();
-    for (index, step) in lesson.steps.iter().enumerate() {
+    for step in &lesson.steps {
         let started = Instant::now();
         let verdict = match (&step.check, &step.solution) {
             (None, _) => StepVerdict::NoCheck,
@@ -102,7 +102,6 @@ pub async fn rehearse(
                     check,
                     solution.as_ref(),
                     default_timeout,
-                    index,
                 )
                 .await
                 {
@@ -137,9 +136,8 @@ async fn prove(
     check: &Script,
     solution: Option<&Script>,
     default_timeout: Duration,
-    step: usize,
 ) -> Result<StepVerdict, SandboxError> {
-    let before = run_check(sandboxes, sandbox, check, default_timeout, step).await?;
+    let before = run_check(sandboxes, sandbox, check, default_timeout).await?;
     if before.passed {
         return Ok(StepVerdict::Broken(
             "the check passes before the solution runs: it does not check this step".into(),
@@ -162,7 +160,7 @@ async fn prove(
             last_lines(&ran.output).unwrap_or_default()
         )));
     }
-    let after = run_check(sandboxes, sandbox, check, default_timeout, step).await?;
+    let after = run_check(sandboxes, sandbox, check, default_timeout).await?;
     Ok(if after.passed {
         StepVerdict::Proven
     } else {

@@ -5,8 +5,8 @@ use axum::{Extension, Json};
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
-use crate::checks::{CheckReport, LessonProgress, Solution};
-use app::model::{CheckRequest, Hints};
+use crate::checks::view;
+use app::model::{CheckReport, CheckRequest, Hints, LessonProgress, Solution};
 
 /// `POST /api/sandboxes/{id}/check`: runs the step's check in the learner's sandbox.
 pub async fn check(
@@ -17,7 +17,7 @@ pub async fn check(
 ) -> Result<Json<CheckReport>, ApiError> {
     let lifecycle = state.lifecycle()?;
     let sandbox = lifecycle.ready(&learner.0, &id).await?;
-    let report = state
+    let outcome = state
         .checks
         .check(
             lifecycle.sandboxes(),
@@ -27,7 +27,7 @@ pub async fn check(
             request.step,
         )
         .await?;
-    Ok(Json(report))
+    Ok(Json(view::report(request.step, outcome)))
 }
 
 /// `GET /api/lessons/{track}/{lesson}/progress`
@@ -37,7 +37,8 @@ pub async fn progress(
     Path((track, lesson)): Path<(String, String)>,
 ) -> Result<Json<LessonProgress>, ApiError> {
     let name = format!("{track}/{lesson}");
-    Ok(Json(state.checks.progress(&learner.0, &name).await?))
+    let progress = state.checks.progress(&learner.0, &name).await?;
+    Ok(Json(view::progress(progress)))
 }
 
 /// `POST /api/lessons/{track}/{lesson}/steps/{step}/hint`: reveals the next hint.
@@ -59,5 +60,6 @@ pub async fn solution(
     Path((track, lesson, step)): Path<(String, String, usize)>,
 ) -> Result<Json<Solution>, ApiError> {
     let name = format!("{track}/{lesson}");
-    Ok(Json(state.checks.solution(&learner.0, &name, step).await?))
+    let solution = state.checks.solution(&learner.0, &name, step).await?;
+    Ok(Json(view::solution(&solution)))
 }

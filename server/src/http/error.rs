@@ -11,7 +11,6 @@ use crate::sandbox::SandboxError;
 use crate::store::StoreError;
 use crate::terminal::TerminalError;
 use crate::workshops::WorkshopError;
-use app::model::TemplateError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -21,12 +20,6 @@ pub enum ApiError {
     Sandbox(#[from] SandboxError),
     #[error("sandboxes are unavailable: the Docker engine did not answer when Slipway started")]
     NoEngine,
-    #[error("no lesson {0} (expected `track/lesson`)")]
-    UnknownLesson(String),
-    #[error("{0}")]
-    BadRequest(&'static str),
-    #[error("template: {0}")]
-    BadTemplate(TemplateError),
     #[error("this request came from another site's page")]
     ForeignOrigin,
     #[error("this request lacks the page's CSRF token: reload the page and try again")]
@@ -89,10 +82,8 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::Store(_) | ApiError::Sandbox(S::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NoEngine => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::UnknownLesson(_) | ApiError::Sandbox(S::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::BadRequest(_) | ApiError::BadTemplate(_) | ApiError::Terminal(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Sandbox(S::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Terminal(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ForeignOrigin | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,
             ApiError::Check(_) => StatusCode::NOT_FOUND,
@@ -102,9 +93,11 @@ impl IntoResponse for ApiError {
             ApiError::Instructor(InstructorError::Taken(_)) => StatusCode::CONFLICT,
             ApiError::Instructor(InstructorError::Hash(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Instructor(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Workshop(WorkshopError::NoSuchCode(_) | WorkshopError::NotFound(_)) => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::Workshop(
+                WorkshopError::NoSuchCode(_)
+                | WorkshopError::NotFound(_)
+                | WorkshopError::NoSuchLesson(_),
+            ) => StatusCode::NOT_FOUND,
             ApiError::Workshop(WorkshopError::Full(_) | WorkshopError::Ended) => {
                 StatusCode::CONFLICT
             }

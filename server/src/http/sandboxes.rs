@@ -14,40 +14,15 @@ pub async fn create(
     Extension(learner): Extension<LearnerId>,
     Json(request): Json<StartSandbox>,
 ) -> Result<(StatusCode, Json<SandboxView>), ApiError> {
-    let lifecycle = state.lifecycle()?;
-    // A workshop's learners get its sandbox time; the others the configured one.
-    let workshop = state.workshops.of_learner(&learner.0).await?;
-    let ttl = workshop
-        .as_ref()
-        .and_then(|w| u32::try_from(w.sandbox_minutes).ok());
-    let sandbox = match (request.template, request.lesson) {
-        (Some(template), None) => {
-            template.validate().map_err(ApiError::BadTemplate)?;
-            lifecycle.start(&learner.0, template, ttl).await?
-        }
-        // A lesson page asks again on every visit: it gets the sandbox it already has.
-        (None, Some(lesson)) => {
-            let template = state
-                .catalog
-                .template_of(&lesson)
-                .ok_or_else(|| ApiError::UnknownLesson(lesson.clone()))?;
-            template.validate().map_err(ApiError::BadTemplate)?;
-            match workshop {
-                // In a workshop, a full host queues the learner where the instructor sees.
-                Some(workshop) => match state
-                    .workshops
-                    .start_or_queue(lifecycle, &learner.0, &workshop, &lesson, template)
-                    .await?
-                {
-                    Admission::Started(sandbox) => sandbox,
-                    Admission::Queued(place) => return Err(ApiError::Queued { place }),
-                },
-                None => lifecycle.start_or_resume(&learner.0, template, ttl).await?,
-            }
-        }
-        _ => return Err(ApiError::BadRequest("give either `template` or `lesson`")),
-    };
-    Ok((StatusCode::CREATED, Json(sandbox)))
+    let admission = state
+        .workshops
+        .start_sandbox(state.lifecycle()?, &learner.0, request)
+        .await?;
+    match admission {
+        Admission::Started(sandbox) => Ok((StatusCode::CREATED, Json(sandbox))),
+        // In a workshop, a full host queues the learner where the instructor sees.
+        Admission::Queued(place) => Err(ApiError::Queued { place }),
+    }
 }
 
 pub async fn list(

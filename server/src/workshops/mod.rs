@@ -44,6 +44,10 @@ pub enum WorkshopError {
     Ended,
     #[error("no track {0}")]
     NoSuchTrack(String),
+    #[error("no lesson {0} (expected `track/lesson`)")]
+    NoSuchLesson(String),
+    #[error("template: {0}")]
+    BadTemplate(app::model::TemplateError),
     #[error("{0}")]
     Invalid(&'static str),
     #[error("this learner has no sandbox running")]

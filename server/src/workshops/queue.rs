@@ -10,8 +10,8 @@ use super::{WorkshopError, Workshops};
 use crate::lifecycle::Lifecycle;
 use crate::sandbox::SandboxError;
 use crate::store::WorkshopRecord;
-use app::model::SandboxView;
 use app::model::Template;
+use app::model::{SandboxView, StartSandbox};
 
 /// What became of a workshop learner's request for a sandbox.
 #[derive(Debug)]
@@ -22,9 +22,48 @@ pub enum Admission {
 }
 
 impl Workshops {
+    /// What the Start button (and a script) asks for: a sandbox of a template, or the
+    /// learner's sandbox for a lesson, which they may already have. A workshop's learners
+    /// get its sandbox time, and on a full host a place in its queue.
+    pub async fn start_sandbox(
+        &self,
+        lifecycle: &Lifecycle,
+        learner: &str,
+        request: StartSandbox,
+    ) -> Result<Admission, WorkshopError> {
+        let workshop = self.of_learner(learner).await?;
+        let ttl = workshop
+            .as_ref()
+            .and_then(|w| u32::try_from(w.sandbox_minutes).ok());
+        let sandbox = match (request.template, request.lesson) {
+            (Some(template), None) => {
+                template.validate().map_err(WorkshopError::BadTemplate)?;
+                lifecycle.start(learner, template, ttl).await?
+            }
+            // A lesson page asks again on every visit: it gets the sandbox it already has.
+            (None, Some(lesson)) => {
+                let template = self
+                    .catalog
+                    .template_of(&lesson)
+                    .ok_or_else(|| WorkshopError::NoSuchLesson(lesson.clone()))?;
+                template.validate().map_err(WorkshopError::BadTemplate)?;
+                match workshop {
+                    Some(workshop) => {
+                        return self
+                            .start_or_queue(lifecycle, learner, &workshop, &lesson, template)
+                            .await
+                    }
+                    None => lifecycle.start_or_resume(learner, template, ttl).await?,
+                }
+            }
+            _ => return Err(WorkshopError::Invalid("give either `template` or `lesson`")),
+        };
+        Ok(Admission::Started(sandbox))
+    }
+
     /// The learner's sandbox for `lesson` (`track/lesson`): the one they have, a new one,
     /// or their place in the queue when the host is full or others wait ahead of them.
-    pub async fn start_or_queue(
+    async fn start_or_queue(
         &self,
         lifecycle: &Lifecycle,
         learner: &str,

@@ -57,6 +57,6 @@ build-debug:
 images:
 	@printf '\n==> Sandbox images\n'
 	@docker/base-image.sh
-	docker build -t slipway/node:latest docker/node
+	@docker/node-image.sh
 	@printf '\n==> Lesson-image registry\n'
 	@docker/registry.sh

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Starts the lesson-image registry, which every sandbox node uses as its Docker Hub
 # mirror, and seeds it with the images the lessons use: pulled from Docker Hub where it
-# answers, otherwise built here from docker/lessons/<name> as stand-ins.
+# answers, otherwise built here from docker/lessons/<name> as stand-ins. An image is a
+# Docker Hub name (`nginx`, served as library/nginx:latest) or a repository with a tag,
+# optionally pinned by digest (`kindest/node:v1.35.0@sha256:...`, served by its tag): one
+# Docker Hub does not answer for may also be `docker load`ed into this engine first.
 #
 #   docker/registry.sh [IMAGE...]     default: the images the bundled lessons use
 set -euo pipefail
@@ -10,7 +13,7 @@ cd "$(dirname "$0")"
 NAME=${SLIPWAY_REGISTRY_CONTAINER:-slipway-registry}
 PORT=${SLIPWAY_REGISTRY_PORT:-5000}
 IMAGES=("$@")
-[[ ${#IMAGES[@]} -gt 0 ]] || IMAGES=(nginx alpine redis)
+[[ ${#IMAGES[@]} -gt 0 ]] || IMAGES=(nginx alpine redis counter)
 say() { printf '    %s\n' "$*"; }
 # The build's output only if it fails.
 quiet_build() {
@@ -43,7 +46,10 @@ run_registry() {
         sleep 0.2
     done
 }
-has_image() { curl -sf "http://127.0.0.1:$PORT/v2/library/$1/tags/list" | grep -q '"latest"'; }
+# The repository and tag an image is served as: nginx -> library/nginx latest.
+repository() { local name=${1%@*}; name=${name%:*}; [[ $name == */* ]] && echo "$name" || echo "library/$name"; }
+tag() { local name=${1%@*}; [[ ${name##*/} == *:* ]] && echo "${name##*:}" || echo latest; }
+has_image() { curl -sf "http://127.0.0.1:$PORT/v2/$(repository "$1")/tags/list" | grep -q "\"$(tag "$1")\""; }
 
 run_registry read-only
 missing=()
@@ -56,9 +62,12 @@ done
 trap 'run_registry read-only' EXIT
 run_registry seeding
 for image in "${missing[@]}"; do
-    source="$image:latest"
-    if timeout 120 docker pull -q "$source" >/dev/null 2>&1; then
+    source=$image
+    [[ $image == *:* || $image == *@* ]] || source="$image:latest"
+    if timeout 600 docker pull -q "$source" >/dev/null 2>&1; then
         say "pulled $image from Docker Hub"
+    elif docker image inspect "$source" >/dev/null 2>&1; then
+        say "Docker Hub does not answer: seeding $image from this engine's copy"
     elif [[ -d "lessons/$image" ]]; then
         say "Docker Hub does not answer: building a stand-in for $image"
         source="slipway/lesson-$image:latest"
@@ -67,7 +76,8 @@ for image in "${missing[@]}"; do
         echo "cannot get $image: Docker Hub does not answer and docker/lessons/$image does not exist" >&2
         exit 1
     fi
-    docker tag "$source" "127.0.0.1:$PORT/library/$image:latest"
-    docker push -q "127.0.0.1:$PORT/library/$image:latest" >/dev/null
+    served="127.0.0.1:$PORT/$(repository "$image"):$(tag "$image")"
+    docker tag "$source" "$served"
+    docker push -q "$served" >/dev/null
     say "ok: seeded $image"
 done

@@ -4,7 +4,7 @@
 
 mod template;
 
-pub use template::{Template, TemplateError};
+pub use template::{Template, TemplateError, KUBERNETES_VERSIONS};
 
 use std::collections::HashMap;
 

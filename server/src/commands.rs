@@ -48,6 +48,7 @@ pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Re
 
     let started = Instant::now();
     let mut all_passed = catalog.problems.is_empty();
+    let (mut ran, mut not_run) = (0, 0);
     println!("{:<44} {:<34} {:>8}  result", "lesson", "step", "seconds");
     for track in &catalog.tracks {
         for lesson in &track.lessons {
@@ -57,11 +58,16 @@ pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Re
             }
             let report = rehearsal::rehearse(&sandboxes, &name, lesson, default_timeout).await;
             all_passed &= report.passed();
+            match report.verdict {
+                LessonVerdict::NotRun(_) => not_run += 1,
+                _ => ran += 1,
+            }
             print_lesson(&report);
         }
     }
+    // Lessons this host cannot run are counted apart: never a pass, never hidden.
     println!(
-        "\n{} in {:.1} s",
+        "\n{}: {ran} lesson(s) rehearsed, {not_run} NOT RUN (this host cannot start their sandboxes), in {:.1} s",
         if all_passed { "PASS" } else { "FAIL" },
         started.elapsed().as_secs_f64()
     );
@@ -71,8 +77,12 @@ pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Re
 fn print_lesson(report: &rehearsal::LessonRehearsal) {
     let seconds = |d: Duration| format!("{:.1}", d.as_secs_f64());
     match &report.verdict {
-        LessonVerdict::Skipped(why) => {
-            println!("{:<44} {:<34} {:>8}  SKIP: {why}", report.name, "", "");
+        LessonVerdict::NotRun(why) => {
+            let took = seconds(report.sandbox_took);
+            println!(
+                "{:<44} {:<34} {took:>8}  NOT RUN: {why}",
+                report.name, "(sandbox)"
+            );
         }
         LessonVerdict::NoSandbox(why) => {
             let took = seconds(report.sandbox_took);

@@ -41,6 +41,8 @@ pub struct Lifecycle {
     events: Events,
     limits: Quotas,
     pool: WarmPool,
+    /// Templates this host cannot run (kind without a node image): the pool stops trying.
+    unrunnable: std::sync::Mutex<Vec<Template>>,
     /// Wakes the maintenance loop early, e.g. when a pooled sandbox was handed out.
     wake: Notify,
     /// Tells whoever admits queued learners that a sandbox went (see `room_freed`).
@@ -63,6 +65,7 @@ impl Lifecycle {
             events,
             limits,
             pool,
+            unrunnable: std::sync::Mutex::new(Vec::new()),
             wake: Notify::new(),
             freed: Notify::new(),
         }
@@ -278,6 +281,9 @@ impl Lifecycle {
             return Ok(());
         }
         for template in &self.pool.templates {
+            if self.cannot_run(template) {
+                continue;
+            }
             while self.store.pooled_count(template).await? < self.pool.size {
                 if !self.host_has_room().await? {
                     return Ok(());
@@ -286,7 +292,21 @@ impl Lifecycle {
                 self.store
                     .insert_sandbox(&id, None, template, self.limits.sandbox_ttl_minutes)
                     .await?;
-                self.provision(&id, template, SandboxState::Pooled).await?;
+                match self.provision(&id, template, SandboxState::Pooled).await {
+                    Err(error) if error.is_host_unable() => {
+                        tracing::warn!(
+                            "the pool keeps no {} sandbox: {}",
+                            template.describe(),
+                            crate::error_chain(&error)
+                        );
+                        self.unrunnable
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .push(template.clone());
+                        break;
+                    }
+                    other => other?,
+                }
                 tracing::info!("sandbox {id} ({}) waits in the pool", template.describe());
             }
         }
@@ -297,6 +317,13 @@ impl Lifecycle {
     /// meanwhile), so the one task that admits queued learners can try again.
     pub async fn room_freed(&self) {
         self.freed.notified().await
+    }
+
+    fn cannot_run(&self, template: &Template) -> bool {
+        self.unrunnable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(template)
     }
 
     async fn host_has_room(&self) -> Result<bool, SandboxError> {

@@ -20,7 +20,6 @@ use crate::lifecycle::{Lifecycle, WarmPool};
 use crate::sandbox::Sandboxes;
 use crate::store::{Store, StoreError};
 use crate::workshops::Workshops;
-use app::model::Template;
 
 /// The name scripts/build-site.sh gives the WASM and CSS bundle (`LEPTOS_OUTPUT_NAME`).
 const BUNDLE_NAME: &str = "slipway";
@@ -161,13 +160,8 @@ async fn connect_sandboxes(
                 return None;
             }
         };
-    // Kind clusters cannot start yet, so none waits in the pool.
     let pool = WarmPool {
-        templates: catalog
-            .templates()
-            .into_iter()
-            .filter(|t| !matches!(t, Template::Kind { .. }))
-            .collect(),
+        templates: catalog.templates(),
         size: config.limits.pool_size,
     };
     let lifecycle = Lifecycle::new(

@@ -5,6 +5,7 @@ mod access;
 mod architecture;
 mod browser;
 mod checks;
+mod kubernetes;
 mod pages;
 mod release;
 mod sandbox_api;

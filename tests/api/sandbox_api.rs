@@ -90,8 +90,9 @@ async fn bad_requests_get_a_4xx_with_a_reason() {
     let response = post(json!({})).await;
     assert_refused(response, 422, "either `template` or `lesson`").await;
 
-    let response = post(json!({ "template": { "kind": "kind", "nodes": 2 } })).await;
-    assert_refused(response, 422, "not available yet").await;
+    let response =
+        post(json!({ "template": { "kind": "kind", "nodes": 2, "kubernetes": "1.20" } })).await;
+    assert_refused(response, 422, "1.20 is not offered").await;
 
     let response = client
         .get(app.url("/api/sandboxes/does-not-exist"))

@@ -216,16 +216,6 @@ async fn a_node_that_cannot_start_is_cleaned_up_and_explained() {
 }
 
 #[tokio::test]
-async fn kind_sandboxes_are_refused_plainly_until_they_exist() {
-    let engine = sandboxes().await;
-    let error = engine
-        .create(&Template::Kind { nodes: 2 })
-        .await
-        .unwrap_err();
-    assert_eq!(error.to_string(), "kind sandboxes are not available yet");
-}
-
-#[tokio::test]
 async fn nodes_pull_lesson_images_through_the_local_registry_and_cannot_push_to_it() {
     let engine = sandboxes().await;
     let sandbox = engine.create(&Template::Single).await.unwrap();

@@ -25,8 +25,14 @@ pub enum Template {
         #[serde(default = "joined_by_default")]
         joined: bool,
     },
-    /// A kind cluster of `nodes` Kubernetes nodes (one control plane, the rest workers).
-    Kind { nodes: u8 },
+    /// A kind cluster of `nodes` Kubernetes nodes (one control plane, the rest workers),
+    /// running inside node1, at `kubernetes` (a minor version such as "1.35") or the
+    /// default.
+    Kind {
+        nodes: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kubernetes: Option<String>,
+    },
 }
 
 fn joined_by_default() -> bool {
@@ -36,6 +42,11 @@ fn joined_by_default() -> bool {
 /// The most nodes one learner's sandbox may have: beyond this a workshop host fills up.
 pub const MAX_NODES: u8 = 7;
 
+/// The Kubernetes versions a kind sandbox can run, the default first: those the node
+/// image's kubectl (1.36) and helm (3.20) support, with a kind node image pinned for
+/// each (server/src/sandbox/kind.rs).
+pub const KUBERNETES_VERSIONS: &[&str] = &["1.35", "1.34"];
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TemplateError {
     #[error("a swarm needs at least one manager")]
@@ -44,6 +55,8 @@ pub enum TemplateError {
     NoKindNode,
     #[error("{0} nodes is too many: a sandbox has at most {MAX_NODES}")]
     TooManyNodes(u32),
+    #[error("kubernetes: {0} is not offered; choose one of {offered}", offered = KUBERNETES_VERSIONS.join(", "))]
+    UnknownKubernetes(String),
 }
 
 impl Template {
@@ -54,8 +67,14 @@ impl Template {
             Template::Swarm {
                 managers, workers, ..
             } => u32::from(*managers) + u32::from(*workers),
-            Template::Kind { nodes: 0 } => return Err(TemplateError::NoKindNode),
-            Template::Kind { nodes } => u32::from(*nodes),
+            Template::Kind { nodes: 0, .. } => return Err(TemplateError::NoKindNode),
+            Template::Kind {
+                kubernetes: Some(version),
+                ..
+            } if !KUBERNETES_VERSIONS.contains(&version.as_str()) => {
+                return Err(TemplateError::UnknownKubernetes(version.clone()))
+            }
+            Template::Kind { nodes, .. } => u32::from(*nodes),
         };
         if count > u32::from(MAX_NODES) {
             return Err(TemplateError::TooManyNodes(count));
@@ -93,7 +112,11 @@ impl Template {
                 plural(*managers, "manager"),
                 plural(*workers, "worker")
             ),
-            Template::Kind { nodes } => format!("Kubernetes (kind): {}", plural(*nodes, "node")),
+            Template::Kind { nodes, kubernetes } => format!(
+                "Kubernetes {} (kind): {}",
+                kubernetes.as_deref().unwrap_or(KUBERNETES_VERSIONS[0]),
+                plural(*nodes, "node")
+            ),
         }
     }
 }
@@ -115,7 +138,12 @@ mod tests {
 
     #[test]
     fn a_kind_cluster_is_reached_through_one_node() {
-        assert_eq!(Template::Kind { nodes: 3 }.node_names(), ["node1"]);
+        let cluster = Template::Kind {
+            nodes: 3,
+            kubernetes: None,
+        };
+        assert_eq!(cluster.node_names(), ["node1"]);
+        assert_eq!(cluster.describe(), "Kubernetes 1.35 (kind): 3 nodes");
     }
 
     #[test]
@@ -130,8 +158,24 @@ mod tests {
             Err(TemplateError::NoManager)
         );
         assert_eq!(
-            Template::Kind { nodes: 0 }.validate(),
+            Template::Kind {
+                nodes: 0,
+                kubernetes: None
+            }
+            .validate(),
             Err(TemplateError::NoKindNode)
+        );
+        let old = Template::Kind {
+            nodes: 3,
+            kubernetes: Some("1.20".into()),
+        };
+        assert_eq!(
+            old.validate(),
+            Err(TemplateError::UnknownKubernetes("1.20".into()))
+        );
+        assert_eq!(
+            old.validate().unwrap_err().to_string(),
+            "kubernetes: 1.20 is not offered; choose one of 1.35, 1.34"
         );
         assert_eq!(
             Template::Swarm {

@@ -6,13 +6,12 @@
 use std::time::{Duration, Instant};
 
 use super::{last_lines, run_check};
+use crate::lessons::{Lesson, Script};
+use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
 
 /// How long a solution may run unless its block sets `timeout=`: longer than a check,
 /// since solutions wait for services to converge (`docker service create` does).
 const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
-use crate::lessons::{Lesson, Script};
-use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
-use app::model::Template;
 
 /// How one step fared.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,8 +35,9 @@ pub struct StepRehearsal {
 pub enum LessonVerdict {
     /// Every step ran (see each step's verdict).
     Ran(Vec<StepRehearsal>),
-    /// This host cannot start the lesson's sandbox (kind, here); nothing was run.
-    Skipped(String),
+    /// This host cannot start the lesson's kind of sandbox (a Kubernetes lesson where
+    /// kind cannot run); nothing was run, which is neither a pass nor a failure.
+    NotRun(String),
     /// The sandbox would not start.
     NoSandbox(String),
 }
@@ -56,7 +56,7 @@ impl LessonRehearsal {
             LessonVerdict::Ran(steps) => steps
                 .iter()
                 .all(|s| !matches!(s.verdict, StepVerdict::Broken(_))),
-            LessonVerdict::Skipped(_) => true,
+            LessonVerdict::NotRun(_) => true,
             LessonVerdict::NoSandbox(_) => false,
         }
     }
@@ -70,23 +70,19 @@ pub async fn rehearse(
     default_timeout: Duration,
 ) -> LessonRehearsal {
     let started = Instant::now();
-    if matches!(lesson.sandbox, Template::Kind { .. }) {
-        return LessonRehearsal {
-            name: name.to_string(),
-            sandbox_took: Duration::ZERO,
-            verdict: LessonVerdict::Skipped(
-                "kind clusters cannot start on this host (no Kubernetes node image)".into(),
-            ),
-        };
-    }
     let sandbox = match sandboxes.create(&lesson.sandbox).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
+            let why = crate::error_chain(&error);
             return LessonRehearsal {
                 name: name.to_string(),
                 sandbox_took: started.elapsed(),
-                verdict: LessonVerdict::NoSandbox(crate::error_chain(&error)),
-            }
+                verdict: if error.is_host_unable() {
+                    LessonVerdict::NotRun(why)
+                } else {
+                    LessonVerdict::NoSandbox(why)
+                },
+            };
         }
     };
     let sandbox_took = started.elapsed();

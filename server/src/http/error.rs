@@ -103,14 +103,15 @@ impl IntoResponse for ApiError {
             }
             ApiError::Workshop(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Queued { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Sandbox(S::Unsupported { .. } | S::NoSuchNode(..)) => {
-                StatusCode::UNPROCESSABLE_ENTITY
+            ApiError::Sandbox(S::NoSuchNode(..)) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Sandbox(S::NoKindImage { .. } | S::KindNeedsPrivileged) => {
+                StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Sandbox(S::LearnerLimit { .. } | S::Busy { .. }) => StatusCode::CONFLICT,
             ApiError::Sandbox(S::HostFull { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Sandbox(S::Engine(_) | S::NotReady { .. } | S::Swarm { .. }) => {
-                StatusCode::BAD_GATEWAY
-            }
+            ApiError::Sandbox(
+                S::Engine(_) | S::NotReady { .. } | S::Swarm { .. } | S::Kind { .. },
+            ) => StatusCode::BAD_GATEWAY,
         };
         // Learners get the reason in plain words; internals stay in the log.
         let message = match &self {

@@ -146,6 +146,12 @@ impl Engine {
         })
     }
 
+    /// Whether nodes run `--privileged` (what kind's node containers need inside them);
+    /// false once the host has refused it.
+    pub fn nodes_are_privileged(&self) -> bool {
+        self.privileges() != Some(NodePrivileges::Capabilities)
+    }
+
     fn privileges(&self) -> Option<NodePrivileges> {
         match self.privileges.load(Ordering::Relaxed) {
             PRIVILEGED => Some(NodePrivileges::Privileged),

@@ -3,6 +3,7 @@
 //! reconciled with what the engine really holds.
 
 mod engine;
+pub mod kind;
 mod provision;
 mod subnets;
 
@@ -20,8 +21,20 @@ use engine::Engine;
 pub enum SandboxError {
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("{kind} sandboxes are not available yet")]
-    Unsupported { kind: &'static str },
+    #[error(
+        "this host has no Kubernetes node image ({image}), so Kubernetes lessons cannot start. \
+         Your instructor can fix it: on a host with the internet, run `docker/registry.sh {image}`; \
+         on one without, `docker load -i` a saved copy of it first"
+    )]
+    NoKindImage { image: String },
+    #[error(
+        "Kubernetes lessons need a host that allows privileged containers (kind runs its \
+         nodes privileged inside node1), and this one refuses them: run Slipway on an \
+         ordinary Linux host with Docker"
+    )]
+    KindNeedsPrivileged,
+    #[error("the Kubernetes cluster did not come up ({stage}): {detail}")]
+    Kind { stage: &'static str, detail: String },
     #[error("node {node} did not become ready within {within:?}: {detail}")]
     NotReady {
         node: String,
@@ -42,6 +55,17 @@ pub enum SandboxError {
     LearnerLimit { max: u32 },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+}
+
+impl SandboxError {
+    /// This host cannot run this kind of sandbox at all (no kind node image, no
+    /// privileged containers): trying again will not help until the host changes.
+    pub fn is_host_unable(&self) -> bool {
+        matches!(
+            self,
+            SandboxError::NoKindImage { .. } | SandboxError::KindNeedsPrivileged
+        )
+    }
 }
 
 /// What a node needs from the host (`Config::node_settings`).

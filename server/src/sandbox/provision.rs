@@ -5,13 +5,15 @@ use std::time::Duration;
 use futures_util::future::try_join_all;
 
 use super::engine::{container_name, Engine, NodeSpec};
-use super::{NodeSettings, SandboxError};
+use super::{kind, NodeSettings, SandboxError};
 use app::model::Template;
 
 /// An inner dockerd answers in about half a second; a busy host needs more.
 const READY_WITHIN: Duration = Duration::from_secs(90);
 const POLL_EVERY: Duration = Duration::from_millis(100);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// A kind node image is about a gigabyte: from the room's registry, seconds.
+const PULL_WITHIN: Duration = Duration::from_secs(600);
 
 pub async fn provision(
     engine: &Engine,
@@ -19,9 +21,6 @@ pub async fn provision(
     id: &str,
     template: &Template,
 ) -> Result<(), SandboxError> {
-    if let Template::Kind { .. } = template {
-        return Err(SandboxError::Unsupported { kind: "kind" });
-    }
     let nodes = template.node_names();
     let network = format!("slipway-{id}");
     engine
@@ -60,7 +59,85 @@ pub async fn provision(
     {
         form_swarm(engine, id, &nodes, usize::from(*managers)).await?;
     }
+    if let Template::Kind { nodes, kubernetes } = template {
+        create_cluster(engine, id, *nodes, kubernetes.as_deref(), !env.is_empty()).await?;
+    }
     Ok(())
+}
+
+/// The kind cluster inside node1. It fails fast, and says what to do, where the host
+/// cannot run one: no node image in the room's registry, or no privileged containers.
+async fn create_cluster(
+    engine: &Engine,
+    id: &str,
+    nodes: u8,
+    kubernetes: Option<&str>,
+    with_registry: bool,
+) -> Result<(), SandboxError> {
+    let container = container_name(id, "node1");
+    let node1 = |script: String, within: Duration| {
+        let container = container.clone();
+        async move {
+            let out = engine
+                .exec(&container, &["bash", "-c", &script], within)
+                .await?;
+            Ok::<_, SandboxError>((out.exit_code == 0, out.output.trim().to_string()))
+        }
+    };
+    // The room's registry seeds the image by its pinned digest and serves it by tag.
+    let image = kind::image_tag(kind::node_image(kubernetes));
+    let (pulled, _) = node1(format!("docker pull -q {image}"), PULL_WITHIN).await?;
+    if !pulled {
+        return Err(SandboxError::NoKindImage {
+            image: kind::node_image(kubernetes).to_string(),
+        });
+    }
+    if !engine.nodes_are_privileged() {
+        return Err(SandboxError::KindNeedsPrivileged);
+    }
+    // kind's nodes do not share node1's name resolution: they reach the registry by IP.
+    let mirror = if with_registry {
+        let (_, address) = node1(
+            format!("getent hosts {REGISTRY_ALIAS} | cut -d' ' -f1"),
+            COMMAND_TIMEOUT,
+        )
+        .await?;
+        Some(format!("{address}:5000")).filter(|_| !address.is_empty())
+    } else {
+        None
+    };
+    let stage = |stage: &'static str| {
+        move |(ok, detail): (bool, String)| {
+            if ok {
+                Ok(())
+            } else {
+                Err(SandboxError::Kind { stage, detail })
+            }
+        }
+    };
+    node1(
+        kind::setup_script(nodes, mirror.as_deref()),
+        COMMAND_TIMEOUT,
+    )
+    .await
+    .and_then(stage("writing its config"))?;
+    let create = format!(
+        "kind create cluster --name {} --config {} --image {image} --wait 0s 2>&1 | tail -n 20",
+        kind::CLUSTER,
+        kind::CONFIG_FILE
+    );
+    node1(format!("set -o pipefail; {create}"), kind::CREATE_WITHIN)
+        .await
+        .and_then(stage("creating its nodes"))?;
+    // Ready: every Kubernetes node Ready and CoreDNS serving.
+    let seconds = kind::READY_WITHIN.as_secs();
+    let ready = format!(
+        "kubectl wait --for=condition=Ready nodes --all --timeout={seconds}s && \
+         kubectl -n kube-system rollout status deployment/coredns --timeout={seconds}s"
+    );
+    node1(ready, kind::READY_WITHIN + COMMAND_TIMEOUT)
+        .await
+        .and_then(stage("waiting for its nodes and DNS"))
 }
 
 /// The name nodes reach the registry by, on their own network.

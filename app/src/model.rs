@@ -51,6 +51,9 @@ pub struct LessonView {
     pub summary: LessonSummary,
     pub intro_html: String,
     pub nodes: Vec<String>,
+    /// Tools the lesson uses that this host's sandboxes lack (their image was built
+    /// without the internet).
+    pub missing_tools: Vec<String>,
     pub steps: Vec<StepView>,
 }
 

@@ -232,6 +232,26 @@ pub struct Limits {
     /// Process limit of each sandbox node.
     #[arg(long, env = "SLIPWAY_NODE_PIDS", default_value_t = 1024, global = true)]
     pub node_pids: u32,
+
+    /// Memory limit, in MiB, of node1 of a Kubernetes sandbox, which holds the whole kind
+    /// cluster. Sized from kind's published needs (a control plane about 1 GiB, each
+    /// worker about 0.5 GiB), not yet measured on our machines, which cannot run kind.
+    #[arg(
+        long,
+        env = "SLIPWAY_KIND_NODE_MEMORY_MB",
+        default_value_t = 4096,
+        global = true
+    )]
+    pub kind_node_memory_mb: u32,
+
+    /// Process limit of node1 of a Kubernetes sandbox (every kind node's processes).
+    #[arg(
+        long,
+        env = "SLIPWAY_KIND_NODE_PIDS",
+        default_value_t = 8192,
+        global = true
+    )]
+    pub kind_node_pids: u32,
 }
 
 impl Config {
@@ -248,6 +268,8 @@ impl Config {
             memory_bytes: i64::from(self.limits.node_memory_mb) * 1024 * 1024,
             nano_cpus: (self.limits.node_cpus * 1e9) as i64,
             pids: i64::from(self.limits.node_pids),
+            kind_memory_bytes: i64::from(self.limits.kind_node_memory_mb) * 1024 * 1024,
+            kind_pids: i64::from(self.limits.kind_node_pids),
             registry: Some(self.registry.clone()).filter(|name| !name.is_empty()),
             subnets: self.subnet_pool,
         }

@@ -66,6 +66,26 @@ impl Application {
 
         let events = Events::default();
         let lifecycle = connect_sandboxes(&config, &store, &events, &catalog).await;
+        // Lessons that use a tool the node image lacks say so on their page.
+        let missing_tools = match &lifecycle {
+            Some(lifecycle) => match lifecycle.sandboxes().missing_tools().await {
+                Ok(tools) => tools,
+                Err(error) => {
+                    tracing::warn!(
+                        "cannot read the node image's tools: {}",
+                        crate::error_chain(&error)
+                    );
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        if !missing_tools.is_empty() {
+            tracing::warn!(
+                "the node image has no {}: lessons that use them say so",
+                missing_tools.join(", ")
+            );
+        }
         let catalog = Arc::new(catalog);
         let check_timeout = Duration::from_secs(config.limits.check_timeout_seconds.max(1));
         let cookie_key = Key::from(
@@ -103,7 +123,7 @@ impl Application {
             events,
             leptos,
             store,
-            library: Arc::new(lessons::library(&catalog)),
+            library: Arc::new(lessons::library(&catalog, &missing_tools)),
             catalog,
             lifecycle,
             cookie_key,

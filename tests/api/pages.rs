@@ -176,3 +176,27 @@ async fn the_bundled_lessons_all_render() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_lesson_that_needs_a_tool_the_node_image_lacks_says_so() {
+    let app = spawn_app().await;
+    let missing = app.sandboxes().await.missing_tools().await.unwrap();
+    let (_, helm) = app.get("/lessons/kubernetes/helm").await;
+    let (_, swarm) = app.get("/lessons/docker-swarm/stacks").await;
+    assert!(
+        !swarm.contains("class=\"missing-tools\""),
+        "swarm lessons need no extra tool"
+    );
+    if missing.iter().any(|tool| tool == "helm") {
+        assert!(
+            helm.contains("class=\"missing-tools\"") && helm.contains("have no helm"),
+            "the helm lesson says helm is missing"
+        );
+    } else {
+        assert!(
+            !helm.contains("class=\"missing-tools\""),
+            "helm is there: {missing:?}"
+        );
+        println!("NOT RUN: this node image has every tool, so no lesson needs the notice");
+    }
+}

@@ -57,6 +57,14 @@ fn Lesson(lesson: LessonView, initial: usize) -> impl IntoView {
                 <p class="lesson-meta">
                     {format!("{} min · {}", lesson.summary.minutes, lesson.summary.sandbox)}
                 </p>
+                {(!lesson.missing_tools.is_empty()).then(|| view! {
+                    <p class="missing-tools" role="alert">{format!(
+                        "This host's sandboxes have no {}: their image was built without the internet, \
+                         so the steps that use it will not work. Tell your instructor (make images, on a \
+                         host with the internet, adds it).",
+                        lesson.missing_tools.join(" or ")
+                    )}</p>
+                })}
                 <div class="prose intro" inner_html=lesson.intro_html.clone()></div>
                 <StepNavigator lesson=lesson_key.clone() steps=outlines initial>
                     {lesson.steps.into_iter().enumerate().map(|(index, step)| {

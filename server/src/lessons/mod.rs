@@ -35,6 +35,23 @@ pub struct Lesson {
     pub steps: Vec<Step>,
 }
 
+impl Lesson {
+    /// Whether the lesson has the learner (or its checks and solutions) run `tool`: a
+    /// word of some runnable block, check or solution.
+    pub fn uses_tool(&self, tool: &str) -> bool {
+        let names = |text: &str| {
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .any(|word| word == tool)
+        };
+        self.steps.iter().any(|step| {
+            let scripts = step.check.iter().chain(&step.solution);
+            step.blocks.iter().any(
+                |block| matches!(block, Block::Code { code, run_on: Some(_), .. } if names(code)),
+            ) || scripts.into_iter().any(|script| names(&script.source))
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub title: String,

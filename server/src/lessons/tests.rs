@@ -361,3 +361,16 @@ mod catalog {
         assert!(catalog.lesson_count() >= 3);
     }
 }
+
+#[test]
+fn a_lesson_uses_the_tools_its_runnable_blocks_checks_and_solutions_name() {
+    let lesson = parse(
+        "## Charts\n\n```sh\nhelm install web ./chart\n```\n\n```sh norun\nkompose convert\n```\n\n\
+         Prose about kubectl.\n\n```check\nkubectl-ish get\n```\n\n```solution\ndocker stack deploy\n```\n",
+    )
+    .unwrap();
+    assert!(lesson.uses_tool("helm"), "a runnable block");
+    assert!(lesson.uses_tool("docker"), "a solution");
+    assert!(!lesson.uses_tool("kompose"), "a block only to read");
+    assert!(!lesson.uses_tool("kubectl"), "prose, and a longer word");
+}

@@ -4,7 +4,9 @@ use app::model::{BlockView, LessonSummary, LessonView, Library, StepView, TrackV
 
 use super::{Block, Catalog, Lesson};
 
-pub fn library(catalog: &Catalog) -> Library {
+/// The pages' view of the catalog. `missing_tools` are the tools the sandbox node image
+/// lacks: each lesson that uses one says so.
+pub fn library(catalog: &Catalog, missing_tools: &[String]) -> Library {
     let mut library = Library {
         problems: catalog.problems.iter().map(ToString::to_string).collect(),
         ..Library::default()
@@ -23,6 +25,11 @@ pub fn library(catalog: &Catalog) -> Library {
                 summary: summary(lesson),
                 intro_html: lesson.intro_html.clone(),
                 nodes: lesson.sandbox.node_names(),
+                missing_tools: missing_tools
+                    .iter()
+                    .filter(|tool| lesson.uses_tool(tool))
+                    .cloned()
+                    .collect(),
                 steps: lesson
                     .steps
                     .iter()

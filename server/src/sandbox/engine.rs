@@ -146,6 +146,27 @@ impl Engine {
         })
     }
 
+    /// A label of an image on the engine; `None` if the image or the label is absent.
+    pub async fn image_label(
+        &self,
+        image: &str,
+        label: &str,
+    ) -> Result<Option<String>, EngineError> {
+        match self.docker.inspect_image(image).await {
+            Ok(inspect) => Ok(inspect
+                .config
+                .and_then(|config| config.labels)
+                .and_then(|labels| labels.get(label).cloned())),
+            Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(source) => Err(EngineError::Call {
+                op: "image inspect",
+                source,
+            }),
+        }
+    }
+
     /// Whether nodes run `--privileged` (what kind's node containers need inside them);
     /// false once the host has refused it.
     pub fn nodes_are_privileged(&self) -> bool {

@@ -75,6 +75,9 @@ pub struct NodeSettings {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids: i64,
+    /// node1 of a Kubernetes sandbox holds the kind cluster: limits of its own.
+    pub kind_memory_bytes: i64,
+    pub kind_pids: i64,
     /// The container of the lesson-image registry every inner engine uses as its Docker
     /// Hub mirror (started by `docker/registry.sh`); `None` for no mirror.
     pub registry: Option<String>,
@@ -192,6 +195,19 @@ impl Sandboxes {
                 node.to_string(),
             ))
         }
+    }
+
+    /// The tools the node image's build could not get (`docker/node-image.sh` labels it).
+    pub async fn missing_tools(&self) -> Result<Vec<String>, SandboxError> {
+        let label = self
+            .engine
+            .image_label(&self.settings.image, "io.slipway.missing-tools")
+            .await?;
+        Ok(label
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect())
     }
 
     /// Removes every container, volume and network of a sandbox.

@@ -28,6 +28,10 @@ pub async fn provision(
         .await?;
 
     let env = attach_registry(engine, settings, &network).await?;
+    let (memory_bytes, pids) = match template {
+        Template::Kind { .. } => (settings.kind_memory_bytes, settings.kind_pids),
+        _ => (settings.memory_bytes, settings.pids),
+    };
     try_join_all(nodes.iter().map(|node| {
         let volume = format!("slipway-{id}-{node}");
         let env = env.clone();
@@ -41,9 +45,9 @@ pub async fn provision(
                 network,
                 volume: &volume,
                 env,
-                memory_bytes: settings.memory_bytes,
+                memory_bytes,
                 nano_cpus: settings.nano_cpus,
-                pids: settings.pids,
+                pids,
             };
             engine.run_node(&spec).await?;
             wait_for_inner_engine(engine, id, node).await

@@ -53,10 +53,13 @@ build-debug:
 	$(TOOLCHAIN) $(DEBUG_FLAGS) scripts/build-site.sh debug
 
 # The sandbox node image, built on a base image that is pulled or, offline, bootstrapped,
-# and the registry of lesson images the nodes pull through.
+# and the registry of the images the lessons declare, which the nodes pull through. Any
+# build of the server lists them: the release one, or for `make test` the debug one.
+SLIPWAY_BIN = target/release/slipway
+test: SLIPWAY_BIN = target/debug/slipway
 images:
 	@printf '\n==> Sandbox images\n'
 	@docker/base-image.sh
 	@docker/node-image.sh
 	@printf '\n==> Lesson-image registry\n'
-	@docker/registry.sh
+	@docker/registry.sh $$($(SLIPWAY_BIN) lessons images)

@@ -28,6 +28,18 @@ pub fn validate(dir: &Path) -> ExitCode {
     exit_code(catalog.problems.is_empty())
 }
 
+/// `slipway lessons images`: what the room's registry must hold, one image a line.
+pub fn images(dir: &Path) -> ExitCode {
+    let catalog = lessons::load(dir);
+    for problem in &catalog.problems {
+        eprintln!("error: {problem}");
+    }
+    for image in catalog.images() {
+        println!("{image}");
+    }
+    exit_code(catalog.problems.is_empty())
+}
+
 /// `slipway lessons test`: each lesson in a fresh sandbox, every check proven.
 pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Result<ExitCode> {
     let catalog = lessons::load(dir);

@@ -59,6 +59,12 @@ pub enum LessonsCommand {
         /// The lessons directory (defaults to --lessons).
         path: Option<PathBuf>,
     },
+    /// Print the images the lessons need in the room's registry, one a line (what
+    /// `docker/registry.sh` seeds).
+    Images {
+        /// The lessons directory (defaults to --lessons).
+        path: Option<PathBuf>,
+    },
     /// Run every lesson in a fresh sandbox: each check must fail before its step's
     /// solution runs and pass after. Prints a table; fails if any step does not hold.
     Test {

@@ -24,6 +24,9 @@ async fn main() -> anyhow::Result<ExitCode> {
             action: LessonsCommand::Validate { path },
         } => Ok(commands::validate(&path.unwrap_or(cli.config.lessons))),
         Command::Lessons {
+            action: LessonsCommand::Images { path },
+        } => Ok(commands::images(&path.unwrap_or(cli.config.lessons))),
+        Command::Lessons {
             action: LessonsCommand::Test { path, only },
         } => {
             let dir = path.unwrap_or_else(|| cli.config.lessons.clone());

@@ -39,6 +39,26 @@ impl Catalog {
         templates
     }
 
+    /// Every image the room's registry needs for these lessons: those they declare, and
+    /// the kind node image of each Kubernetes version they run.
+    pub fn images(&self) -> Vec<String> {
+        let mut images: Vec<String> = Vec::new();
+        for lesson in self.tracks.iter().flat_map(|t| &t.lessons) {
+            let node_image = match &lesson.sandbox {
+                Template::Kind { kubernetes, .. } => {
+                    Some(crate::sandbox::kind::node_image(kubernetes.as_deref()).to_string())
+                }
+                _ => None,
+            };
+            for image in lesson.images.iter().cloned().chain(node_image) {
+                if !images.contains(&image) {
+                    images.push(image);
+                }
+            }
+        }
+        images
+    }
+
     /// The lesson named `track/lesson`, with its track's slug.
     pub fn lesson(&self, name: &str) -> Option<(&str, &Lesson)> {
         let (track, lesson) = name.split_once('/')?;

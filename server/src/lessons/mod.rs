@@ -30,6 +30,8 @@ pub struct Lesson {
     pub summary: String,
     pub minutes: u32,
     pub sandbox: Template,
+    /// The images the lesson pulls, for the room's registry (front matter `images:`).
+    pub images: Vec<String>,
     /// Rendered markdown shown above the first step.
     pub intro_html: String,
     pub steps: Vec<Step>,

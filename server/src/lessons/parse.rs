@@ -19,6 +19,10 @@ struct FrontMatter {
     summary: String,
     minutes: u32,
     sandbox: Template,
+    /// The container images the lesson pulls (Docker Hub names, `nginx` or
+    /// `repository:tag`), which the room's registry is seeded with.
+    #[serde(default)]
+    images: Vec<String>,
 }
 
 /// What a fenced block's info string makes it.
@@ -123,6 +127,7 @@ pub fn parse_lesson(path: &Path, slug: &str, source: &str) -> Result<Lesson, Les
         summary: front.summary,
         minutes: front.minutes,
         sandbox: front.sandbox,
+        images: front.images,
         intro_html,
         steps,
     })

@@ -359,6 +359,15 @@ mod catalog {
         let problems: Vec<String> = catalog.problems.iter().map(ToString::to_string).collect();
         assert!(problems.is_empty(), "{problems:#?}");
         assert!(catalog.lesson_count() >= 3);
+        // What the room's registry is seeded with: the images the lessons declare, and
+        // the pinned kind node image, since the bundle has Kubernetes lessons.
+        let images = catalog.images();
+        for image in ["nginx", "alpine", "redis", "counter"] {
+            assert!(images.iter().any(|i| i == image), "{image}: {images:?}");
+        }
+        assert!(images
+            .iter()
+            .any(|i| i.starts_with("kindest/node:v1.35.0@sha256:")));
     }
 }
 
@@ -373,4 +382,12 @@ fn a_lesson_uses_the_tools_its_runnable_blocks_checks_and_solutions_name() {
     assert!(lesson.uses_tool("docker"), "a solution");
     assert!(!lesson.uses_tool("kompose"), "a block only to read");
     assert!(!lesson.uses_tool("kubectl"), "prose, and a longer word");
+}
+
+#[test]
+fn a_lesson_declares_the_images_it_pulls() {
+    let source = "---\ntitle: K\nsummary: S.\nminutes: 5\nsandbox:\n  kind: kind\n  nodes: 2\nimages: [nginx, redis:7]\n---\n## One\n";
+    let lesson = parse_lesson(Path::new("x.md"), "x", source).unwrap();
+    assert_eq!(lesson.images, ["nginx", "redis:7"]);
+    assert_eq!(parse("## One\n").unwrap().images, Vec::<String>::new());
 }

@@ -17,7 +17,8 @@ use wasm_bindgen::JsCast;
 
 use crate::model::{
     CheckReport, CheckRequest, Hints, JoinRequest, Joined, LearnerRow, LessonProgress, Login,
-    NewWorkshop, News, RoomMessage, RoomView, SandboxView, Solution, StartSandbox, WorkshopSummary,
+    NewWorkshop, News, RoomMessage, RoomView, SandboxView, Solution, StartSandbox, StartStage,
+    WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -95,11 +96,24 @@ pub async fn join(request: &JoinRequest) -> Result<Joined, Reason> {
     send(Request::post("/api/workshops/join"), Some(request)).await
 }
 
-/// The learner's workshop news, live, for the page's life.
-pub fn listen_to_news(on_news: impl Fn(Live<News>) + 'static) {
-    listen("/api/me/events", &["news"], move |live| {
-        if let Some(live) = live.parse(|_, data| serde_json::from_str(data).ok()) {
-            on_news(live);
+/// What a learner's page hears about them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LearnerEvent {
+    News(News),
+    /// How far the start of their sandbox has come; `None` when none is starting.
+    Stage(Option<StartStage>),
+}
+
+/// The learner's workshop news and their sandbox's start, live, for the page's life.
+pub fn listen_to_learner(on_event: impl Fn(Live<LearnerEvent>) + 'static) {
+    listen("/api/me/events", &["news", "stage"], move |live| {
+        let parsed = live.parse(|name, data| match name {
+            "news" => serde_json::from_str(data).ok().map(LearnerEvent::News),
+            "stage" => serde_json::from_str(data).ok().map(LearnerEvent::Stage),
+            _ => None,
+        });
+        if let Some(live) = parsed {
+            on_event(live);
         }
     });
 }

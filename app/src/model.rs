@@ -340,3 +340,37 @@ pub struct News {
     /// The learner's place in the queue for a sandbox (from 1), while they wait in it.
     pub queue_place: Option<i64>,
 }
+
+/// Where the start of a learner's sandbox is: the `stage` server-sent event, while it
+/// starts (`null` once it is done or failed).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StartStage {
+    /// The private network and the node containers.
+    CreatingNodes,
+    /// Each node's Docker engine coming up.
+    StartingEngines,
+    FormingSwarm,
+    /// node1 fetching the Kubernetes node image from the room's registry.
+    PullingKubernetes,
+    /// kind creating the control plane and workers, and kubeadm joining them.
+    CreatingCluster,
+    /// Every Kubernetes node Ready, and the cluster's DNS serving.
+    WaitingForCluster,
+}
+
+impl StartStage {
+    /// What the learner reads while it happens.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StartStage::CreatingNodes => "Creating your nodes and their private network…",
+            StartStage::StartingEngines => "Starting each node's Docker engine…",
+            StartStage::FormingSwarm => "Forming the swarm: the manager starts, the others join…",
+            StartStage::PullingKubernetes => "Fetching Kubernetes from the room's registry…",
+            StartStage::CreatingCluster => {
+                "Creating the cluster: the control plane starts, then the workers join (about a minute)…"
+            }
+            StartStage::WaitingForCluster => "Waiting for every node to be Ready and the cluster's DNS to serve…",
+        }
+    }
+}

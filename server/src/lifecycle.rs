@@ -10,11 +10,15 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::events::Events;
+use std::collections::HashMap;
+
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::events::{Event, Events};
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
 use crate::store::{SandboxRecord, SandboxState, Store};
 use crate::terminal::{Attachment, TerminalError, Terminals, Watch};
-use app::model::{NodeView, SandboxView, Template};
+use app::model::{NodeView, SandboxView, StartStage, Template};
 
 /// How much of the host learners may hold, and for how long (`Config::quotas`).
 #[derive(Clone, Debug)]
@@ -41,6 +45,8 @@ pub struct Lifecycle {
     events: Events,
     limits: Quotas,
     pool: WarmPool,
+    /// How far the start of each learner's sandbox has come, while one starts.
+    starting: std::sync::Mutex<HashMap<String, StartStage>>,
     /// Templates this host cannot run (kind without a node image): the pool stops trying.
     unrunnable: std::sync::Mutex<Vec<Template>>,
     /// Wakes the maintenance loop early, e.g. when a pooled sandbox was handed out.
@@ -65,6 +71,7 @@ impl Lifecycle {
             events,
             limits,
             pool,
+            starting: std::sync::Mutex::new(HashMap::new()),
             unrunnable: std::sync::Mutex::new(Vec::new()),
             wake: Notify::new(),
             freed: Notify::new(),
@@ -99,7 +106,8 @@ impl Lifecycle {
         self.store
             .insert_sandbox(&id, Some(learner), &template, ttl)
             .await?;
-        self.provision(&id, &template, SandboxState::Ready).await?;
+        self.provision(&id, &template, SandboxState::Ready, Some(learner))
+            .await?;
         self.view_of(learner, &id).await
     }
 
@@ -203,7 +211,7 @@ impl Lifecycle {
             .await?;
         self.terminals.close_sandbox(id).await;
         self.sandboxes.delete(id).await?;
-        self.provision(id, &record.template, SandboxState::Ready)
+        self.provision(id, &record.template, SandboxState::Ready, Some(learner))
             .await?;
         self.events.learner_changed(learner);
         self.view_of(learner, id).await
@@ -292,7 +300,10 @@ impl Lifecycle {
                 self.store
                     .insert_sandbox(&id, None, template, self.limits.sandbox_ttl_minutes)
                     .await?;
-                match self.provision(&id, template, SandboxState::Pooled).await {
+                match self
+                    .provision(&id, template, SandboxState::Pooled, None)
+                    .await
+                {
                     Err(error) if error.is_host_unable() => {
                         tracing::warn!(
                             "the pool keeps no {} sandbox: {}",
@@ -330,14 +341,76 @@ impl Lifecycle {
         Ok(self.store.sandbox_count().await? < self.limits.max_sandboxes)
     }
 
-    /// Provisions a recorded sandbox; on failure its record goes too.
+    /// How far the start of the learner's sandbox has come, live: each stage as it
+    /// begins, and `None` when none is starting.
+    pub fn start_progress(
+        self: Arc<Self>,
+        learner: String,
+    ) -> impl futures_util::Stream<Item = Option<StartStage>> {
+        let receiver = self.events.subscribe();
+        let start = (true, receiver, self, learner, None::<StartStage>);
+        futures_util::stream::unfold(
+            start,
+            |(first, mut receiver, lifecycle, learner, last)| async move {
+                let mut changed = first;
+                loop {
+                    let now = lifecycle.stage_of(&learner);
+                    if changed && (first || now != last) {
+                        return Some((now, (false, receiver, lifecycle, learner, now)));
+                    }
+                    changed = match receiver.recv().await {
+                        Ok(Event::Learner(id)) => id == learner,
+                        Ok(Event::Workshop(_)) => false,
+                        Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => return None,
+                    };
+                }
+            },
+        )
+    }
+
+    fn stage_of(&self, learner: &str) -> Option<StartStage> {
+        self.starting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(learner)
+            .copied()
+    }
+
+    /// Notes how far a learner's start has come (`None`: it is over) and tells listeners.
+    fn set_stage(&self, learner: &str, stage: Option<StartStage>) {
+        let mut starting = self
+            .starting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match stage {
+            Some(stage) if starting.get(learner) == Some(&stage) => return,
+            Some(stage) => starting.insert(learner.to_string(), stage),
+            None => starting.remove(learner),
+        };
+        drop(starting);
+        self.events.learner_changed(learner);
+    }
+
+    /// Provisions a recorded sandbox; on failure its record goes too. A learner's start
+    /// is reported stage by stage.
     async fn provision(
         &self,
         id: &str,
         template: &Template,
         ready_state: SandboxState,
+        learner: Option<&str>,
     ) -> Result<(), SandboxError> {
-        match self.sandboxes.create_with_id(id, template).await {
+        let report = |stage| {
+            if let Some(learner) = learner {
+                self.set_stage(learner, Some(stage));
+            }
+        };
+        let created = self.sandboxes.create_with_id(id, template, &report).await;
+        if let Some(learner) = learner {
+            self.set_stage(learner, None);
+        }
+        match created {
             Ok(_) => Ok(self.store.set_sandbox_state(id, ready_state).await?),
             Err(error) => {
                 self.store.delete_sandbox(id).await?;

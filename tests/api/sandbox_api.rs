@@ -10,7 +10,7 @@ use slipway::store::{SandboxState, Store};
 
 use crate::support::{
     assert_refused, fixture_lessons, lessons_dir, sh_node1, spawn_app, spawn_app_with, wait_for,
-    Learner, TestApp,
+    EventStream, Learner, TestApp,
 };
 
 fn learner() -> reqwest::Client {
@@ -384,5 +384,41 @@ async fn a_test_app_removes_its_sandboxes_when_dropped() {
     assert!(
         engine.leftovers(&id).await.unwrap().is_empty(),
         "nothing is left on the engine"
+    );
+}
+
+#[tokio::test]
+async fn a_learners_page_hears_each_stage_of_their_sandboxs_start() {
+    let app = spawn_app_with(&fixture_lessons(), |_| {}).await;
+    let client = learner();
+    let mut events = EventStream::open(&client, &app.url("/api/me/events")).await;
+    events
+        .wait_for(
+            "no start yet",
+            "stage",
+            Duration::from_secs(10),
+            Value::is_null,
+        )
+        .await;
+    let start = {
+        let (client, url) = (client.clone(), app.url("/api/sandboxes"));
+        let body = json!({ "template": { "kind": "swarm", "managers": 1, "workers": 1 } });
+        tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap() })
+    };
+    let mut stages = Vec::new();
+    loop {
+        let stage = events
+            .wait_for("a stage", "stage", Duration::from_secs(120), |_| true)
+            .await;
+        if stage.is_null() {
+            break;
+        }
+        stages.push(stage.as_str().unwrap().to_string());
+    }
+    assert_eq!(start.await.unwrap().status(), 201);
+    assert_eq!(
+        stages,
+        ["creating_nodes", "starting_engines", "forming_swarm"],
+        "each stage once, in order, then null"
     );
 }

@@ -202,7 +202,10 @@ async fn a_node_that_cannot_start_is_cleaned_up_and_explained() {
         workers: 1,
         joined: true,
     };
-    let error = engine.create_with_id(&id, &template).await.unwrap_err();
+    let error = engine
+        .create_with_id(&id, &template, &|_| {})
+        .await
+        .unwrap_err();
     assert!(matches!(error, SandboxError::Engine(_)), "{error:?}");
     assert!(
         slipway::error_chain(&error).contains("no-such-image"),

@@ -3,15 +3,18 @@
 
 use leptos::prelude::*;
 
-use crate::model::SandboxView;
+use crate::model::{SandboxView, StartStage};
 
 /// The learner's sandbox for the lesson on screen, as the terminal panel found or
-/// started it (the check bar runs checks in it), and their place in the workshop's
-/// queue for one (the news strip hears it, the terminal panel acts on it).
+/// started it (the check bar runs checks in it), their place in the workshop's queue for
+/// one, and how far its start has come (the news strip hears both, the terminal panel
+/// shows and acts on them).
 #[derive(Clone, Copy, Debug)]
 pub struct LessonSandbox {
     pub sandbox: RwSignal<Option<SandboxView>>,
     pub queue_place: RwSignal<Option<i64>>,
+    /// How far the sandbox's start has come, while it starts.
+    pub stage: RwSignal<Option<StartStage>>,
 }
 
 impl LessonSandbox {
@@ -19,6 +22,7 @@ impl LessonSandbox {
         provide_context(LessonSandbox {
             sandbox: RwSignal::new(None),
             queue_place: RwSignal::new(None),
+            stage: RwSignal::new(None),
         });
     }
 

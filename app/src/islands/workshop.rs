@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::shared::{go_to, ready_once_hydrated, LessonSandbox};
-use crate::client::{self, Live};
+use crate::client::{self, LearnerEvent, Live};
 use crate::model::{JoinRequest, News};
 
 /// The join form: the code from the screen and the name the room will see. Joining
@@ -53,17 +53,19 @@ pub fn JoinForm(code: String) -> impl IntoView {
 
 /// The instructor's latest message and the workshop's end, live on a learner's page.
 /// Shows nothing for a learner in no workshop. It also tells the terminal panel the
-/// learner's place in the queue for a sandbox.
+/// learner's place in the queue for a sandbox, and how far its start has come.
 #[island]
 pub fn WorkshopNews() -> impl IntoView {
     let shared = LessonSandbox::of_page();
     let news = RwSignal::new(None::<News>);
     Effect::new(move |_| {
-        client::listen_to_news(move |live| {
-            if let Live::Event(parsed) = live {
+        client::listen_to_learner(move |live| match live {
+            Live::Event(LearnerEvent::News(parsed)) => {
                 shared.queue_place.set(parsed.queue_place);
                 news.set(Some(parsed));
             }
+            Live::Event(LearnerEvent::Stage(stage)) => shared.stage.set(stage),
+            Live::Connected | Live::Reconnecting => {}
         });
     });
     move || {

@@ -39,13 +39,23 @@ pub async fn visit(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/me/events`: `news` now and whenever the learner's workshop changes (a
-/// message from the instructor, its end, their place in the queue for a sandbox).
-/// Nothing for a learner in no workshop.
+/// `GET /api/me/events`, what a learner's page hears: `news` now and whenever their
+/// workshop changes (a message from the instructor, its end, their place in the queue
+/// for a sandbox; nothing for a learner in no workshop), and `stage` now and at each
+/// stage of their sandbox's start (`null` when none is starting).
 pub async fn news(
     State(state): State<AppState>,
     Extension(learner): Extension<LearnerId>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let news = state.workshops.clone().news(learner.0);
-    Sse::new(news.map(|news| Ok(json_event("news", &news)))).keep_alive(KeepAlive::default())
+    let news = state.workshops.clone().news(learner.0.clone());
+    let news = news.map(|news| json_event("news", &news)).boxed();
+    let stages = match state.lifecycle.clone() {
+        Some(lifecycle) => lifecycle
+            .start_progress(learner.0)
+            .map(|stage| json_event("stage", &stage))
+            .boxed(),
+        None => futures_util::stream::empty().boxed(),
+    };
+    let events = futures_util::stream::select(news, stages).map(Ok);
+    Sse::new(events).keep_alive(KeepAlive::default())
 }

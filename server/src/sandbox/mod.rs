@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
+pub use provision::Report;
 pub use subnets::{BadPool, SubnetPool};
 
 use crate::store::SandboxState;
@@ -113,16 +114,18 @@ impl Sandboxes {
 
     /// Provisions a sandbox and waits until it is ready. On failure nothing is left behind.
     pub async fn create(&self, template: &Template) -> Result<Sandbox, SandboxError> {
-        self.create_with_id(&new_id(), template).await
+        self.create_with_id(&new_id(), template, &|_| {}).await
     }
 
-    /// As [`Sandboxes::create`], under an id the caller chose (and may have recorded).
+    /// As [`Sandboxes::create`], under an id the caller chose (and may have recorded),
+    /// telling `report` each stage as it begins.
     pub async fn create_with_id(
         &self,
         id: &str,
         template: &Template,
+        report: provision::Report<'_>,
     ) -> Result<Sandbox, SandboxError> {
-        match provision::provision(&self.engine, &self.settings, id, template).await {
+        match provision::provision(&self.engine, &self.settings, id, template, report).await {
             Ok(()) => Ok(Sandbox {
                 id: id.to_string(),
                 template: template.clone(),

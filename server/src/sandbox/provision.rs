@@ -6,7 +6,7 @@ use futures_util::future::try_join_all;
 
 use super::engine::{container_name, Engine, NodeSpec};
 use super::{kind, NodeSettings, SandboxError};
-use app::model::Template;
+use app::model::{StartStage, Template};
 
 /// An inner dockerd answers in about half a second; a busy host needs more.
 const READY_WITHIN: Duration = Duration::from_secs(90);
@@ -15,12 +15,17 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// A kind node image is about a gigabyte: from the room's registry, seconds.
 const PULL_WITHIN: Duration = Duration::from_secs(600);
 
+/// Hears each stage of a start as it begins.
+pub type Report<'a> = &'a (dyn Fn(StartStage) + Send + Sync);
+
 pub async fn provision(
     engine: &Engine,
     settings: &NodeSettings,
     id: &str,
     template: &Template,
+    report: Report<'_>,
 ) -> Result<(), SandboxError> {
+    report(StartStage::CreatingNodes);
     let nodes = template.node_names();
     let network = format!("slipway-{id}");
     engine
@@ -50,6 +55,7 @@ pub async fn provision(
                 pids,
             };
             engine.run_node(&spec).await?;
+            report(StartStage::StartingEngines);
             wait_for_inner_engine(engine, id, node).await
         }
     }))
@@ -61,10 +67,20 @@ pub async fn provision(
         ..
     } = template
     {
+        report(StartStage::FormingSwarm);
         form_swarm(engine, id, &nodes, usize::from(*managers)).await?;
     }
     if let Template::Kind { nodes, kubernetes } = template {
-        create_cluster(engine, id, *nodes, kubernetes.as_deref(), !env.is_empty()).await?;
+        let with_registry = !env.is_empty();
+        create_cluster(
+            engine,
+            id,
+            *nodes,
+            kubernetes.as_deref(),
+            with_registry,
+            report,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -77,6 +93,7 @@ async fn create_cluster(
     nodes: u8,
     kubernetes: Option<&str>,
     with_registry: bool,
+    report: Report<'_>,
 ) -> Result<(), SandboxError> {
     let container = container_name(id, "node1");
     let node1 = |script: String, within: Duration| {
@@ -90,6 +107,7 @@ async fn create_cluster(
     };
     // The room's registry seeds the image by its pinned digest and serves it by tag.
     let image = kind::image_tag(kind::node_image(kubernetes));
+    report(StartStage::PullingKubernetes);
     let (pulled, _) = node1(format!("docker pull -q {image}"), PULL_WITHIN).await?;
     if !pulled {
         return Err(SandboxError::NoKindImage {
@@ -130,10 +148,12 @@ async fn create_cluster(
         kind::CLUSTER,
         kind::CONFIG_FILE
     );
+    report(StartStage::CreatingCluster);
     node1(format!("set -o pipefail; {create}"), kind::CREATE_WITHIN)
         .await
         .and_then(stage("creating its nodes"))?;
     // Ready: every Kubernetes node Ready and CoreDNS serving.
+    report(StartStage::WaitingForCluster);
     let seconds = kind::READY_WITHIN.as_secs();
     let ready = format!(
         "kubectl wait --for=condition=Ready nodes --all --timeout={seconds}s && \

@@ -145,7 +145,7 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
             </div>
             <div class="terminals">
                 {screens.collect_view()}
-                <status::PanelStatus phase queue_place=shared.queue_place panes start/>
+                <status::PanelStatus phase queue_place=shared.queue_place stage=shared.stage panes start/>
             </div>
         </aside>
     }

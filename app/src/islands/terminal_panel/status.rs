@@ -4,11 +4,13 @@
 use leptos::prelude::*;
 
 use super::{NodePane, Phase};
+use crate::model::StartStage;
 
 #[component]
 pub fn PanelStatus(
     phase: RwSignal<Phase>,
     queue_place: RwSignal<Option<i64>>,
+    stage: RwSignal<Option<StartStage>>,
     panes: Vec<NodePane>,
     start: Callback<()>,
 ) -> impl IntoView {
@@ -41,7 +43,10 @@ pub fn PanelStatus(
         }.into_any()),
         (Phase::Starting, None) => Some(view! {
             <div class="terminal-placeholder" role="status">
-                <p class="starting">"Starting your sandbox: the nodes boot and their Docker engines come up (a few seconds)…"</p>
+                <p class="starting">"Starting your sandbox."</p>
+                <p class="stage" data-stage=move || stage.get().map(|s| format!("{s:?}"))>
+                    {move || stage.get().map_or("Asking the server for it…", StartStage::describe)}
+                </p>
             </div>
         }.into_any()),
         (Phase::Failed(reason), None) => Some(view! {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use app::model::Template;
 use slipway::sandbox::SandboxError;
 
-use crate::support::{sandboxes, sh};
+use crate::support::{sandboxes, sh, spawn_app, Learner};
 
 /// Each tool's version command, as a learner types it.
 const TOOLS: &[(&str, &str)] = &[
@@ -125,4 +125,32 @@ async fn a_kind_sandbox_is_a_ready_cluster_or_fails_fast_saying_how_to_fix_the_h
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_learner_starting_a_kubernetes_lesson_where_kind_cannot_run_is_told_the_fix() {
+    let app = spawn_app().await;
+    let ada = Learner::default();
+    let response = ada
+        .http
+        .post(app.url("/api/sandboxes"))
+        .json(&serde_json::json!({ "lesson": "kubernetes/pods" }))
+        .send()
+        .await
+        .unwrap();
+    if response.status() == 201 {
+        println!("NOT RUN: this host runs kind clusters, so no learner is refused");
+        return;
+    }
+    assert_eq!(response.status(), 503);
+    let reason: serde_json::Value = response.json().await.unwrap();
+    let reason = reason["error"].as_str().unwrap_or_default().to_string();
+    assert!(
+        reason.contains("docker/registry.sh kindest/node:") || reason.contains("privileged"),
+        "the learner reads what fixes the host: {reason}"
+    );
+    assert!(
+        app.sandboxes().await.all_ids().await.unwrap().is_empty(),
+        "nothing left behind"
+    );
 }

@@ -66,7 +66,10 @@ for image in "${missing[@]}"; do
     [[ $image == *:* || $image == *@* ]] || source="$image:latest"
     if timeout 600 docker pull -q "$source" >/dev/null 2>&1; then
         say "pulled $image from Docker Hub"
-    elif docker image inspect "$source" >/dev/null 2>&1; then
+    elif docker image inspect "${source%@*}" >/dev/null 2>&1; then
+        # A loaded copy has no digest to check: `slipway images export` saved it by tag
+        # from the image that was pulled by its digest.
+        source=${source%@*}
         say "Docker Hub does not answer: seeding $image from this engine's copy"
     elif [[ -d "lessons/$image" ]]; then
         say "Docker Hub does not answer: building a stand-in for $image"

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
-use slipway::config::Config;
+use slipway::config::{Config, ImagesCommand};
 use slipway::instructors::Instructors;
 use slipway::lessons;
 use slipway::sandbox::{new_id, Sandboxes};
@@ -38,6 +38,47 @@ pub fn images(dir: &Path) -> ExitCode {
         println!("{image}");
     }
     exit_code(catalog.problems.is_empty())
+}
+
+/// `slipway images export FILE` and `slipway images import FILE`.
+pub async fn images_file(config: &Config, action: ImagesCommand) -> anyhow::Result<ExitCode> {
+    let sandboxes = Sandboxes::connect(
+        config.docker_host.as_deref(),
+        &config.instance,
+        config.node_settings(),
+    )
+    .await
+    .context("images live in the Docker engine")?;
+    match action {
+        ImagesCommand::Export { file } => {
+            let wanted = lessons::load(&config.lessons).images();
+            let (missing, size) = sandboxes
+                .export_images(&wanted, &file)
+                .await
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!(
+                "saved {} image(s) to {} ({} MB)",
+                wanted.len() - missing.len(),
+                file.display(),
+                size / 1_000_000
+            );
+            for image in &missing {
+                println!("not in this engine, so not saved: {image} (run make images where it can be had)");
+            }
+            Ok(exit_code(missing.is_empty()))
+        }
+        ImagesCommand::Import { file } => {
+            let loaded = sandboxes
+                .import_images(&file)
+                .await
+                .with_context(|| format!("cannot load {}", file.display()))?;
+            for line in &loaded {
+                println!("{line}");
+            }
+            println!("now run `make images` to seed the room's registry with them");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// `slipway lessons test`: each lesson in a fresh sandbox, every check proven.

@@ -31,6 +31,11 @@ pub enum Command {
         #[command(subcommand)]
         action: LessonsCommand,
     },
+    /// Carry the room's images to a host without the internet.
+    Images {
+        #[command(subcommand)]
+        action: ImagesCommand,
+    },
     /// Manage instructor accounts.
     Instructor {
         #[command(subcommand)]
@@ -50,6 +55,16 @@ pub enum InstructorCommand {
         #[arg(long, env = "SLIPWAY_INSTRUCTOR_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ImagesCommand {
+    /// Save every image the lessons need (`slipway lessons images`) that this engine
+    /// holds to one tar file.
+    Export { file: PathBuf },
+    /// Load a tar file `export` wrote into this engine; `make images` (or
+    /// docker/registry.sh) then seeds the room's registry from it.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug, Clone)]

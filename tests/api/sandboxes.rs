@@ -287,3 +287,26 @@ async fn a_swarm_service_spreads_its_replicas_over_the_nodes() {
     assert!(nodes >= 2, "replicas on {nodes} node(s): {}", out.output);
     engine.delete(&sandbox.id).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_rooms_images_travel_in_one_file_and_load_again() {
+    let engine = sandboxes().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("room.tar");
+    let wanted = ["alpine".to_string(), "nosuch/image:1".to_string()];
+    let (missing, size) = engine.export_images(&wanted, &file).await.unwrap();
+    assert_eq!(
+        missing,
+        ["nosuch/image:1"],
+        "what this engine lacks is named"
+    );
+    assert!(
+        size > 1_000_000 && file.metadata().unwrap().len() == size,
+        "{size} bytes"
+    );
+    let loaded = engine.import_images(&file).await.unwrap();
+    assert!(
+        loaded.iter().any(|line| line.contains("alpine:latest")),
+        "loaded under the name lessons pull: {loaded:?}"
+    );
+}

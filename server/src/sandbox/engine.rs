@@ -12,8 +12,9 @@ use bollard::models::{
     NetworkDisconnectRequest, NetworkingConfig, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
-    ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+    CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, TagImageOptionsBuilder,
 };
 use bollard::Docker;
 use bytes::Bytes;
@@ -50,6 +51,8 @@ pub enum EngineError {
     ExecTimeout { command: String, timeout: Duration },
     #[error("no free subnet in the sandbox network pool (SLIPWAY_SUBNET_POOL)")]
     NoSubnet,
+    #[error("reading or writing the image file failed")]
+    File(#[source] std::io::Error),
 }
 
 fn call(op: &'static str) -> impl FnOnce(DockerError) -> EngineError {
@@ -144,6 +147,84 @@ impl Engine {
             instance: instance.to_string(),
             privileges: AtomicU8::new(UNKNOWN),
         })
+    }
+
+    /// Whether the engine holds an image by this name.
+    pub async fn has_image(&self, image: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(source) => Err(EngineError::Call {
+                op: "image inspect",
+                source,
+            }),
+        }
+    }
+
+    /// Gives an image a second name, `repository:tag`.
+    pub async fn tag_image(&self, image: &str, name: &str) -> Result<(), EngineError> {
+        let (repo, tag) = name.rsplit_once(':').unwrap_or((name, "latest"));
+        let options = TagImageOptionsBuilder::default()
+            .repo(repo)
+            .tag(tag)
+            .build();
+        self.docker
+            .tag_image(image, Some(options))
+            .await
+            .map_err(call("image tag"))
+    }
+
+    /// Writes the images to `file` as one tar, as `docker save` does.
+    pub async fn save_images(
+        &self,
+        names: &[&str],
+        file: &std::path::Path,
+    ) -> Result<u64, EngineError> {
+        use tokio::io::AsyncWriteExt;
+        let mut out = tokio::fs::File::create(file)
+            .await
+            .map_err(EngineError::File)?;
+        let mut tar = self.docker.export_images(names);
+        let mut written = 0;
+        while let Some(chunk) = tar.next().await {
+            let chunk = chunk.map_err(call("image save"))?;
+            out.write_all(&chunk).await.map_err(EngineError::File)?;
+            written += chunk.len() as u64;
+        }
+        out.flush().await.map_err(EngineError::File)?;
+        Ok(written)
+    }
+
+    /// Loads the images of a tar `docker save` (or [`Engine::save_images`]) wrote;
+    /// returns the engine's words for each ("Loaded image: nginx:latest").
+    pub async fn load_images(&self, file: &std::path::Path) -> Result<Vec<String>, EngineError> {
+        use tokio::io::AsyncReadExt;
+        let input = tokio::fs::File::open(file)
+            .await
+            .map_err(EngineError::File)?;
+        let chunks = futures_util::stream::unfold(input, |mut input| async move {
+            let mut buffer = vec![0; 1 << 20];
+            match input.read(&mut buffer).await {
+                Ok(0) => None,
+                Ok(read) => {
+                    buffer.truncate(read);
+                    Some((Ok::<_, std::io::Error>(Bytes::from(buffer)), input))
+                }
+                Err(error) => Some((Err(error), input)),
+            }
+        });
+        let options = ImportImageOptionsBuilder::default().quiet(true).build();
+        let mut progress = self.docker.import_image_stream(options, chunks, None);
+        let mut loaded = Vec::new();
+        while let Some(info) = progress.next().await {
+            let info = info.map_err(call("image load"))?;
+            if let Some(line) = info.stream.filter(|line| !line.trim().is_empty()) {
+                loaded.push(line.trim().to_string());
+            }
+        }
+        Ok(loaded)
     }
 
     /// A label of an image on the engine; `None` if the image or the label is absent.

@@ -25,7 +25,8 @@ pub enum SandboxError {
     #[error(
         "this host has no Kubernetes node image ({image}), so Kubernetes lessons cannot start. \
          Your instructor can fix it: on a host with the internet, run `docker/registry.sh {image}`; \
-         on one without, `docker load -i` a saved copy of it first"
+         on one without, `slipway images import FILE` a file `slipway images export` wrote \
+         where it could be had, then `make images`"
     )]
     NoKindImage { image: String },
     #[error(
@@ -211,6 +212,62 @@ impl Sandboxes {
             .split_whitespace()
             .map(str::to_string)
             .collect())
+    }
+
+    /// Saves the room's images to one tar file under the names lessons pull them by, for
+    /// an instructor to carry to a host without the internet. An image is found under
+    /// its own name or where `docker/registry.sh` left it; returns those not found, and
+    /// the file's size.
+    pub async fn export_images(
+        &self,
+        images: &[String],
+        file: &std::path::Path,
+    ) -> Result<(Vec<String>, u64), SandboxError> {
+        let registry = "127.0.0.1:5000";
+        let (mut found, mut missing) = (Vec::new(), Vec::new());
+        for image in images {
+            // `nginx` is `nginx:latest`; a digest-pinned image goes by its tag.
+            let name = image.split('@').next().unwrap_or(image);
+            let name = if name
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains(':'))
+            {
+                name.to_string()
+            } else {
+                format!("{name}:latest")
+            };
+            let repository_path = if name.contains('/') {
+                name.clone()
+            } else {
+                format!("library/{name}")
+            };
+            let candidates = [name.clone(), format!("{registry}/{repository_path}")];
+            let mut source = None;
+            for candidate in candidates {
+                if self.engine.has_image(&candidate).await? {
+                    source = Some(candidate);
+                    break;
+                }
+            }
+            match source {
+                Some(source) => {
+                    if source != name {
+                        self.engine.tag_image(&source, &name).await?;
+                    }
+                    found.push(name);
+                }
+                None => missing.push(image.clone()),
+            }
+        }
+        let names: Vec<&str> = found.iter().map(String::as_str).collect();
+        let size = self.engine.save_images(&names, file).await?;
+        Ok((missing, size))
+    }
+
+    /// Loads images a tar file carries (`export_images`, or `docker save`).
+    pub async fn import_images(&self, file: &std::path::Path) -> Result<Vec<String>, SandboxError> {
+        Ok(self.engine.load_images(file).await?)
     }
 
     /// Removes every container, volume and network of a sandbox.

@@ -58,9 +58,9 @@ for image in "${IMAGES[@]}"; do
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
-# Read-only again however seeding ends.
-trap 'run_registry read-only' EXIT
-run_registry seeding
+# Each missing image is fetched or built first: the registry turns writable (a restart,
+# which takes it off running sandboxes' networks) only if there is something to push.
+sources=()
 for image in "${missing[@]}"; do
     source=$image
     [[ $image == *:* || $image == *@* ]] || source="$image:latest"
@@ -79,12 +79,22 @@ for image in "${missing[@]}"; do
         # No stand-in can replace Kubernetes itself: without it, Kubernetes lessons say
         # what to do when a learner starts one, and the rest of the room works.
         say "cannot get $image: Docker Hub does not answer and this engine has no copy;"
-        say "Kubernetes lessons will not start here until it is loaded (docker load -i FILE, then this script)"
+        say "Kubernetes lessons will not start here until it is loaded (slipway images import FILE, then this script)"
         continue
     else
         echo "cannot get $image: Docker Hub does not answer and docker/lessons/$image does not exist" >&2
         exit 1
     fi
+    sources+=("$image=$source")
+done
+[[ ${#sources[@]} -eq 0 ]] && exit 0
+
+# Read-only again however seeding ends.
+trap 'run_registry read-only' EXIT
+run_registry seeding
+for pair in "${sources[@]}"; do
+    image=${pair%%=*}
+    source=${pair#*=}
     served="127.0.0.1:$PORT/$(repository "$image"):$(tag "$image")"
     docker tag "$source" "$served"
     docker push -q "$served" >/dev/null

@@ -7,8 +7,8 @@ use std::time::Duration;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig, Ipam,
-    IpamConfig, Mount, MountType, Network, NetworkConnectRequest, NetworkCreateRequest,
+    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig, ImageInspect,
+    Ipam, IpamConfig, Mount, MountType, Network, NetworkConnectRequest, NetworkCreateRequest,
     NetworkDisconnectRequest, NetworkingConfig, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
@@ -151,16 +151,7 @@ impl Engine {
 
     /// Whether the engine holds an image by this name.
     pub async fn has_image(&self, image: &str) -> Result<bool, EngineError> {
-        match self.docker.inspect_image(image).await {
-            Ok(_) => Ok(true),
-            Err(DockerError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(false),
-            Err(source) => Err(EngineError::Call {
-                op: "image inspect",
-                source,
-            }),
-        }
+        Ok(self.inspect_image(image).await?.is_some())
     }
 
     /// Gives an image a second name, `repository:tag`.
@@ -233,11 +224,18 @@ impl Engine {
         image: &str,
         label: &str,
     ) -> Result<Option<String>, EngineError> {
+        Ok(self
+            .inspect_image(image)
+            .await?
+            .and_then(|inspect| inspect.config)
+            .and_then(|config| config.labels)
+            .and_then(|labels| labels.get(label).cloned()))
+    }
+
+    /// The image as the engine describes it; `None` if the engine has no such image.
+    async fn inspect_image(&self, image: &str) -> Result<Option<ImageInspect>, EngineError> {
         match self.docker.inspect_image(image).await {
-            Ok(inspect) => Ok(inspect
-                .config
-                .and_then(|config| config.labels)
-                .and_then(|labels| labels.get(label).cloned())),
+            Ok(inspect) => Ok(Some(inspect)),
             Err(DockerError::DockerResponseServerError {
                 status_code: 404, ..
             }) => Ok(None),

@@ -310,3 +310,29 @@ async fn the_rooms_images_travel_in_one_file_and_load_again() {
         "loaded under the name lessons pull: {loaded:?}"
     );
 }
+
+#[tokio::test]
+async fn a_script_that_floods_its_output_costs_the_server_only_its_tail() {
+    let engine = sandboxes().await;
+    let sandbox = engine.create(&Template::Single).await.unwrap();
+    let (code, output) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "head -c 20000000 /dev/zero | tr '\\0' x; echo; echo 'the check says why'",
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert!(
+        output.len() < 70_000,
+        "kept {} bytes of 20 MB",
+        output.len()
+    );
+    assert!(output.starts_with('[') && output.contains("earlier bytes of output not kept"));
+    assert!(
+        output.ends_with("the check says why"),
+        "the reason survives"
+    );
+    println!("20 MB of output kept as {} bytes", output.len());
+    engine.delete(&sandbox.id).await.unwrap();
+}

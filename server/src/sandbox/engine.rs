@@ -24,6 +24,42 @@ use tokio::io::AsyncWrite;
 
 use super::SubnetPool;
 
+/// How much of a command's output is kept: its last bytes, where checks say what is
+/// wrong. A script that prints without end costs the server no more than this.
+pub const EXEC_OUTPUT_BYTES: usize = 64 * 1024;
+
+/// The last [`EXEC_OUTPUT_BYTES`] of a command's output, and how much came before them.
+#[derive(Default)]
+struct Tail {
+    kept: Vec<u8>,
+    dropped: usize,
+}
+
+impl Tail {
+    fn push(&mut self, bytes: &[u8]) {
+        self.kept.extend_from_slice(bytes);
+        // Trimmed in batches, so that keeping the tail stays linear in the output.
+        if self.kept.len() > 2 * EXEC_OUTPUT_BYTES {
+            let excess = self.kept.len() - EXEC_OUTPUT_BYTES;
+            self.kept.drain(..excess);
+            self.dropped += excess;
+        }
+    }
+
+    fn into_text(mut self) -> String {
+        if self.kept.len() > EXEC_OUTPUT_BYTES {
+            let excess = self.kept.len() - EXEC_OUTPUT_BYTES;
+            self.kept.drain(..excess);
+            self.dropped += excess;
+        }
+        let text = String::from_utf8_lossy(&self.kept);
+        match self.dropped {
+            0 => text.into_owned(),
+            dropped => format!("[{dropped} earlier bytes of output not kept]\n{text}"),
+        }
+    }
+}
+
 /// Docker's list filters: `label` to the wanted `key=value`s, and so on.
 type Filter = HashMap<&'static str, Vec<String>>;
 
@@ -472,7 +508,7 @@ impl Engine {
         };
         let exec = self.create_exec(container, config).await?;
         let run = async {
-            let mut output = String::new();
+            let mut output = Tail::default();
             let options = StartExecOptions {
                 detach: false,
                 tty: false,
@@ -487,12 +523,10 @@ impl Engine {
                 .map_err(call("exec start"))?
             {
                 while let Some(chunk) = stream.next().await {
-                    output.push_str(&String::from_utf8_lossy(
-                        &chunk.map_err(call("exec output"))?.into_bytes(),
-                    ));
+                    output.push(&chunk.map_err(call("exec output"))?.into_bytes());
                 }
             }
-            Ok::<_, EngineError>(output)
+            Ok::<_, EngineError>(output.into_text())
         };
         let output =
             tokio::time::timeout(timeout, run)
@@ -756,4 +790,32 @@ fn ignore_missing(result: Result<(), DockerError>) -> Result<(), DockerError> {
 
 pub fn container_name(sandbox: &str, node: &str) -> String {
     format!("slipway-{sandbox}-{node}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Tail, EXEC_OUTPUT_BYTES};
+
+    #[test]
+    fn only_the_tail_of_endless_output_is_kept() {
+        let mut tail = Tail::default();
+        for _ in 0..1000 {
+            tail.push(&[b'x'; 1000]);
+        }
+        tail.push(b"\nthe last line");
+        let total = 1000 * 1000 + "\nthe last line".len();
+        let text = tail.into_text();
+        let dropped = total - EXEC_OUTPUT_BYTES;
+        assert!(
+            text.starts_with(&format!("[{dropped} earlier bytes of output not kept]\n")),
+            "{}",
+            &text[..60]
+        );
+        assert!(text.ends_with("\nthe last line"));
+        assert!(text.len() < EXEC_OUTPUT_BYTES + 64);
+
+        let mut short = Tail::default();
+        short.push(b"all of it");
+        assert_eq!(short.into_text(), "all of it");
+    }
 }

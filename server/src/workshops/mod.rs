@@ -366,10 +366,10 @@ impl Workshops {
             write(
                 &mut csv,
                 &[
-                    &name,
+                    &spreadsheet_safe(&name),
                     &step.lesson,
                     &(step.step + 1).to_string(),
-                    &title,
+                    &spreadsheet_safe(&title),
                     step.passed_at.as_deref().unwrap_or(""),
                     &step.attempts.to_string(),
                     &step.failed_attempts.to_string(),
@@ -449,9 +449,30 @@ fn join_code() -> String {
         .collect()
 }
 
+/// A field as a spreadsheet shows it, never runs it: text that starts like a formula
+/// (`=`, `+`, `-`, `@`, or a tab or carriage return before one) gets a leading `'`. A
+/// display name is whatever a learner typed.
+fn spreadsheet_safe(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}").into()
+    } else {
+        field.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_that_look_like_formulas_are_kept_as_text() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        for risky in ["+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert!(spreadsheet_safe(risky).starts_with('\''), "{risky:?}");
+        }
+        assert_eq!(spreadsheet_safe("Ada"), "Ada");
+        assert_eq!(spreadsheet_safe("Ada = Lovelace"), "Ada = Lovelace");
+    }
 
     #[test]
     fn join_codes_are_short_and_unambiguous() {

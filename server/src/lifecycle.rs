@@ -16,7 +16,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::events::{Event, Events};
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
-use crate::store::{SandboxRecord, SandboxState, Store};
+use crate::store::{Caps, SandboxRecord, SandboxState, Store};
 use crate::terminal::{Attachment, TerminalError, Terminals, Watch};
 use app::model::{NodeView, SandboxView, StartStage, Template};
 
@@ -93,19 +93,25 @@ impl Lifecycle {
             });
         }
         let ttl = ttl_minutes.unwrap_or(self.limits.sandbox_ttl_minutes);
-        if let Some(id) = self.store.claim_pooled(&template, learner, ttl).await? {
+        let per_learner = self.limits.max_sandboxes_per_learner;
+        if let Some(id) = self
+            .store
+            .claim_pooled(&template, learner, ttl, per_learner)
+            .await?
+        {
             self.wake.notify_one();
             return self.view_of(learner, &id).await;
         }
-        if !self.host_has_room().await? {
-            return Err(SandboxError::HostFull {
-                max: self.limits.max_sandboxes,
-            });
-        }
         let id = new_id();
-        self.store
-            .insert_sandbox(&id, Some(learner), &template, ttl)
-            .await?;
+        // The caps are checked again, atomically, as the sandbox is recorded: parallel
+        // requests (or a host filling up meanwhile) get the same refusal as above.
+        if !self
+            .store
+            .insert_sandbox(&id, Some(learner), &template, ttl, self.caps())
+            .await?
+        {
+            return Err(self.refusal(learner).await?);
+        }
         self.provision(&id, &template, SandboxState::Ready, Some(learner))
             .await?;
         self.view_of(learner, &id).await
@@ -297,9 +303,14 @@ impl Lifecycle {
                     return Ok(());
                 }
                 let id = new_id();
-                self.store
-                    .insert_sandbox(&id, None, template, self.limits.sandbox_ttl_minutes)
-                    .await?;
+                let ttl = self.limits.sandbox_ttl_minutes;
+                if !self
+                    .store
+                    .insert_sandbox(&id, None, template, ttl, self.caps())
+                    .await?
+                {
+                    return Ok(());
+                }
                 match self
                     .provision(&id, template, SandboxState::Pooled, None)
                     .await
@@ -335,6 +346,25 @@ impl Lifecycle {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .contains(template)
+    }
+
+    fn caps(&self) -> Caps {
+        Caps {
+            host: self.limits.max_sandboxes,
+            per_learner: self.limits.max_sandboxes_per_learner,
+        }
+    }
+
+    /// Why a learner may not have another sandbox now.
+    async fn refusal(&self, learner: &str) -> Result<SandboxError, SandboxError> {
+        let max = self.limits.max_sandboxes_per_learner;
+        Ok(if self.store.learner_sandbox_count(learner).await? >= max {
+            SandboxError::LearnerLimit { max }
+        } else {
+            SandboxError::HostFull {
+                max: self.limits.max_sandboxes,
+            }
+        })
     }
 
     async fn host_has_room(&self) -> Result<bool, SandboxError> {

@@ -422,3 +422,40 @@ async fn a_learners_page_hears_each_stage_of_their_sandboxs_start() {
         "each stage once, in order, then null"
     );
 }
+
+#[tokio::test]
+async fn twenty_parallel_starts_on_one_cookie_give_one_sandbox() {
+    let app = spawn_app_with(&fixture_lessons(), |_| {}).await;
+    let client = learner();
+    // The learner's cookie first, as a page visit would give it.
+    client.get(app.url("/api/sandboxes")).send().await.unwrap();
+    let starts = (0..20).map(|_| {
+        let (client, url) = (client.clone(), app.url("/api/sandboxes"));
+        tokio::spawn(async move {
+            let body = json!({ "template": { "kind": "single" } });
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let mut statuses = Vec::new();
+    for start in starts.collect::<Vec<_>>() {
+        statuses.push(start.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    assert_eq!(app.sandboxes().await.all_ids().await.unwrap().len(), 1);
+}

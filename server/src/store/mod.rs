@@ -6,7 +6,7 @@ mod records;
 mod workshops;
 
 pub use progress::{Attempt, StepKey, StepProgress};
-pub use records::{SandboxRecord, SandboxState};
+pub use records::{Caps, SandboxRecord, SandboxState};
 pub use workshops::{
     LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, QueuedRecord,
     WorkshopRecord,
@@ -83,6 +83,11 @@ impl Store {
 mod tests {
     use super::*;
     use app::model::Template;
+
+    const ROOMY: Caps = Caps {
+        host: 10,
+        per_learner: 5,
+    };
 
     const SWARM: Template = Template::Swarm {
         managers: 1,
@@ -166,14 +171,42 @@ mod tests {
         assert!(store.learner_exists(&ada).await.unwrap());
         assert!(!store.learner_exists("nobody").await.unwrap());
         store
-            .insert_sandbox("s1", Some(&ada), &Template::Single, 60)
+            .insert_sandbox("s1", Some(&ada), &Template::Single, 60, ROOMY)
             .await
             .unwrap();
         store
-            .insert_sandbox("s2", Some(&bob), &Template::Single, 60)
+            .insert_sandbox("s2", Some(&bob), &Template::Single, 60, ROOMY)
             .await
             .unwrap();
         assert_eq!(store.sandbox_count().await.unwrap(), 2);
+        let one_each = Caps {
+            host: 10,
+            per_learner: 1,
+        };
+        let single = &Template::Single;
+        assert!(
+            !store
+                .insert_sandbox("s3", Some(&ada), single, 60, one_each)
+                .await
+                .unwrap(),
+            "Ada holds one already"
+        );
+        let full = Caps {
+            host: 2,
+            per_learner: 5,
+        };
+        assert!(
+            !store
+                .insert_sandbox("s3", None, single, 60, full)
+                .await
+                .unwrap(),
+            "host full"
+        );
+        assert_eq!(
+            store.sandbox_count().await.unwrap(),
+            2,
+            "nothing was recorded"
+        );
         assert_eq!(store.learner_sandbox_count(&ada).await.unwrap(), 1);
         assert_eq!(store.ready_sandbox(&ada, None).await.unwrap(), None);
         store
@@ -218,7 +251,7 @@ mod tests {
         let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
         let ada = store.create_learner().await.unwrap();
         store
-            .insert_sandbox("p1", None, &Template::Single, 60)
+            .insert_sandbox("p1", None, &Template::Single, 60, ROOMY)
             .await
             .unwrap();
         assert_eq!(
@@ -228,7 +261,7 @@ mod tests {
         );
         assert_eq!(
             store
-                .claim_pooled(&Template::Single, &ada, 60)
+                .claim_pooled(&Template::Single, &ada, 60, 5)
                 .await
                 .unwrap(),
             None,
@@ -239,13 +272,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            store.claim_pooled(&SWARM, &ada, 60).await.unwrap(),
+            store.claim_pooled(&SWARM, &ada, 60, 5).await.unwrap(),
             None,
             "other template"
         );
         assert_eq!(
             store
-                .claim_pooled(&Template::Single, &ada, 60)
+                .claim_pooled(&Template::Single, &ada, 60, 5)
                 .await
                 .unwrap()
                 .as_deref(),
@@ -253,7 +286,7 @@ mod tests {
         );
         assert_eq!(
             store
-                .claim_pooled(&Template::Single, &ada, 60)
+                .claim_pooled(&Template::Single, &ada, 60, 5)
                 .await
                 .unwrap(),
             None,

@@ -32,6 +32,13 @@ impl std::fmt::Display for SandboxState {
     }
 }
 
+/// How many sandboxes may be recorded: on the host, and per learner.
+#[derive(Clone, Copy, Debug)]
+pub struct Caps {
+    pub host: u32,
+    pub per_learner: u32,
+}
+
 /// A sandbox as recorded: who owns it, what it is, how long it lives.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SandboxRecord {
@@ -82,24 +89,31 @@ impl Store {
         Ok(value)
     }
 
+    /// Records a sandbox about to start, if the caps allow one more: false if not. The
+    /// count and the insert are one statement, so parallel requests cannot both pass.
     pub async fn insert_sandbox(
         &self,
         id: &str,
         learner_id: Option<&str>,
         template: &Template,
         ttl_minutes: u32,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
+        caps: Caps,
+    ) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
             "INSERT INTO sandboxes (id, learner_id, template, state, expires_at) \
-             VALUES (?, ?, ?, 'starting', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' minutes'))",
+             SELECT ?1, ?2, ?3, 'starting', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?4 || ' minutes') \
+             WHERE (SELECT COUNT(*) FROM sandboxes) < ?5 \
+             AND (?2 IS NULL OR (SELECT COUNT(*) FROM sandboxes WHERE learner_id = ?2) < ?6)",
         )
         .bind(id)
         .bind(learner_id)
         .bind(Json(template))
         .bind(ttl_minutes)
+        .bind(caps.host)
+        .bind(caps.per_learner)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(inserted.rows_affected() == 1)
     }
 
     pub async fn set_sandbox_state(&self, id: &str, state: SandboxState) -> Result<(), StoreError> {
@@ -135,22 +149,27 @@ impl Store {
         Ok(())
     }
 
-    /// Hands a pooled sandbox of this template to a learner, starting its time to live now.
+    /// Hands a pooled sandbox of this template to a learner who holds fewer than
+    /// `per_learner`, starting its time to live now; the check and the claim are one
+    /// statement.
     pub async fn claim_pooled(
         &self,
         template: &Template,
         learner_id: &str,
         ttl_minutes: u32,
+        per_learner: u32,
     ) -> Result<Option<String>, StoreError> {
         let claimed = sqlx::query_scalar(
-            "UPDATE sandboxes SET learner_id = ?, state = 'ready', last_active_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
-             expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' minutes') \
-             WHERE id = (SELECT id FROM sandboxes WHERE state = 'pooled' AND template = ? ORDER BY created_at LIMIT 1) \
+            "UPDATE sandboxes SET learner_id = ?1, state = 'ready', last_active_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
+             expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?2 || ' minutes') \
+             WHERE id = (SELECT id FROM sandboxes WHERE state = 'pooled' AND template = ?3 ORDER BY created_at LIMIT 1) \
+             AND (SELECT COUNT(*) FROM sandboxes WHERE learner_id = ?1) < ?4 \
              RETURNING id",
         )
         .bind(learner_id)
         .bind(ttl_minutes)
         .bind(Json(template))
+        .bind(per_learner)
         .fetch_optional(&self.pool)
         .await?;
         Ok(claimed)

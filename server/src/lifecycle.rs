@@ -4,15 +4,13 @@
 //! instructor, expiry) passes through here, so its terminals close and listeners hear
 //! of it in one place.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
-use std::collections::HashMap;
-
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::Notify;
 
 use crate::events::{Event, Events};
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
@@ -39,6 +37,8 @@ pub struct WarmPool {
 }
 
 pub struct Lifecycle {
+    /// Itself, so that work on a sandbox can run on a task of its own (see `detached`).
+    me: Weak<Lifecycle>,
     sandboxes: Arc<Sandboxes>,
     terminals: Terminals,
     store: Store,
@@ -46,9 +46,13 @@ pub struct Lifecycle {
     limits: Quotas,
     pool: WarmPool,
     /// How far the start of each learner's sandbox has come, while one starts.
-    starting: std::sync::Mutex<HashMap<String, StartStage>>,
+    starting: Mutex<HashMap<String, StartStage>>,
+    /// Sandboxes this server is starting, resetting or removing right now. A record left
+    /// `starting` or `deleting` with no work on it is stale (a crash, an engine error
+    /// midway) and maintenance finishes its removal.
+    in_flight: Mutex<HashSet<String>>,
     /// Templates this host cannot run (kind without a node image): the pool stops trying.
-    unrunnable: std::sync::Mutex<Vec<Template>>,
+    unrunnable: Mutex<Vec<Template>>,
     /// Wakes the maintenance loop early, e.g. when a pooled sandbox was handed out.
     wake: Notify,
     /// Tells whoever admits queued learners that a sandbox went (see `room_freed`).
@@ -62,20 +66,47 @@ impl Lifecycle {
         events: Events,
         limits: Quotas,
         pool: WarmPool,
-    ) -> Self {
+    ) -> Arc<Self> {
         let sandboxes = Arc::new(sandboxes);
-        Self {
+        Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             terminals: Terminals::new(sandboxes.clone(), store.clone()),
             sandboxes,
             store,
             events,
             limits,
             pool,
-            starting: std::sync::Mutex::new(HashMap::new()),
-            unrunnable: std::sync::Mutex::new(Vec::new()),
+            starting: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashSet::new()),
+            unrunnable: Mutex::new(Vec::new()),
             wake: Notify::new(),
             freed: Notify::new(),
-        }
+        })
+    }
+
+    /// Runs work on a sandbox on a task of its own and waits for it. The request that
+    /// asked for it may be dropped midway (the learner closed the tab, the wifi went):
+    /// the sandbox still finishes starting or going, and is never left half made.
+    async fn detached<T, F>(
+        &self,
+        id: &str,
+        work: impl FnOnce(Arc<Self>) -> F,
+    ) -> Result<T, SandboxError>
+    where
+        F: Future<Output = Result<T, SandboxError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let interrupted = || SandboxError::Interrupted(id.to_string());
+        let me = self.me.upgrade().ok_or_else(interrupted)?;
+        let in_flight = InFlight::mark(&me, id);
+        let work = work(me);
+        tokio::spawn(async move {
+            let done = work.await;
+            drop(in_flight);
+            done
+        })
+        .await
+        .map_err(|_| interrupted())?
     }
 
     /// Gives a learner a ready sandbox: from the warm pool if one waits there, otherwise
@@ -103,18 +134,22 @@ impl Lifecycle {
             return self.view_of(learner, &id).await;
         }
         let id = new_id();
-        // The caps are checked again, atomically, as the sandbox is recorded: parallel
-        // requests (or a host filling up meanwhile) get the same refusal as above.
-        if !self
-            .store
-            .insert_sandbox(&id, Some(learner), &template, ttl, self.caps())
-            .await?
-        {
-            return Err(self.refusal(learner).await?);
-        }
-        self.provision(&id, &template, SandboxState::Ready, Some(learner))
-            .await?;
-        self.view_of(learner, &id).await
+        let owner = learner.to_string();
+        self.detached(&id.clone(), move |me| async move {
+            // The caps are checked again, atomically, as the sandbox is recorded: parallel
+            // requests (or a host filling up meanwhile) get the same refusal as above.
+            if !me
+                .store
+                .insert_sandbox(&id, Some(&owner), &template, ttl, me.caps())
+                .await?
+            {
+                return Err(me.refusal(&owner).await?);
+            }
+            me.provision(&id, &template, SandboxState::Ready, Some(&owner))
+                .await?;
+            me.view_of(&owner, &id).await
+        })
+        .await
     }
 
     /// The learner's sandbox of this template if one is up, or a new one: what a lesson
@@ -212,15 +247,19 @@ impl Lifecycle {
     /// Replaces every node with a fresh one, keeping the sandbox's id and expiry.
     pub async fn reset(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
         let record = self.owned(learner, id).await?;
-        self.store
-            .set_sandbox_state(id, SandboxState::Starting)
-            .await?;
-        self.terminals.close_sandbox(id).await;
-        self.sandboxes.delete(id).await?;
-        self.provision(id, &record.template, SandboxState::Ready, Some(learner))
-            .await?;
-        self.events.learner_changed(learner);
-        self.view_of(learner, id).await
+        let (id, learner) = (id.to_string(), learner.to_string());
+        self.detached(&id.clone(), move |me| async move {
+            me.store
+                .set_sandbox_state(&id, SandboxState::Starting)
+                .await?;
+            me.terminals.close_sandbox(&id).await;
+            me.sandboxes.delete(&id).await?;
+            me.provision(&id, &record.template, SandboxState::Ready, Some(&learner))
+                .await?;
+            me.events.learner_changed(&learner);
+            me.view_of(&learner, &id).await
+        })
+        .await
     }
 
     pub async fn delete(&self, learner: &str, id: &str) -> Result<(), SandboxError> {
@@ -279,6 +318,10 @@ impl Lifecycle {
     }
 
     async fn maintain_once(&self) -> Result<(), SandboxError> {
+        for id in self.stale_sandboxes().await? {
+            tracing::warn!("sandbox {id} was left half started or half removed; removing it");
+            self.remove(&id).await?;
+        }
         for id in self.store.expired_sandboxes().await? {
             tracing::info!("sandbox {id} expired");
             self.remove(&id).await?;
@@ -323,7 +366,7 @@ impl Lifecycle {
                         );
                         self.unrunnable
                             .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .unwrap_or_else(PoisonError::into_inner)
                             .push(template.clone());
                         break;
                     }
@@ -335,6 +378,19 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// Sandboxes recorded as starting or going that nothing in this server works on.
+    async fn stale_sandboxes(&self) -> Result<Vec<String>, SandboxError> {
+        let unsettled = self.store.unsettled_sandboxes().await?;
+        let in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(unsettled
+            .into_iter()
+            .filter(|id| !in_flight.contains(id))
+            .collect())
+    }
+
     /// Returns once a sandbox has gone since the last call (at once if one went
     /// meanwhile), so the one task that admits queued learners can try again.
     pub async fn room_freed(&self) {
@@ -344,7 +400,7 @@ impl Lifecycle {
     fn cannot_run(&self, template: &Template) -> bool {
         self.unrunnable
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .contains(template)
     }
 
@@ -402,17 +458,14 @@ impl Lifecycle {
     fn stage_of(&self, learner: &str) -> Option<StartStage> {
         self.starting
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .get(learner)
             .copied()
     }
 
     /// Notes how far a learner's start has come (`None`: it is over) and tells listeners.
     fn set_stage(&self, learner: &str, stage: Option<StartStage>) {
-        let mut starting = self
-            .starting
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut starting = self.starting.lock().unwrap_or_else(PoisonError::into_inner);
         match stage {
             Some(stage) if starting.get(learner) == Some(&stage) => return,
             Some(stage) => starting.insert(learner.to_string(), stage),
@@ -450,19 +503,27 @@ impl Lifecycle {
         }
     }
 
+    /// Removes a sandbox's nodes, then its record. Should the engine fail midway, the
+    /// record stays `deleting` and maintenance tries again.
     async fn remove(&self, id: &str) -> Result<(), SandboxError> {
-        let owner = self.store.sandbox(id).await?.and_then(|r| r.learner_id);
-        self.store
-            .set_sandbox_state(id, SandboxState::Deleting)
-            .await?;
-        self.terminals.close_sandbox(id).await;
-        self.sandboxes.delete(id).await?;
-        self.store.delete_sandbox(id).await?;
-        self.freed.notify_one();
-        if let Some(learner) = owner {
-            self.events.learner_changed(&learner);
-        }
-        Ok(())
+        self.detached(id, |me| {
+            let id = id.to_string();
+            async move {
+                let owner = me.store.sandbox(&id).await?.and_then(|r| r.learner_id);
+                me.store
+                    .set_sandbox_state(&id, SandboxState::Deleting)
+                    .await?;
+                me.terminals.close_sandbox(&id).await;
+                me.sandboxes.delete(&id).await?;
+                me.store.delete_sandbox(&id).await?;
+                me.freed.notify_one();
+                if let Some(learner) = owner {
+                    me.events.learner_changed(&learner);
+                }
+                Ok(())
+            }
+        })
+        .await
     }
 
     async fn owned(&self, learner: &str, id: &str) -> Result<SandboxRecord, SandboxError> {
@@ -499,5 +560,38 @@ impl Lifecycle {
             },
             expires_at: record.expires_at,
         })
+    }
+}
+
+/// This server's claim on a sandbox while it works on it; the claim ends when dropped,
+/// however the work ended.
+struct InFlight {
+    lifecycle: Weak<Lifecycle>,
+    id: String,
+}
+
+impl InFlight {
+    fn mark(lifecycle: &Arc<Lifecycle>, id: &str) -> Self {
+        lifecycle
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_string());
+        Self {
+            lifecycle: Arc::downgrade(lifecycle),
+            id: id.to_string(),
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(lifecycle) = self.lifecycle.upgrade() {
+            lifecycle
+                .in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&self.id);
+        }
     }
 }

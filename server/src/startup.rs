@@ -197,5 +197,5 @@ async fn connect_sandboxes(
             crate::error_chain(&error)
         );
     }
-    Some(Arc::new(lifecycle))
+    Some(lifecycle)
 }

@@ -5,6 +5,7 @@ mod access;
 mod architecture;
 mod browser;
 mod checks;
+mod faults;
 mod kubernetes;
 mod pages;
 mod release;

@@ -83,6 +83,9 @@ impl IntoResponse for ApiError {
             ApiError::Store(_) | ApiError::Sandbox(S::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NoEngine => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Sandbox(S::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Terminal(TerminalError::NodeUnresponsive { .. }) => {
+                StatusCode::GATEWAY_TIMEOUT
+            }
             ApiError::Terminal(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ForeignOrigin | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,
@@ -112,6 +115,7 @@ impl IntoResponse for ApiError {
             ApiError::Sandbox(
                 S::Engine(_) | S::NotReady { .. } | S::Swarm { .. } | S::Kind { .. },
             ) => StatusCode::BAD_GATEWAY,
+            ApiError::Sandbox(S::Interrupted(_)) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         // Learners get the reason in plain words; internals stay in the log.
         let message = match &self {

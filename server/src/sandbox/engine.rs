@@ -7,9 +7,10 @@ use std::time::Duration;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig, ImageInspect,
-    Ipam, IpamConfig, Mount, MountType, Network, NetworkConnectRequest, NetworkCreateRequest,
-    NetworkDisconnectRequest, NetworkingConfig, VolumeCreateRequest,
+    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig,
+    HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount, MountType, Network,
+    NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
+    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
@@ -59,6 +60,10 @@ impl Tail {
         }
     }
 }
+
+/// A node's own log (its inner engine's output) is kept to this many files of this size.
+const NODE_LOG_FILE_SIZE: &str = "5m";
+const NODE_LOG_FILES: u32 = 2;
 
 /// Docker's list filters: `label` to the wanted `key=value`s, and so on.
 type Filter = HashMap<&'static str, Vec<String>>;
@@ -441,6 +446,20 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let name = container_name(spec.sandbox, spec.node);
         let mut host = HostConfig {
+            // Back after the engine restarts (a host reboot, an upgrade), so a room keeps
+            // its sandboxes; a node the learner's own actions stopped stays stopped.
+            restart_policy: Some(RestartPolicy {
+                name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+                maximum_retry_count: None,
+            }),
+            // A node's log (what its inner engine prints) cannot fill the host's disk.
+            log_config: Some(HostConfigLogConfig {
+                typ: Some("json-file".into()),
+                config: Some(HashMap::from([
+                    ("max-size".to_string(), NODE_LOG_FILE_SIZE.to_string()),
+                    ("max-file".to_string(), NODE_LOG_FILES.to_string()),
+                ])),
+            }),
             memory: Some(spec.memory_bytes),
             nano_cpus: Some(spec.nano_cpus),
             pids_limit: Some(spec.pids),

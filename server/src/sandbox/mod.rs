@@ -57,6 +57,8 @@ pub enum SandboxError {
     LearnerLimit { max: u32 },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("the server stopped the work on sandbox {0} unexpectedly; try again, and reset the sandbox if it is not ready")]
+    Interrupted(String),
 }
 
 impl SandboxError {

@@ -186,6 +186,15 @@ impl Store {
         Ok(count.try_into().unwrap_or(u32::MAX))
     }
 
+    /// Sandboxes recorded as starting or being removed.
+    pub async fn unsettled_sandboxes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM sandboxes WHERE state IN ('starting', 'deleting')")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// Learners' sandboxes whose time is up.
     pub async fn expired_sandboxes(&self) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(

@@ -42,6 +42,8 @@ pub const QUEUED_CHUNKS: usize = 4;
 pub const QUEUED_INPUTS: usize = 64;
 /// How often, at most, typing marks a sandbox as in use (it keeps it from idle reaping).
 const ACTIVITY_EVERY: Duration = Duration::from_secs(60);
+/// How long opening a shell may take before the learner is told the node does not answer.
+pub const SHELL_OPEN_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TerminalError {
@@ -53,6 +55,8 @@ pub enum TerminalError {
     BadSize { cols: u16, rows: u16 },
     #[error("the learner has no shell open on {0}")]
     NoShell(String),
+    #[error("{node} did not open a shell within {timeout:?}: it may be overloaded or stopped; try again, or reset the sandbox")]
+    NodeUnresponsive { node: String, timeout: Duration },
 }
 
 /// A message a browser sends as a WebSocket text frame; everything else it sends is
@@ -80,8 +84,13 @@ pub enum Notice {
 pub struct Terminals {
     sandboxes: Arc<Sandboxes>,
     store: Store,
-    sessions: Mutex<HashMap<(String, String), Arc<Session>>>,
+    /// The map's lock is held only to find a node's slot; a slot's lock is held while a
+    /// shell starts on that node, so a node that hangs keeps no other node waiting.
+    sessions: Mutex<HashMap<(String, String), Arc<Slot>>>,
 }
+
+/// Where a node's shell lives, once one has started.
+type Slot = Mutex<Option<Arc<Session>>>;
 
 /// A connection's hold on a session: the session's output arrives on `output`, starting
 /// with the replay. `output` closes when the shell ends or another attachment takes over.
@@ -109,38 +118,64 @@ impl Terminals {
 
     /// Attaches to the node's shell, starting one if none runs.
     pub async fn attach(&self, sandbox: &Sandbox, node: &str) -> Result<Attachment, TerminalError> {
-        let key = (sandbox.id.clone(), node.to_string());
+        let slot = self
+            .sessions
+            .lock()
+            .await
+            .entry((sandbox.id.clone(), node.to_string()))
+            .or_default()
+            .clone();
         // Held while a shell starts, so that two tabs opening at once share one shell.
-        let mut sessions = self.sessions.lock().await;
-        sessions.retain(|_, session| !session.has_ended());
-        if let Some(session) = sessions.get(&key) {
+        let mut held = slot.lock().await;
+        if let Some(session) = held.as_ref().filter(|session| !session.has_ended()) {
             return Ok(session.clone().attach(true));
         }
-        let tty = self.sandboxes.open_shell(sandbox, node).await?;
+        let tty =
+            tokio::time::timeout(SHELL_OPEN_TIMEOUT, self.sandboxes.open_shell(sandbox, node))
+                .await
+                .map_err(|_| TerminalError::NodeUnresponsive {
+                    node: node.to_string(),
+                    timeout: SHELL_OPEN_TIMEOUT,
+                })??;
         let session = Session::start(tty, self.sandboxes.clone(), self.store.clone(), &sandbox.id);
-        sessions.insert(key, session.clone());
+        *held = Some(session.clone());
         Ok(session.attach(false))
     }
 
     /// Watches the node's shell, if the learner has one open.
     pub async fn watch(&self, sandbox: &Sandbox, node: &str) -> Result<Watch, TerminalError> {
-        let sessions = self.sessions.lock().await;
-        let session = sessions
+        let slot = self
+            .sessions
+            .lock()
+            .await
             .get(&(sandbox.id.clone(), node.to_string()))
+            .cloned();
+        let no_shell = || TerminalError::NoShell(node.to_string());
+        let slot = slot.ok_or_else(no_shell)?;
+        // A shell starting on the node is not there to watch yet.
+        let held = slot.try_lock().map_err(|_| no_shell())?;
+        let session = held
+            .as_ref()
             .filter(|session| !session.has_ended())
-            .ok_or_else(|| TerminalError::NoShell(node.to_string()))?;
+            .ok_or_else(no_shell)?;
         Ok(session.watch())
     }
 
     /// Ends every shell of a sandbox (it is being reset or deleted).
     pub async fn close_sandbox(&self, sandbox: &str) {
-        let mut sessions = self.sessions.lock().await;
-        sessions.retain(|(id, _), session| {
-            if id == sandbox {
+        let closing: Vec<Arc<Slot>> = {
+            let mut sessions = self.sessions.lock().await;
+            let (closing, kept): (HashMap<_, _>, HashMap<_, _>) = std::mem::take(&mut *sessions)
+                .into_iter()
+                .partition(|((id, _), _)| id == sandbox);
+            *sessions = kept;
+            closing.into_values().collect()
+        };
+        for slot in closing {
+            if let Some(session) = slot.lock().await.take() {
                 session.end();
             }
-            id != sandbox
-        });
+        }
     }
 }
 

@@ -1,0 +1,158 @@
+//! Faults a room meets: requests dropped midway, work left half done, nodes whose engine
+//! dies. Each test prints its figure.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use app::model::Template;
+use slipway::sandbox::container_name;
+use slipway::store::{Caps, SandboxState, Store};
+
+use crate::support::{
+    fixture_lessons, sh, spawn_app_with, wait_for, EventStream, Learner, TestTerminal,
+};
+
+#[tokio::test]
+async fn a_start_whose_request_is_dropped_still_finishes() {
+    let app = spawn_app_with(&fixture_lessons(), |_| {}).await;
+    let learner = Learner::default();
+    let mut events = EventStream::open(&learner.http, &app.url("/api/me/events")).await;
+    let start = {
+        let (client, url) = (learner.http.clone(), app.url("/api/sandboxes"));
+        let body = json!({ "template": { "kind": "swarm", "managers": 1, "workers": 1 } });
+        tokio::spawn(async move { client.post(url).json(&body).send().await })
+    };
+    events
+        .wait_for(
+            "the start under way",
+            "stage",
+            Duration::from_secs(60),
+            |stage| stage.as_str() == Some("creating_nodes"),
+        )
+        .await;
+    // The learner closes the tab: the request's connection goes.
+    start.abort();
+
+    wait_for(
+        "the sandbox to be ready",
+        Duration::from_secs(120),
+        || async {
+            let sandboxes = learner.get_json(&app, "/api/sandboxes").await;
+            sandboxes.as_array().is_some_and(|all| {
+                all.len() == 1 && all[0]["state"] == "ready" && all[0]["nodes"][1]["ready"] == true
+            })
+        },
+    )
+    .await;
+    let store = Store::open(&app.database).await.unwrap();
+    let unsettled = store.unsettled_sandboxes().await.unwrap();
+    println!(
+        "figure: dropped-request provisioning left {} stale record(s)",
+        unsettled.len()
+    );
+    assert!(unsettled.is_empty(), "{unsettled:?}");
+    // And the lesson page, asking again, gets that sandbox: not a refusal.
+    let again = learner
+        .post(
+            &app,
+            "/api/sandboxes",
+            json!({ "template": { "kind": "single" } }),
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        409,
+        "one sandbox per learner, and it is there"
+    );
+}
+
+#[tokio::test]
+async fn records_left_half_started_or_half_removed_are_swept() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.maintenance_seconds = 1;
+    })
+    .await;
+    let store = Store::open(&app.database).await.unwrap();
+    let caps = Caps {
+        host: 100,
+        per_learner: 100,
+    };
+    // What a crash midway leaves: records nobody works on.
+    for (id, state) in [
+        ("stale-starting", SandboxState::Starting),
+        ("stale-deleting", SandboxState::Deleting),
+    ] {
+        assert!(store
+            .insert_sandbox(id, None, &Template::Single, 60, caps)
+            .await
+            .unwrap());
+        store.set_sandbox_state(id, state).await.unwrap();
+    }
+    let began = Instant::now();
+    wait_for(
+        "the stale records to go",
+        Duration::from_secs(30),
+        || async { store.unsettled_sandboxes().await.unwrap().is_empty() },
+    )
+    .await;
+    println!(
+        "figure: 2 stale records swept in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
+}
+
+#[tokio::test]
+async fn a_node_whose_engine_dies_comes_back() {
+    let app = spawn_app_with(&fixture_lessons(), |_| {}).await;
+    let learner = Learner::default();
+    let id = learner
+        .start_sandbox(&app, json!({ "template": { "kind": "single" } }))
+        .await;
+    let engine = app.sandboxes().await;
+    let sandbox = crate::support::single_node_sandbox(&id);
+    // The node's own engine stops (as when the host's engine restarts under it).
+    let (code, _) = sh(&engine, &sandbox, "node1", "kill -TERM 1").await;
+    assert_eq!(code, 0);
+    let container = container_name(&id, "node1");
+    wait_for(
+        "the node to be started again",
+        Duration::from_secs(60),
+        || async { restarts(&container) > 0 },
+    )
+    .await;
+    wait_for(
+        "the node's engine to answer",
+        Duration::from_secs(60),
+        || async {
+            let nodes = learner
+                .get_json(&app, &format!("/api/sandboxes/{id}"))
+                .await;
+            nodes["nodes"][0]["ready"] == true
+                && engine
+                    .run_script(&sandbox, "node1", "docker info", Duration::from_secs(10))
+                    .await
+                    .is_ok_and(|out| out.exit_code == 0)
+        },
+    )
+    .await;
+    let mut terminal = TestTerminal::open(&app.base, &id, "node1", &learner.cookie(&app), None)
+        .await
+        .expect("a terminal opens");
+    terminal.type_keys("echo back-$((40+2))\r").await;
+    terminal
+        .read_until(0, "back-42", Duration::from_secs(10))
+        .await;
+}
+
+fn restarts(container: &str) -> u64 {
+    let out = Command::new("docker")
+        .args(["inspect", "-f", "{{.RestartCount}}", container])
+        .output()
+        .expect("docker inspect runs");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}

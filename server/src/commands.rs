@@ -40,6 +40,23 @@ pub fn images(dir: &Path) -> ExitCode {
     exit_code(catalog.problems.is_empty())
 }
 
+/// `slipway remove-egress-rules`.
+pub async fn remove_egress_rules(config: &Config) -> anyhow::Result<ExitCode> {
+    let sandboxes = Sandboxes::connect(
+        config.docker_host.as_deref(),
+        &config.instance,
+        config.node_settings(),
+    )
+    .await
+    .context("the rules are written through the Docker engine")?;
+    let iptables = sandboxes.remove_egress(&config.egress()).await?;
+    println!(
+        "removed the egress rules for {} ({iptables}); sandbox nodes now reach what Docker's defaults allow",
+        config.subnet_pool
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `slipway images export FILE` and `slipway images import FILE`.
 pub async fn images_file(config: &Config, action: ImagesCommand) -> anyhow::Result<ExitCode> {
     let sandboxes = Sandboxes::connect(

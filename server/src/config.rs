@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::lifecycle::Quotas;
-use crate::sandbox::{NodeSettings, SubnetPool};
+use crate::sandbox::{EgressPolicy, NodeSettings, SubnetPool};
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -36,6 +36,9 @@ pub enum Command {
         #[command(subcommand)]
         action: ImagesCommand,
     },
+    /// Take out the host firewall rules that keep sandbox nodes to their own sandbox
+    /// (`slipway serve` writes them again at its next start).
+    RemoveEgressRules,
     /// Manage instructor accounts.
     Instructor {
         #[command(subcommand)]
@@ -172,6 +175,13 @@ pub struct Config {
     )]
     pub registry: String,
 
+    /// Let sandbox nodes reach public internet addresses (for lessons that pull from
+    /// Docker Hub directly). Off: nodes reach only their own sandbox and the room's
+    /// registry. Private, link-local and the host's own addresses stay out of reach
+    /// either way.
+    #[arg(long, env = "SLIPWAY_NODE_INTERNET", global = true)]
+    pub node_internet: bool,
+
     #[command(flatten)]
     pub limits: Limits,
 }
@@ -293,6 +303,14 @@ impl Config {
             kind_pids: i64::from(self.limits.kind_node_pids),
             registry: Some(self.registry.clone()).filter(|name| !name.is_empty()),
             subnets: self.subnet_pool,
+        }
+    }
+
+    /// What sandbox nodes may reach (see `sandbox::egress`).
+    pub fn egress(&self) -> EgressPolicy {
+        EgressPolicy {
+            pool: self.subnet_pool,
+            internet: self.node_internet,
         }
     }
 

@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             let dir = path.unwrap_or_else(|| cli.config.lessons.clone());
             commands::test(&cli.config, &dir, only.as_deref()).await
         }
+        Command::RemoveEgressRules => commands::remove_egress_rules(&cli.config).await,
         Command::Images { action } => commands::images_file(&cli.config, action).await,
         Command::Instructor {
             action: InstructorCommand::Add { name, password },

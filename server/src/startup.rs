@@ -180,6 +180,27 @@ async fn connect_sandboxes(
                 return None;
             }
         };
+    // Nodes start only behind the rules: a host where they cannot be written serves
+    // lessons without sandboxes, and says why.
+    let egress = config.egress();
+    match sandboxes.apply_egress(&egress).await {
+        Ok(iptables) => tracing::info!(
+            "sandbox nodes reach their own sandbox and the room's registry{} ({iptables} rules for {})",
+            if egress.internet {
+                ", and public internet addresses"
+            } else {
+                " only"
+            },
+            egress.pool
+        ),
+        Err(error) => {
+            tracing::error!(
+                "sandboxes are unavailable: {}",
+                crate::error_chain(&error)
+            );
+            return None;
+        }
+    }
     let pool = WarmPool {
         templates: catalog.templates(),
         size: config.limits.pool_size,

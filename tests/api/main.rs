@@ -6,6 +6,7 @@ mod architecture;
 mod browser;
 mod checks;
 mod faults;
+mod isolation;
 mod kubernetes;
 mod pages;
 mod release;

@@ -115,7 +115,9 @@ impl IntoResponse for ApiError {
             ApiError::Sandbox(
                 S::Engine(_) | S::NotReady { .. } | S::Swarm { .. } | S::Kind { .. },
             ) => StatusCode::BAD_GATEWAY,
-            ApiError::Sandbox(S::Interrupted(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Sandbox(S::Interrupted(_) | S::Firewall(_)) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
         // Learners get the reason in plain words; internals stay in the log.
         let message = match &self {

@@ -14,8 +14,8 @@ use bollard::models::{
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
-    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveVolumeOptionsBuilder, TagImageOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, TagImageOptionsBuilder,
 };
 use bollard::Docker;
 use bytes::Bytes;
@@ -785,6 +785,74 @@ impl Engine {
             "label",
             vec![sandbox, format!("{INSTANCE_LABEL}={}", self.instance)],
         )])
+    }
+
+    /// Runs `script` with bash in a short-lived container of `image` on the host's own
+    /// network with NET_ADMIN (to write the host's firewall rules), waits for it, and
+    /// removes it. Its output is the script's stdout and stderr.
+    pub async fn run_on_host_network(
+        &self,
+        image: &str,
+        script: &str,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        let name = format!("slipway-host-helper-{}", uuid::Uuid::new_v4().simple());
+        let body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            entrypoint: Some(vec!["bash".into(), "-c".into()]),
+            cmd: Some(vec![script.to_string()]),
+            labels: Some(HashMap::from([(
+                INSTANCE_LABEL.to_string(),
+                self.instance.clone(),
+            )])),
+            host_config: Some(HostConfig {
+                network_mode: Some("host".into()),
+                cap_add: Some(vec!["NET_ADMIN".into(), "NET_RAW".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        self.docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(call("container create"))?;
+        let run = async {
+            self.docker
+                .start_container(&name, None)
+                .await
+                .map_err(call("container start"))?;
+            let mut waiting = self.docker.wait_container(&name, None);
+            let mut exit_code = -1;
+            while let Some(status) = waiting.next().await {
+                match status {
+                    Ok(status) => exit_code = status.status_code,
+                    // A non-zero exit arrives as an error carrying the code.
+                    Err(DockerError::DockerContainerWaitError { code, .. }) => exit_code = code,
+                    Err(error) => return Err(call("container wait")(error)),
+                }
+            }
+            let options = LogsOptionsBuilder::default()
+                .stdout(true)
+                .stderr(true)
+                .build();
+            let mut logs = self.docker.logs(&name, Some(options));
+            let mut output = Tail::default();
+            while let Some(chunk) = logs.next().await {
+                output.push(&chunk.map_err(call("container logs"))?.into_bytes());
+            }
+            Ok(ExecOutput {
+                exit_code,
+                output: output.into_text(),
+                timed_out: false,
+            })
+        };
+        let result = tokio::time::timeout(timeout, run).await;
+        self.remove_container(&name).await?;
+        result.map_err(|_| EngineError::ExecTimeout {
+            command: format!("the host helper in {image}"),
+            timeout,
+        })?
     }
 
     async fn remove_container(&self, container: &str) -> Result<(), EngineError> {

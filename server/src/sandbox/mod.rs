@@ -2,6 +2,7 @@
 //! Docker object is labelled with its sandbox id, so that the store's records can be
 //! reconciled with what the engine really holds.
 
+mod egress;
 mod engine;
 pub mod kind;
 mod provision;
@@ -10,6 +11,7 @@ mod subnets;
 use std::collections::HashSet;
 use std::time::Duration;
 
+pub use egress::EgressPolicy;
 pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
 pub use provision::Report;
 pub use subnets::{BadPool, SubnetPool};
@@ -57,6 +59,8 @@ pub enum SandboxError {
     LearnerLimit { max: u32 },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("the host's firewall rules for sandbox nodes could not be written: {0}")]
+    Firewall(String),
     #[error("the server stopped the work on sandbox {0} unexpectedly; try again, and reset the sandbox if it is not ready")]
     Interrupted(String),
 }
@@ -113,6 +117,29 @@ impl Sandboxes {
             engine: Engine::connect(docker_host, instance).await?,
             settings,
         })
+    }
+
+    /// Writes the host's firewall rules for what nodes may reach (see `egress`); returns
+    /// which iptables holds them.
+    pub async fn apply_egress(&self, policy: &EgressPolicy) -> Result<String, SandboxError> {
+        self.host_firewall(&policy.apply_script()).await
+    }
+
+    /// Takes the rules [`Sandboxes::apply_egress`] wrote out again.
+    pub async fn remove_egress(&self, policy: &EgressPolicy) -> Result<String, SandboxError> {
+        self.host_firewall(&policy.remove_script()).await
+    }
+
+    async fn host_firewall(&self, script: &str) -> Result<String, SandboxError> {
+        let out = self
+            .engine
+            .run_on_host_network(&self.settings.image, script, Duration::from_secs(60))
+            .await?;
+        if out.exit_code == 0 {
+            Ok(out.output.trim().to_string())
+        } else {
+            Err(SandboxError::Firewall(out.output.trim().to_string()))
+        }
     }
 
     /// Provisions a sandbox and waits until it is ready. On failure nothing is left behind.

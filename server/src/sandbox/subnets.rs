@@ -31,7 +31,19 @@ impl FromStr for SubnetPool {
     }
 }
 
+impl std::fmt::Display for SubnetPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [a, b] = self.first_octets;
+        write!(f, "{a}.{b}.0.0/16")
+    }
+}
+
 impl SubnetPool {
+    /// The /16's first two octets (10 and 210 for 10.210.0.0/16).
+    pub fn first_octets(&self) -> [u8; 2] {
+        self.first_octets
+    }
+
     /// The pool's 256 subnets as Docker writes them, in order from the `start`th: servers
     /// starting sandboxes at once each begin somewhere else, so they rarely collide.
     pub fn subnets(&self, start: u8) -> impl Iterator<Item = String> + '_ {

@@ -44,7 +44,7 @@ pub fn images(dir: &Path) -> ExitCode {
 pub async fn remove_egress_rules(config: &Config) -> anyhow::Result<ExitCode> {
     let sandboxes = Sandboxes::connect(
         config.docker_host.as_deref(),
-        &config.instance,
+        &config.instance(),
         config.node_settings(),
     )
     .await
@@ -61,7 +61,7 @@ pub async fn remove_egress_rules(config: &Config) -> anyhow::Result<ExitCode> {
 pub async fn images_file(config: &Config, action: ImagesCommand) -> anyhow::Result<ExitCode> {
     let sandboxes = Sandboxes::connect(
         config.docker_host.as_deref(),
-        &config.instance,
+        &config.instance(),
         config.node_settings(),
     )
     .await

@@ -4,10 +4,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::http::{AllowedHosts, PerMinute};
 use crate::lifecycle::Quotas;
 use crate::sandbox::{EgressPolicy, NodeSettings, SubnetPool};
+use crate::workshops::Admittance;
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -139,13 +141,10 @@ pub struct Config {
 
     /// Name of this Slipway on the Docker engine: it labels its sandboxes with it and, at
     /// start, removes only its own orphans, so several servers can share one engine.
-    #[arg(
-        long,
-        env = "SLIPWAY_INSTANCE",
-        default_value = "slipway",
-        global = true
-    )]
-    pub instance: String,
+    /// Unset: `slipway-` and a digest of the database's path, so two servers with
+    /// databases of their own never take each other's sandboxes for orphans.
+    #[arg(long, env = "SLIPWAY_INSTANCE", global = true)]
+    pub instance: Option<String>,
 
     /// The /16 whose /24 subnets sandbox networks use (one each, so 256 sandboxes at most).
     #[arg(
@@ -182,8 +181,38 @@ pub struct Config {
     #[arg(long, env = "SLIPWAY_NODE_INTERNET", global = true)]
     pub node_internet: bool,
 
+    /// Host names the server answers to, comma-separated (e.g. `workshop.example.org`).
+    /// Unset: the loopback names when listening on loopback; any name otherwise (said
+    /// at start). Requests for other names are refused, which stops DNS rebinding.
+    #[arg(
+        long,
+        env = "SLIPWAY_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// Who may start sandboxes: `open` (anyone who reaches the site: self-paced
+    /// learning), `workshop` (only learners who joined a workshop with its code), or
+    /// `auto`: open when listening on loopback, workshop members otherwise.
+    #[arg(
+        long,
+        env = "SLIPWAY_SANDBOX_ACCESS",
+        value_enum,
+        default_value_t = SandboxAccess::Auto,
+        global = true
+    )]
+    pub sandbox_access: SandboxAccess,
+
     #[command(flatten)]
     pub limits: Limits,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SandboxAccess {
+    Auto,
+    Open,
+    Workshop,
 }
 
 /// How much of the host learners may use.
@@ -275,6 +304,43 @@ pub struct Limits {
     )]
     pub kind_node_memory_mb: u32,
 
+    /// Sign-in attempts one client address may make per minute.
+    #[arg(
+        long,
+        env = "SLIPWAY_LOGINS_PER_MINUTE",
+        default_value_t = 10,
+        global = true
+    )]
+    pub logins_per_minute: u32,
+
+    /// Join-code attempts one client address may make per minute (a room behind one NAT
+    /// joins at once: keep it above the room's size).
+    #[arg(
+        long,
+        env = "SLIPWAY_JOINS_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub joins_per_minute: u32,
+
+    /// New learners (visitors without a cookie) one client address may be per minute.
+    #[arg(
+        long,
+        env = "SLIPWAY_NEW_LEARNERS_PER_MINUTE",
+        default_value_t = 240,
+        global = true
+    )]
+    pub new_learners_per_minute: u32,
+
+    /// Sandbox starts one client address may ask for per minute.
+    #[arg(
+        long,
+        env = "SLIPWAY_SANDBOX_STARTS_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub sandbox_starts_per_minute: u32,
+
     /// Process limit of node1 of a Kubernetes sandbox (every kind node's processes).
     #[arg(
         long,
@@ -303,6 +369,53 @@ impl Config {
             kind_pids: i64::from(self.limits.kind_node_pids),
             registry: Some(self.registry.clone()).filter(|name| !name.is_empty()),
             subnets: self.subnet_pool,
+        }
+    }
+
+    /// This server's name on the Docker engine (see `instance`).
+    pub fn instance(&self) -> String {
+        use sha2::{Digest, Sha256};
+        if let Some(name) = &self.instance {
+            return name.clone();
+        }
+        let path = std::path::absolute(&self.database).unwrap_or_else(|_| self.database.clone());
+        let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+        format!("slipway-{}", &hex::encode(digest)[..10])
+    }
+
+    /// The host names served: as configured, else loopback's names on loopback, else any.
+    pub fn allowed_hosts(&self) -> AllowedHosts {
+        if !self.allowed_hosts.is_empty() {
+            AllowedHosts::Only(
+                self.allowed_hosts
+                    .iter()
+                    .map(|name| name.trim().to_ascii_lowercase())
+                    .collect(),
+            )
+        } else if self.addr.ip().is_loopback() {
+            AllowedHosts::Only(vec!["127.0.0.1".into(), "localhost".into(), "[::1]".into()])
+        } else {
+            AllowedHosts::Any
+        }
+    }
+
+    /// Who may start sandboxes, `auto` decided by the address listened on.
+    pub fn admittance(&self) -> Admittance {
+        match self.sandbox_access {
+            SandboxAccess::Open => Admittance::Everyone,
+            SandboxAccess::Workshop => Admittance::WorkshopMembers,
+            SandboxAccess::Auto if self.addr.ip().is_loopback() => Admittance::Everyone,
+            SandboxAccess::Auto => Admittance::WorkshopMembers,
+        }
+    }
+
+    /// How often one client address may do what a script could repeat.
+    pub fn rate_limits(&self) -> PerMinute {
+        PerMinute {
+            logins: self.limits.logins_per_minute,
+            join_codes: self.limits.joins_per_minute,
+            new_learners: self.limits.new_learners_per_minute,
+            sandbox_starts: self.limits.sandbox_starts_per_minute,
         }
     }
 

@@ -12,14 +12,14 @@ use tokio::net::TcpListener;
 use crate::checks::Checks;
 use crate::config::Config;
 use crate::events::Events;
-use crate::http::{self, AppState};
+use crate::http::{self, AllowedHosts, AppState, RateLimits};
 use crate::instructors::Instructors;
 use crate::lessons;
 use crate::lessons::Catalog;
 use crate::lifecycle::{Lifecycle, WarmPool};
 use crate::sandbox::Sandboxes;
 use crate::store::{Store, StoreError};
-use crate::workshops::Workshops;
+use crate::workshops::{Admittance, Workshops};
 
 /// The name scripts/build-site.sh gives the WASM and CSS bundle (`LEPTOS_OUTPUT_NAME`).
 const BUNDLE_NAME: &str = "slipway";
@@ -112,6 +112,7 @@ impl Application {
             events.clone(),
             check_timeout,
         ));
+        log_who_is_served(&config);
         let state = AppState {
             checks,
             instructors: Arc::new(Instructors::new(store.clone())),
@@ -119,7 +120,10 @@ impl Application {
                 store.clone(),
                 catalog.clone(),
                 events.clone(),
+                config.admittance(),
             )),
+            allowed_hosts: config.allowed_hosts(),
+            limits: Arc::new(RateLimits::new(config.rate_limits())),
             events,
             leptos,
             store,
@@ -163,6 +167,30 @@ impl Application {
     }
 }
 
+/// Says at start whom this server serves: which host names, who may start sandboxes.
+fn log_who_is_served(config: &Config) {
+    tracing::info!(
+        "sandboxes carry the instance name {} on the Docker engine",
+        config.instance()
+    );
+    match config.allowed_hosts() {
+        AllowedHosts::Only(names) => {
+            tracing::info!("answering to the host names {}", names.join(", "))
+        }
+        AllowedHosts::Any => tracing::warn!(
+            "answering to any host name: set SLIPWAY_ALLOWED_HOSTS to this server's names to refuse DNS rebinding"
+        ),
+    }
+    match config.admittance() {
+        Admittance::Everyone => tracing::info!(
+            "anyone who reaches this server may start a sandbox (open, self-paced; SLIPWAY_SANDBOX_ACCESS=workshop limits it to workshop members)"
+        ),
+        Admittance::WorkshopMembers => tracing::info!(
+            "only learners who joined a workshop may start sandboxes (SLIPWAY_SANDBOX_ACCESS=open lets anyone)"
+        ),
+    }
+}
+
 /// The sandbox engine, reconciled with the store; `None` if no Docker engine answers, so
 /// that lessons still serve.
 async fn connect_sandboxes(
@@ -173,7 +201,8 @@ async fn connect_sandboxes(
 ) -> Option<Arc<Lifecycle>> {
     let settings = config.node_settings();
     let sandboxes =
-        match Sandboxes::connect(config.docker_host.as_deref(), &config.instance, settings).await {
+        match Sandboxes::connect(config.docker_host.as_deref(), &config.instance(), settings).await
+        {
             Ok(sandboxes) => sandboxes,
             Err(error) => {
                 tracing::error!("sandboxes are unavailable: {}", crate::error_chain(&error));

@@ -199,7 +199,7 @@ async fn hints_reveal_one_at_a_time_and_the_solution_is_recorded_and_everything_
 
     let restarted = spawn_app_with(&files_lessons(), |config| {
         config.database = app.database.clone();
-        config.instance = app.instance.clone();
+        config.instance = Some(app.instance.clone());
     })
     .await;
     let reset = ada

@@ -2,6 +2,7 @@
 //! lessons, and headless Chromium for what runs in the browser.
 
 mod access;
+mod accounts;
 mod architecture;
 mod browser;
 mod checks;

@@ -351,7 +351,7 @@ async fn a_restarted_server_adopts_its_learners_sandboxes_and_removes_orphans() 
 
     let restarted = spawn_app_with(&fixture_lessons(), |config| {
         config.database = first.database.clone();
-        config.instance = first.instance.clone();
+        config.instance = Some(first.instance.clone());
     })
     .await;
     let url = restarted.url(&format!("/api/sandboxes/{id}"));

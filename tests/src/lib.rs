@@ -63,13 +63,13 @@ pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) ->
         database,
         lessons: lessons.to_path_buf(),
         site_root: repo_root().join("target/site-debug"),
-        instance: test_instance(),
+        instance: Some(test_instance()),
         ..Config::defaults()
     };
     config.limits.pool_size = 0;
     adjust(&mut config);
     // What the app really uses, `adjust` having had its say (a restart reuses both).
-    let (database, instance) = (config.database.clone(), config.instance.clone());
+    let (database, instance) = (config.database.clone(), config.instance());
     let app = Application::build(config).await.expect("the app starts");
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run(std::future::pending()));

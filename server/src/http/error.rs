@@ -34,6 +34,10 @@ pub enum ApiError {
     Workshop(WorkshopError),
     #[error("sign in as an instructor first")]
     NotInstructor,
+    #[error("this server does not answer to the name {0:?}; its administrator can add it to SLIPWAY_ALLOWED_HOSTS")]
+    UnknownHost(String),
+    #[error(transparent)]
+    Throttled(#[from] super::limits::Throttled),
     #[error("this host is full: you are number {place} in the queue for a sandbox, and your instructor can see it; it starts by itself as soon as there is room, so keep this page open")]
     Queued { place: i64 },
 }
@@ -88,6 +92,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::Terminal(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ForeignOrigin | ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::UnknownHost(_) => StatusCode::MISDIRECTED_REQUEST,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Workshop(WorkshopError::MembersOnly) => StatusCode::FORBIDDEN,
             ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,
             ApiError::Check(_) => StatusCode::NOT_FOUND,
             ApiError::NotInstructor | ApiError::Instructor(InstructorError::WrongLogin) => {
@@ -128,6 +135,13 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %crate::error_chain(&self), "request failed");
         }
-        (status, Json(json!({ "error": message }))).into_response()
+        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        if let ApiError::Throttled(throttled) = &self {
+            let seconds = throttled.retry_after.as_secs().max(1);
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

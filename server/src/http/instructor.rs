@@ -12,38 +12,51 @@ use axum::{Extension, Json};
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 use futures_util::{Stream, StreamExt};
 
+use super::limits::Action;
 use super::{json_event, ApiError, AppState};
-use crate::instructors::Instructor;
+use crate::instructors::{Instructor, SESSION_HOURS};
 use crate::workshops::RoomUpdate;
 use app::model::{Login, NewWorkshop, RoomMessage, RoomView, WorkshopSummary};
+use axum::extract::ConnectInfo;
+use std::net::SocketAddr;
 
 const COOKIE: &str = "slipway_instructor";
 
-/// `POST /api/instructor/login`: signs in for 12 hours, a long workshop day.
+/// `POST /api/instructor/login`: signs in for [`SESSION_HOURS`], a long workshop day.
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     jar: SignedCookieJar,
     Json(login): Json<Login>,
 ) -> Result<(SignedCookieJar, StatusCode), ApiError> {
+    state.limits.allow(Action::Login, client.ip())?;
     let instructor = state
         .instructors
         .login(&login.name, &login.password)
         .await?;
-    let cookie = Cookie::build((COOKIE, instructor.id))
+    let token = state.instructors.open_session(&instructor).await?;
+    let cookie = Cookie::build((COOKIE, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .max_age(time::Duration::hours(12))
+        .max_age(time::Duration::hours(i64::from(SESSION_HOURS)))
         .build();
     Ok((jar.add(cookie), StatusCode::NO_CONTENT))
 }
 
-/// `POST /api/instructor/logout`
-pub async fn logout(jar: SignedCookieJar) -> (SignedCookieJar, StatusCode) {
-    (
+/// `POST /api/instructor/logout`: ends the sign-in on the server too, so a copy of the
+/// cookie opens nothing afterwards.
+pub async fn logout(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+) -> Result<(SignedCookieJar, StatusCode), ApiError> {
+    if let Some(cookie) = jar.get(COOKIE) {
+        state.instructors.close_session(cookie.value()).await?;
+    }
+    Ok((
         jar.remove(Cookie::build(COOKIE).path("/")),
         StatusCode::NO_CONTENT,
-    )
+    ))
 }
 
 async fn signed_in(
@@ -53,7 +66,7 @@ async fn signed_in(
     let Some(cookie) = jar.get(COOKIE) else {
         return Ok(None);
     };
-    Ok(state.instructors.get(cookie.value()).await?)
+    Ok(state.instructors.session(cookie.value()).await?)
 }
 
 /// For the instructor's API: the request must come from a signed-in instructor, who

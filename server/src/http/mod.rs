@@ -4,7 +4,9 @@
 mod checks;
 mod csrf;
 mod error;
+mod hosts;
 mod instructor;
+mod limits;
 mod sandboxes;
 mod session;
 mod terminal;
@@ -28,6 +30,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use hosts::AllowedHosts;
+pub use limits::{PerMinute, RateLimits};
 
 use crate::checks::Checks;
 use crate::events::Events;
@@ -52,6 +56,10 @@ pub struct AppState {
     pub events: Events,
     /// Signs learners' and instructors' session cookies.
     pub cookie_key: Key,
+    /// The host names served (DNS rebinding is refused).
+    pub allowed_hosts: AllowedHosts,
+    /// How often one client address may sign in, try a code, arrive, start a sandbox.
+    pub limits: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -140,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), instructor::guard_pages))
         .layer(axum::middleware::from_fn(csrf::protect))
+        .layer(from_fn_with_state(state.clone(), hosts::check_host))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -156,7 +165,9 @@ pub async fn serve(
             tracing::debug!("could not set TCP_NODELAY: {error}");
         }
     });
-    axum::serve(listener, router(state))
+    // Handlers see the client's address, for the per-address limits.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

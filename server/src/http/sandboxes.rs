@@ -1,9 +1,12 @@
 //! `/api/sandboxes`: a learner's sandboxes, as JSON.
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 
+use super::limits::Action;
 use super::session::LearnerId;
 use super::{ApiError, AppState};
 use crate::workshops::Admission;
@@ -11,9 +14,11 @@ use app::model::{SandboxView, StartSandbox};
 
 pub async fn create(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Extension(learner): Extension<LearnerId>,
     Json(request): Json<StartSandbox>,
 ) -> Result<(StatusCode, Json<SandboxView>), ApiError> {
+    state.limits.allow(Action::SandboxStart, client.ip())?;
     let admission = state
         .workshops
         .start_sandbox(state.lifecycle()?, &learner.0, request)

@@ -1,11 +1,14 @@
 //! Learner identity: a learner is created on their first API call and known afterwards
 //! by a signed cookie, so nobody can claim another learner's id.
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite, SignedCookieJar};
 
+use super::limits::Action;
 use super::{ApiError, AppState};
 
 const COOKIE: &str = "slipway_learner";
@@ -16,6 +19,7 @@ pub struct LearnerId(pub String);
 
 pub async fn ensure_learner(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     jar: SignedCookieJar,
     mut request: Request,
     next: Next,
@@ -29,6 +33,7 @@ pub async fn ensure_learner(
     let (learner, new_cookie) = match known {
         Some(id) => (id, None),
         None => {
+            state.limits.allow(Action::NewLearner, client.ip())?;
             let id = state.store.create_learner().await?;
             let cookie = Cookie::build((COOKIE, id.clone()))
                 .path("/")

@@ -3,12 +3,15 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::{Extension, Json};
 use futures_util::{Stream, StreamExt};
 
+use super::limits::Action;
 use super::session::LearnerId;
 use super::{json_event, ApiError, AppState};
 use app::model::{JoinRequest, Joined};
@@ -16,9 +19,11 @@ use app::model::{JoinRequest, Joined};
 /// `POST /api/workshops/join`
 pub async fn join(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Extension(learner): Extension<LearnerId>,
     Json(join): Json<JoinRequest>,
 ) -> Result<Json<Joined>, ApiError> {
+    state.limits.allow(Action::JoinCode, client.ip())?;
     Ok(Json(
         state
             .workshops

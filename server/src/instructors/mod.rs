@@ -1,6 +1,12 @@
 //! Instructor accounts: a name and a password, stored as an argon2 hash. Created on the
 //! command line (`slipway instructor add NAME`); an instructor signs in on
-//! `/instructor/login` and is then known by a signed cookie.
+//! `/instructor/login` and is then known by a session the server keeps: the cookie holds
+//! its random token, the store its hash, and signing out or expiry ends it for every
+//! copy of the cookie.
+//!
+//! Argon2 is deliberately slow (tens of milliseconds of one core): it runs on the
+//! blocking pool, never on the async executor, so a burst of logins cannot stall the
+//! terminals; the HTTP layer also limits how often one address may try.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -10,6 +16,9 @@ use crate::store::{Store, StoreError};
 
 /// Passwords shorter than this are refused: a room's wifi is not a safe place.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// How long a sign-in lasts: a long workshop day.
+pub const SESSION_HOURS: u32 = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstructorError {
@@ -54,11 +63,14 @@ impl Instructors {
         if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(InstructorError::WeakPassword);
         }
-        let salt = SaltString::generate(&mut OsRng);
-        let hash = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| InstructorError::Hash(e.to_string()))?
-            .to_string();
+        let hash = off_executor(password, |password| {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| InstructorError::Hash(e.to_string()))
+        })
+        .await?;
         let id = crate::random_token();
         if !self.store.insert_instructor(&id, name, &hash).await? {
             return Err(InstructorError::Taken(name.to_string()));
@@ -71,28 +83,70 @@ impl Instructors {
 
     /// The instructor with this name and password.
     pub async fn login(&self, name: &str, password: &str) -> Result<Instructor, InstructorError> {
-        let Some((id, hash)) = self.store.instructor_by_name(name).await? else {
-            // Spend the same effort as for a real account, so timing does not tell
-            // which names exist.
-            let _ = Argon2::default()
-                .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
-            return Err(InstructorError::WrongLogin);
-        };
-        let parsed = PasswordHash::new(&hash).map_err(|e| InstructorError::Hash(e.to_string()))?;
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .map_err(|_| InstructorError::WrongLogin)?;
+        let found = self.store.instructor_by_name(name).await?;
+        let (id, hash) = found.clone().unzip();
+        off_executor(password, move |password| match hash {
+            Some(hash) => {
+                let parsed =
+                    PasswordHash::new(&hash).map_err(|e| InstructorError::Hash(e.to_string()))?;
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .map_err(|_| InstructorError::WrongLogin)
+            }
+            None => {
+                // Spend the same effort as for a real account, so timing does not tell
+                // which names exist.
+                let _ = Argon2::default()
+                    .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
+                Err(InstructorError::WrongLogin)
+            }
+        })
+        .await?;
         Ok(Instructor {
-            id,
+            id: id.ok_or(InstructorError::WrongLogin)?,
             name: name.to_string(),
         })
     }
 
-    /// The instructor a session cookie names, if the account still exists.
-    pub async fn get(&self, id: &str) -> Result<Option<Instructor>, InstructorError> {
-        Ok(self.store.instructor(id).await?.map(|name| Instructor {
-            id: id.to_string(),
-            name,
-        }))
+    /// Starts a sign-in for the instructor; returns the token their cookie carries.
+    pub async fn open_session(&self, instructor: &Instructor) -> Result<String, InstructorError> {
+        let token = format!("{}{}", crate::random_token(), crate::random_token());
+        self.store
+            .insert_instructor_session(&token_hash(&token), &instructor.id, SESSION_HOURS)
+            .await?;
+        Ok(token)
     }
+
+    /// The instructor signed in with this token, while the sign-in lasts.
+    pub async fn session(&self, token: &str) -> Result<Option<Instructor>, InstructorError> {
+        Ok(self
+            .store
+            .instructor_of_session(&token_hash(token))
+            .await?
+            .map(|(id, name)| Instructor { id, name }))
+    }
+
+    /// Ends the sign-in: the token opens nothing from now on, wherever it was copied.
+    pub async fn close_session(&self, token: &str) -> Result<(), InstructorError> {
+        Ok(self
+            .store
+            .delete_instructor_session(&token_hash(token))
+            .await?)
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Runs password hashing on the blocking pool, away from the tasks serving terminals.
+async fn off_executor<T: Send + 'static>(
+    password: &str,
+    work: impl FnOnce(String) -> Result<T, InstructorError> + Send + 'static,
+) -> Result<T, InstructorError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || work(password))
+        .await
+        .map_err(|e| InstructorError::Hash(e.to_string()))?
 }

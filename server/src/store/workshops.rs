@@ -130,6 +130,51 @@ impl Store {
         )
     }
 
+    /// Records a sign-in, by its token's hash, for `hours`.
+    pub async fn insert_instructor_session(
+        &self,
+        token_hash: &str,
+        instructor_id: &str,
+        hours: u32,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO instructor_sessions (token_hash, instructor_id, expires_at) \
+             VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' hours'))",
+        )
+        .bind(token_hash)
+        .bind(instructor_id)
+        .bind(hours)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The id and name of the instructor whose unexpired sign-in has this token hash.
+    pub async fn instructor_of_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT i.id, i.name FROM instructor_sessions s JOIN instructors i ON i.id = s.instructor_id \
+             WHERE s.token_hash = ? AND s.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Ends a sign-in, and forgets every expired one.
+    pub async fn delete_instructor_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM instructor_sessions WHERE token_hash = ? \
+             OR expires_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Returns false if the join code is taken.
     pub async fn insert_workshop(&self, new: &NewWorkshopRecord<'_>) -> Result<bool, StoreError> {
         let done = sqlx::query(

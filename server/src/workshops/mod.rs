@@ -52,22 +52,40 @@ pub enum WorkshopError {
     Invalid(&'static str),
     #[error("this learner has no sandbox running")]
     NoSandbox,
+    #[error("sandboxes on this server are for workshop members: join with the code your instructor shows (on the Join page), then start again")]
+    MembersOnly,
     #[error(transparent)]
     Sandbox(#[from] crate::sandbox::SandboxError),
+}
+
+/// Who may start a sandbox (`Config::sandbox_access`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admittance {
+    /// Anyone who reaches the site: self-paced learning.
+    Everyone,
+    /// Only learners who joined a workshop with its code.
+    WorkshopMembers,
 }
 
 pub struct Workshops {
     store: Store,
     catalog: Arc<Catalog>,
     events: Events,
+    admittance: Admittance,
 }
 
 impl Workshops {
-    pub fn new(store: Store, catalog: Arc<Catalog>, events: Events) -> Self {
+    pub fn new(
+        store: Store,
+        catalog: Arc<Catalog>,
+        events: Events,
+        admittance: Admittance,
+    ) -> Self {
         Self {
             store,
             catalog,
             events,
+            admittance,
         }
     }
 

@@ -32,6 +32,9 @@ impl Workshops {
         request: StartSandbox,
     ) -> Result<Admission, WorkshopError> {
         let workshop = self.of_learner(learner).await?;
+        if workshop.is_none() && self.admittance == super::Admittance::WorkshopMembers {
+            return Err(WorkshopError::MembersOnly);
+        }
         let ttl = workshop
             .as_ref()
             .and_then(|w| u32::try_from(w.sandbox_minutes).ok());

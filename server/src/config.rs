@@ -227,6 +227,30 @@ pub struct Limits {
     )]
     pub max_sandboxes: u32,
 
+    /// Most sandbox nodes running at once on this host, in all sandboxes (a 3-node swarm
+    /// counts 3).
+    #[arg(long, env = "SLIPWAY_MAX_NODES", default_value_t = 150, global = true)]
+    pub max_nodes: u32,
+
+    /// Most memory, in MiB, the running nodes' limits may add up to. 0: 80% of this
+    /// host's memory.
+    #[arg(
+        long,
+        env = "SLIPWAY_MAX_NODE_MEMORY_MB",
+        default_value_t = 0,
+        global = true
+    )]
+    pub max_node_memory_mb: u32,
+
+    /// Hours a learner's sandbox may live at most, however often it is extended.
+    #[arg(
+        long,
+        env = "SLIPWAY_SANDBOX_LONGEST_HOURS",
+        default_value_t = 8,
+        global = true
+    )]
+    pub sandbox_longest_hours: u32,
+
     /// Most sandboxes one learner may hold at once.
     #[arg(
         long,
@@ -431,9 +455,29 @@ impl Config {
     pub fn quotas(&self) -> Quotas {
         Quotas {
             max_sandboxes: self.limits.max_sandboxes,
+            max_nodes: self.limits.max_nodes,
+            max_memory_mb: match self.limits.max_node_memory_mb {
+                0 => host_memory_mb().map_or(u32::MAX, |total| total / 5 * 4),
+                set => set,
+            },
+            longest_minutes: self.limits.sandbox_longest_hours.saturating_mul(60),
             max_sandboxes_per_learner: self.limits.max_sandboxes_per_learner,
             sandbox_ttl_minutes: self.limits.sandbox_ttl_minutes,
             idle_minutes: self.limits.idle_minutes,
         }
     }
+}
+
+/// This host's memory in MiB (MemTotal in /proc/meminfo), where the kernel says.
+fn host_memory_mb() -> Option<u32> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    u32::try_from(kib / 1024).ok()
 }

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use crate::events::{Event, Events};
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
-use crate::store::{Caps, SandboxRecord, SandboxState, Store};
+use crate::store::{Caps, Footprint, SandboxRecord, SandboxState, Store};
 use crate::terminal::{Attachment, TerminalError, Terminals, Watch};
 use app::model::{NodeView, SandboxView, StartStage, Template};
 
@@ -23,6 +23,12 @@ use app::model::{NodeView, SandboxView, StartStage, Template};
 pub struct Quotas {
     /// Sandboxes running at once on the host.
     pub max_sandboxes: u32,
+    /// Nodes running at once on the host, in all sandboxes.
+    pub max_nodes: u32,
+    /// The nodes' memory limits added up, in MiB.
+    pub max_memory_mb: u32,
+    /// Minutes a learner's sandbox may live at most, extensions included.
+    pub longest_minutes: u32,
     pub max_sandboxes_per_learner: u32,
     pub sandbox_ttl_minutes: u32,
     /// Minutes without use after which a learner's sandbox goes.
@@ -135,15 +141,16 @@ impl Lifecycle {
         }
         let id = new_id();
         let owner = learner.to_string();
+        let footprint = self.sandboxes.footprint(&template);
         self.detached(&id.clone(), move |me| async move {
             // The caps are checked again, atomically, as the sandbox is recorded: parallel
             // requests (or a host filling up meanwhile) get the same refusal as above.
             if !me
                 .store
-                .insert_sandbox(&id, Some(&owner), &template, ttl, me.caps())
+                .insert_sandbox(&id, Some(&owner), &template, footprint, ttl, me.caps())
                 .await?
             {
-                return Err(me.refusal(&owner).await?);
+                return Err(me.refusal(&owner, footprint).await?);
             }
             me.provision(&id, &template, SandboxState::Ready, Some(&owner))
                 .await?;
@@ -234,12 +241,20 @@ impl Lifecycle {
         self.terminals.watch(&sandbox, node).await
     }
 
-    /// Gives the sandbox another full time to live from its current expiry.
+    /// Gives the sandbox another full time to live from its current expiry, up to its
+    /// longest life: nobody holds a sandbox for ever by pressing Extend.
     pub async fn extend(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
         self.owned(learner, id).await?;
-        self.store
-            .extend_sandbox(id, i64::from(self.limits.sandbox_ttl_minutes))
-            .await?;
+        let longest = self.limits.longest_minutes;
+        if !self
+            .store
+            .extend_sandbox_within(id, self.limits.sandbox_ttl_minutes, longest)
+            .await?
+        {
+            return Err(SandboxError::LongestLife {
+                hours: longest.div_ceil(60),
+            });
+        }
         self.store.touch_sandbox(id).await?;
         self.view_of(learner, id).await
     }
@@ -341,15 +356,16 @@ impl Lifecycle {
             if self.cannot_run(template) {
                 continue;
             }
+            let footprint = self.sandboxes.footprint(template);
             while self.store.pooled_count(template).await? < self.pool.size {
-                if !self.host_has_room().await? {
+                if self.host_limit_reached(footprint).await?.is_some() {
                     return Ok(());
                 }
                 let id = new_id();
                 let ttl = self.limits.sandbox_ttl_minutes;
                 if !self
                     .store
-                    .insert_sandbox(&id, None, template, ttl, self.caps())
+                    .insert_sandbox(&id, None, template, footprint, ttl, self.caps())
                     .await?
                 {
                     return Ok(());
@@ -407,24 +423,56 @@ impl Lifecycle {
     fn caps(&self) -> Caps {
         Caps {
             host: self.limits.max_sandboxes,
+            host_nodes: self.limits.max_nodes,
+            host_memory_mb: self.limits.max_memory_mb,
             per_learner: self.limits.max_sandboxes_per_learner,
         }
     }
 
     /// Why a learner may not have another sandbox now.
-    async fn refusal(&self, learner: &str) -> Result<SandboxError, SandboxError> {
+    async fn refusal(
+        &self,
+        learner: &str,
+        footprint: Footprint,
+    ) -> Result<SandboxError, SandboxError> {
         let max = self.limits.max_sandboxes_per_learner;
-        Ok(if self.store.learner_sandbox_count(learner).await? >= max {
-            SandboxError::LearnerLimit { max }
-        } else {
-            SandboxError::HostFull {
-                max: self.limits.max_sandboxes,
-            }
-        })
+        if self.store.learner_sandbox_count(learner).await? >= max {
+            return Ok(SandboxError::LearnerLimit { max });
+        }
+        let limit = self
+            .host_limit_reached(footprint)
+            .await?
+            // Room came back between the refused insert and this look.
+            .unwrap_or_else(|| "too many sandboxes started at once".to_string());
+        Ok(SandboxError::HostFull { limit })
     }
 
-    async fn host_has_room(&self) -> Result<bool, SandboxError> {
-        Ok(self.store.sandbox_count().await? < self.limits.max_sandboxes)
+    /// Which of the host's caps one more sandbox of this footprint would pass, if any.
+    async fn host_limit_reached(
+        &self,
+        footprint: Footprint,
+    ) -> Result<Option<String>, SandboxError> {
+        let used = self.store.host_usage().await?;
+        let limits = &self.limits;
+        Ok(if used.sandboxes >= i64::from(limits.max_sandboxes) {
+            Some(format!(
+                "it runs {} sandboxes at most",
+                limits.max_sandboxes
+            ))
+        } else if used.nodes + i64::from(footprint.nodes) > i64::from(limits.max_nodes) {
+            Some(format!(
+                "it runs {} nodes at most and {} are taken",
+                limits.max_nodes, used.nodes
+            ))
+        } else if used.memory_mb + i64::from(footprint.memory_mb) > i64::from(limits.max_memory_mb)
+        {
+            Some(format!(
+                "its nodes may use {} MiB of memory and {} MiB are taken",
+                limits.max_memory_mb, used.memory_mb
+            ))
+        } else {
+            None
+        })
     }
 
     /// How far the start of the learner's sandbox has come, live: each stage as it

@@ -8,7 +8,12 @@ use serde_json::json;
 
 use app::model::Template;
 use slipway::sandbox::container_name;
-use slipway::store::{Caps, SandboxState, Store};
+use slipway::store::{Caps, Footprint, SandboxState, Store};
+
+const ONE_NODE: Footprint = Footprint {
+    nodes: 1,
+    memory_mb: 1024,
+};
 
 use crate::support::{
     fixture_lessons, sh, spawn_app_with, wait_for, EventStream, Learner, TestTerminal,
@@ -75,17 +80,14 @@ async fn records_left_half_started_or_half_removed_are_swept() {
     })
     .await;
     let store = Store::open(&app.database).await.unwrap();
-    let caps = Caps {
-        host: 100,
-        per_learner: 100,
-    };
+    let caps = Caps::ROOMY;
     // What a crash midway leaves: records nobody works on.
     for (id, state) in [
         ("stale-starting", SandboxState::Starting),
         ("stale-deleting", SandboxState::Deleting),
     ] {
         assert!(store
-            .insert_sandbox(id, None, &Template::Single, 60, caps)
+            .insert_sandbox(id, None, &Template::Single, ONE_NODE, 60, caps)
             .await
             .unwrap());
         store.set_sandbox_state(id, state).await.unwrap();

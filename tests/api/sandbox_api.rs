@@ -307,7 +307,68 @@ async fn a_reset_gives_fresh_nodes_under_the_same_id() {
 async fn a_full_host_says_so_plainly() {
     let app = spawn_app_with(&fixture_lessons(), |config| config.limits.max_sandboxes = 0).await;
     let response = start_single(&app, &learner()).await;
-    assert_refused(response, 503, "this host is full").await;
+    assert_refused(
+        response,
+        503,
+        "this host is full: it runs 0 sandboxes at most",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_host_cap_counts_nodes_and_memory_not_only_sandboxes() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.max_nodes = 2;
+        config.limits.node_memory_mb = 512;
+        config.limits.max_node_memory_mb = 1024;
+    })
+    .await;
+    let swarm = json!({ "template": { "kind": "swarm", "managers": 1, "workers": 2 } });
+    let response = post_sandbox(&app, &learner(), swarm).await;
+    assert_refused(response, 503, "it runs 2 nodes at most and 0 are taken").await;
+    assert_eq!(start_single(&app, &learner()).await.status(), 201);
+    assert_eq!(start_single(&app, &learner()).await.status(), 201);
+    let response = start_single(&app, &learner()).await;
+    assert_refused(response, 503, "it runs 2 nodes at most and 2 are taken").await;
+}
+
+#[tokio::test]
+async fn the_host_memory_cap_holds_back_what_would_not_fit() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.node_memory_mb = 512;
+        config.limits.max_node_memory_mb = 1000;
+    })
+    .await;
+    let response = post_sandbox(
+        &app,
+        &learner(),
+        json!({ "template": { "kind": "swarm", "managers": 1, "workers": 1 } }),
+    )
+    .await;
+    assert_refused(
+        response,
+        503,
+        "may use 1000 MiB of memory and 0 MiB are taken",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn extending_stops_at_the_longest_life() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.sandbox_ttl_minutes = 60;
+        config.limits.sandbox_longest_hours = 2;
+    })
+    .await;
+    let client = learner();
+    let sandbox: Value = start_single(&app, &client).await.json().await.unwrap();
+    let extend = app.url(&format!(
+        "/api/sandboxes/{}/extend",
+        sandbox["id"].as_str().unwrap()
+    ));
+    assert_eq!(client.post(&extend).send().await.unwrap().status(), 200);
+    let refused = client.post(&extend).send().await.unwrap();
+    assert_refused(refused, 409, "reached its longest life (2 h").await;
 }
 
 #[tokio::test]

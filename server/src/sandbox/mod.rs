@@ -11,6 +11,7 @@ mod subnets;
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::store::Footprint;
 pub use egress::EgressPolicy;
 pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
 pub use provision::Report;
@@ -53,8 +54,10 @@ pub enum SandboxError {
     Busy { id: String, state: SandboxState },
     #[error("no sandbox {0}")]
     NotFound(String),
-    #[error("this host is full: it runs {max} sandboxes at most; try again in a few minutes")]
-    HostFull { max: u32 },
+    #[error("this host is full: {limit}; try again in a few minutes")]
+    HostFull { limit: String },
+    #[error("this sandbox has reached its longest life ({hours} h, SLIPWAY_SANDBOX_LONGEST_HOURS): it cannot be extended again; save what you need, then start a fresh one when it goes")]
+    LongestLife { hours: u32 },
     #[error("you already have {max} sandbox(es): delete one before starting another")]
     LearnerLimit { max: u32 },
     #[error(transparent)]
@@ -91,6 +94,27 @@ pub struct NodeSettings {
     pub registry: Option<String>,
     /// Where sandbox networks take their subnets.
     pub subnets: SubnetPool,
+}
+
+impl NodeSettings {
+    /// The memory and process limits of each node of a sandbox of this template.
+    pub fn limits_for(&self, template: &Template) -> (i64, i64) {
+        match template {
+            Template::Kind { .. } => (self.kind_memory_bytes, self.kind_pids),
+            _ => (self.memory_bytes, self.pids),
+        }
+    }
+
+    /// What a sandbox of this template takes of the host.
+    pub fn footprint(&self, template: &Template) -> Footprint {
+        let nodes = u32::try_from(template.node_names().len()).unwrap_or(u32::MAX);
+        let (memory_bytes, _) = self.limits_for(template);
+        let node_mb = u32::try_from(memory_bytes / (1024 * 1024)).unwrap_or(u32::MAX);
+        Footprint {
+            nodes,
+            memory_mb: node_mb.saturating_mul(nodes),
+        }
+    }
 }
 
 /// A sandbox that is up: every node's inner engine answers, and a swarm is formed.
@@ -140,6 +164,11 @@ impl Sandboxes {
         } else {
             Err(SandboxError::Firewall(out.output.trim().to_string()))
         }
+    }
+
+    /// What a sandbox of this template takes of the host.
+    pub fn footprint(&self, template: &Template) -> Footprint {
+        self.settings.footprint(template)
     }
 
     /// Provisions a sandbox and waits until it is ready. On failure nothing is left behind.

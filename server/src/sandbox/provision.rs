@@ -33,10 +33,7 @@ pub async fn provision(
         .await?;
 
     let env = attach_registry(engine, settings, &network).await?;
-    let (memory_bytes, pids) = match template {
-        Template::Kind { .. } => (settings.kind_memory_bytes, settings.kind_pids),
-        _ => (settings.memory_bytes, settings.pids),
-    };
+    let (memory_bytes, pids) = settings.limits_for(template);
     try_join_all(nodes.iter().map(|node| {
         let volume = format!("slipway-{id}-{node}");
         let env = env.clone();

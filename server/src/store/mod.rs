@@ -6,7 +6,7 @@ mod records;
 mod workshops;
 
 pub use progress::{Attempt, StepKey, StepProgress};
-pub use records::{Caps, SandboxRecord, SandboxState};
+pub use records::{Caps, Footprint, HostUsage, SandboxRecord, SandboxState};
 pub use workshops::{
     LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, QueuedRecord,
     WorkshopRecord,
@@ -87,6 +87,11 @@ mod tests {
     const ROOMY: Caps = Caps {
         host: 10,
         per_learner: 5,
+        ..Caps::ROOMY
+    };
+    const ONE_NODE: Footprint = Footprint {
+        nodes: 1,
+        memory_mb: 1024,
     };
 
     const SWARM: Template = Template::Swarm {
@@ -171,22 +176,23 @@ mod tests {
         assert!(store.learner_exists(&ada).await.unwrap());
         assert!(!store.learner_exists("nobody").await.unwrap());
         store
-            .insert_sandbox("s1", Some(&ada), &Template::Single, 60, ROOMY)
+            .insert_sandbox("s1", Some(&ada), &Template::Single, ONE_NODE, 60, ROOMY)
             .await
             .unwrap();
         store
-            .insert_sandbox("s2", Some(&bob), &Template::Single, 60, ROOMY)
+            .insert_sandbox("s2", Some(&bob), &Template::Single, ONE_NODE, 60, ROOMY)
             .await
             .unwrap();
         assert_eq!(store.sandbox_count().await.unwrap(), 2);
         let one_each = Caps {
             host: 10,
             per_learner: 1,
+            ..Caps::ROOMY
         };
         let single = &Template::Single;
         assert!(
             !store
-                .insert_sandbox("s3", Some(&ada), single, 60, one_each)
+                .insert_sandbox("s3", Some(&ada), single, ONE_NODE, 60, one_each)
                 .await
                 .unwrap(),
             "Ada holds one already"
@@ -194,10 +200,11 @@ mod tests {
         let full = Caps {
             host: 2,
             per_learner: 5,
+            ..Caps::ROOMY
         };
         assert!(
             !store
-                .insert_sandbox("s3", None, single, 60, full)
+                .insert_sandbox("s3", None, single, ONE_NODE, 60, full)
                 .await
                 .unwrap(),
             "host full"
@@ -246,12 +253,65 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_host_caps_count_nodes_and_memory_and_extensions_stop_at_the_longest_life() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
+        let caps = Caps {
+            host_nodes: 4,
+            host_memory_mb: 5000,
+            ..Caps::ROOMY
+        };
+        let swarm = Footprint {
+            nodes: 3,
+            memory_mb: 3072,
+        };
+        assert!(store
+            .insert_sandbox("s1", None, &SWARM, swarm, 60, caps)
+            .await
+            .unwrap());
+        assert!(
+            !store
+                .insert_sandbox("s2", None, &SWARM, swarm, 60, caps)
+                .await
+                .unwrap(),
+            "6 nodes > 4"
+        );
+        let big = Footprint {
+            nodes: 1,
+            memory_mb: 4096,
+        };
+        assert!(
+            !store
+                .insert_sandbox("s3", None, &Template::Single, big, 60, caps)
+                .await
+                .unwrap(),
+            "7168 MiB > 5000"
+        );
+        assert!(store
+            .insert_sandbox("s4", None, &Template::Single, ONE_NODE, 60, caps)
+            .await
+            .unwrap());
+        assert_eq!(
+            store.host_usage().await.unwrap(),
+            HostUsage {
+                sandboxes: 2,
+                nodes: 4,
+                memory_mb: 4096
+            }
+        );
+        // Created with 60 minutes, it may live 100 at most: one extension of 60 is cut
+        // to 40, and the next is refused.
+        assert!(store.extend_sandbox_within("s4", 60, 100).await.unwrap());
+        assert!(!store.extend_sandbox_within("s4", 60, 100).await.unwrap());
+    }
+
+    #[tokio::test]
     async fn pooled_sandboxes_are_claimed_once_and_expiry_moves() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
         let ada = store.create_learner().await.unwrap();
         store
-            .insert_sandbox("p1", None, &Template::Single, 60, ROOMY)
+            .insert_sandbox("p1", None, &Template::Single, ONE_NODE, 60, ROOMY)
             .await
             .unwrap();
         assert_eq!(

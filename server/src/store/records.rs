@@ -32,11 +32,39 @@ impl std::fmt::Display for SandboxState {
     }
 }
 
-/// How many sandboxes may be recorded: on the host, and per learner.
+/// How much of the host sandboxes may hold: sandboxes, nodes and node memory on the
+/// host, and sandboxes per learner.
 #[derive(Clone, Copy, Debug)]
 pub struct Caps {
     pub host: u32,
+    pub host_nodes: u32,
+    pub host_memory_mb: u32,
     pub per_learner: u32,
+}
+
+impl Caps {
+    /// Room for anything: for tests of other things.
+    pub const ROOMY: Caps = Caps {
+        host: 1000,
+        host_nodes: 10_000,
+        host_memory_mb: u32::MAX,
+        per_learner: 1000,
+    };
+}
+
+/// What a sandbox takes of the host: its nodes and their memory limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Footprint {
+    pub nodes: u32,
+    pub memory_mb: u32,
+}
+
+/// What every recorded sandbox takes of the host together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct HostUsage {
+    pub sandboxes: i64,
+    pub nodes: i64,
+    pub memory_mb: i64,
 }
 
 /// A sandbox as recorded: who owns it, what it is, how long it lives.
@@ -96,13 +124,16 @@ impl Store {
         id: &str,
         learner_id: Option<&str>,
         template: &Template,
+        footprint: Footprint,
         ttl_minutes: u32,
         caps: Caps,
     ) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
-            "INSERT INTO sandboxes (id, learner_id, template, state, expires_at) \
-             SELECT ?1, ?2, ?3, 'starting', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?4 || ' minutes') \
+            "INSERT INTO sandboxes (id, learner_id, template, state, expires_at, nodes, memory_mb) \
+             SELECT ?1, ?2, ?3, 'starting', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?4 || ' minutes'), ?7, ?8 \
              WHERE (SELECT COUNT(*) FROM sandboxes) < ?5 \
+             AND (SELECT COALESCE(SUM(nodes), 0) FROM sandboxes) + ?7 <= ?9 \
+             AND (SELECT COALESCE(SUM(memory_mb), 0) FROM sandboxes) + ?8 <= ?10 \
              AND (?2 IS NULL OR (SELECT COUNT(*) FROM sandboxes WHERE learner_id = ?2) < ?6)",
         )
         .bind(id)
@@ -111,9 +142,23 @@ impl Store {
         .bind(ttl_minutes)
         .bind(caps.host)
         .bind(caps.per_learner)
+        .bind(footprint.nodes)
+        .bind(footprint.memory_mb)
+        .bind(caps.host_nodes)
+        .bind(caps.host_memory_mb)
         .execute(&self.pool)
         .await?;
         Ok(inserted.rows_affected() == 1)
+    }
+
+    /// What every recorded sandbox takes of the host together.
+    pub async fn host_usage(&self) -> Result<HostUsage, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*) AS sandboxes, COALESCE(SUM(nodes), 0) AS nodes, \
+             COALESCE(SUM(memory_mb), 0) AS memory_mb FROM sandboxes",
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     pub async fn set_sandbox_state(&self, id: &str, state: SandboxState) -> Result<(), StoreError> {
@@ -254,6 +299,29 @@ impl Store {
         .bind(template.map(Json))
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Moves a sandbox's expiry `minutes` later, but never past `longest_minutes` after
+    /// its creation; false if it is there already.
+    pub async fn extend_sandbox_within(
+        &self,
+        id: &str,
+        minutes: u32,
+        longest_minutes: u32,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE sandboxes SET expires_at = min( \
+                 strftime('%Y-%m-%dT%H:%M:%fZ', expires_at, '+' || ?1 || ' minutes'), \
+                 strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+' || ?2 || ' minutes')) \
+             WHERE id = ?3 \
+             AND expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+' || ?2 || ' minutes')",
+        )
+        .bind(minutes)
+        .bind(longest_minutes)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Moves a sandbox's expiry by `minutes` (negative to bring it forward).

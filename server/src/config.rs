@@ -174,6 +174,12 @@ pub struct Config {
     )]
     pub registry: String,
 
+    /// The container runtime sandbox nodes run under; empty for the engine's default
+    /// (runc). `sysbox-runc` (installed by the host's admin) runs Docker-in-Docker
+    /// without privileges, in a user namespace: root in a node is nobody on the host.
+    #[arg(long, env = "SLIPWAY_NODE_RUNTIME", default_value = "", global = true)]
+    pub node_runtime: String,
+
     /// Let sandbox nodes reach public internet addresses (for lessons that pull from
     /// Docker Hub directly). Off: nodes reach only their own sandbox and the room's
     /// registry. Private, link-local and the host's own addresses stay out of reach
@@ -393,6 +399,7 @@ impl Config {
             kind_pids: i64::from(self.limits.kind_node_pids),
             registry: Some(self.registry.clone()).filter(|name| !name.is_empty()),
             subnets: self.subnet_pool,
+            runtime: Some(self.node_runtime.clone()).filter(|name| !name.is_empty()),
         }
     }
 

@@ -209,6 +209,11 @@ async fn connect_sandboxes(
                 return None;
             }
         };
+    if sandboxes.nodes_are_unprivileged() {
+        tracing::info!("{}", sandboxes.isolation());
+    } else {
+        tracing::warn!("{}", sandboxes.isolation());
+    }
     // Nodes start only behind the rules: a host where they cannot be written serves
     // lessons without sandboxes, and says why.
     let egress = config.egress();

@@ -6,6 +6,7 @@ mod accounts;
 mod architecture;
 mod browser;
 mod checks;
+mod escapes;
 mod faults;
 mod isolation;
 mod kubernetes;

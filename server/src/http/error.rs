@@ -124,7 +124,7 @@ impl IntoResponse for ApiError {
             ApiError::Sandbox(
                 S::Engine(_) | S::NotReady { .. } | S::Swarm { .. } | S::Kind { .. },
             ) => StatusCode::BAD_GATEWAY,
-            ApiError::Sandbox(S::Interrupted(_) | S::Firewall(_)) => {
+            ApiError::Sandbox(S::Interrupted(_) | S::Firewall(_) | S::NoSuchRuntime { .. }) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };

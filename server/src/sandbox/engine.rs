@@ -103,12 +103,62 @@ fn call(op: &'static str) -> impl FnOnce(DockerError) -> EngineError {
 /// How nodes get the rights a Docker engine inside them needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum NodePrivileges {
-    /// `--privileged`, where the host allows it.
+    /// `--privileged`: only for a Kubernetes sandbox's node1, whose kind nodes are
+    /// privileged containers themselves, and only where the host allows it.
     Privileged,
-    /// Every capability the host grants, with seccomp, AppArmor and /sys unconfined: for
-    /// hosts that refuse `--privileged` (a VM whose bounding set lacks CAP_SYS_RESOURCE).
+    /// What every other node runs with: the capabilities Docker-in-Docker needs (all but
+    /// [`DROPPED_CAPABILITIES`]), seccomp and AppArmor unconfined, the host's kernel
+    /// settings read-only, and no host devices (which `--privileged` would hand over).
     Capabilities,
+    /// Under sysbox (`SLIPWAY_NODE_RUNTIME=sysbox-runc`): no extra rights at all; root in
+    /// the node is an unprivileged user on the host.
+    Sysbox,
 }
+
+/// Capabilities a node's engine does not need and that act on the whole host: loading
+/// kernel modules, raw I/O ports and /dev/mem, the host's clock, its kernel log, MAC
+/// policy, process accounting, suspend and wake alarms, audit rules, and reboot.
+/// CAP_SYS_RESOURCE goes too (some hosts' bounding sets lack it, and nodes are better
+/// held to their limits). CAP_SYS_ADMIN stays: the inner engine mounts, and with it root
+/// in a node can still mount a fresh /proc or a cgroup hierarchy; only a runtime with
+/// user namespaces (sysbox) or a VM closes that (see README, "What isolates a node").
+pub const DROPPED_CAPABILITIES: &[&str] = &[
+    "SYS_RESOURCE",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_TIME",
+    "SYSLOG",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "SYS_PACCT",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_CONTROL",
+    "AUDIT_READ",
+    "SYS_BOOT",
+];
+
+/// Host-global kernel settings a node's engine never writes, read-only in nodes (its
+/// network settings, under /proc/sys/net, are the node's own and stay writable).
+const READ_ONLY_PATHS: &[&str] = &[
+    "/proc/sys/kernel",
+    "/proc/sys/vm",
+    "/proc/sys/fs",
+    "/proc/sys/dev",
+    "/proc/sysrq-trigger",
+    "/proc/irq",
+    "/proc/bus",
+];
+
+/// Host kernel files a node has no use for, hidden as Docker hides them by default.
+const MASKED_PATHS: &[&str] = &[
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/timer_list",
+    "/proc/sched_debug",
+    "/proc/acpi",
+    "/sys/firmware",
+];
 
 const UNKNOWN: u8 = 0;
 const PRIVILEGED: u8 = 1;
@@ -132,6 +182,10 @@ pub struct NodeSpec<'a> {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids: i64,
+    /// Whether the node asks for `--privileged` (kind's node1).
+    pub privileged: bool,
+    /// The container runtime, if not the engine's default (`SLIPWAY_NODE_RUNTIME`).
+    pub runtime: Option<&'a str>,
 }
 
 /// The most a terminal's output stream reads at once, and so the largest chunk it yields.
@@ -188,6 +242,12 @@ impl Engine {
             instance: instance.to_string(),
             privileges: AtomicU8::new(UNKNOWN),
         })
+    }
+
+    /// The container runtimes the engine knows (runc, and what the host's admin added).
+    pub async fn runtimes(&self) -> Result<Vec<String>, EngineError> {
+        let info = self.docker.info().await.map_err(call("info"))?;
+        Ok(info.runtimes.unwrap_or_default().into_keys().collect())
     }
 
     /// Whether the engine holds an image by this name.
@@ -287,9 +347,9 @@ impl Engine {
         }
     }
 
-    /// Whether nodes run `--privileged` (what kind's node containers need inside them);
-    /// false once the host has refused it.
-    pub fn nodes_are_privileged(&self) -> bool {
+    /// Whether the host lets nodes run `--privileged` (what kind's node containers need
+    /// inside them); false once it has refused.
+    pub fn allows_privileged(&self) -> bool {
         self.privileges() != Some(NodePrivileges::Capabilities)
     }
 
@@ -400,10 +460,18 @@ impl Engine {
             .map_err(call("network connect"))
     }
 
-    /// Creates and starts a node, privileged where the host allows it. Nodes of one
-    /// sandbox start together, so several may find out at once that the host refuses
-    /// privileged containers: each falls back, and the first to learn it says so.
+    /// Creates and starts a node: with explicit capabilities, or privileged if it asks
+    /// to be and the host allows it. Several nodes may find out at once that the host
+    /// refuses privileged containers: each falls back, and the first to learn it says so.
     pub async fn run_node(&self, spec: &NodeSpec<'_>) -> Result<(), EngineError> {
+        if spec.runtime == Some(SYSBOX_RUNTIME) {
+            return self.create_and_start(spec, NodePrivileges::Sysbox).await;
+        }
+        if !spec.privileged {
+            return self
+                .create_and_start(spec, NodePrivileges::Capabilities)
+                .await;
+        }
         let first_try = self.privileges().unwrap_or(NodePrivileges::Privileged);
         match self.create_and_start(spec, first_try).await {
             Err(error)
@@ -416,7 +484,7 @@ impl Engine {
                     .await?;
                 if self.learn(CAPABILITIES) {
                     tracing::warn!(
-                        "this host refuses privileged containers ({}); sandbox nodes run with explicit capabilities instead",
+                        "this host refuses privileged containers ({}); Kubernetes sandboxes cannot run here",
                         crate::error_chain(&error)
                     );
                 }
@@ -425,7 +493,7 @@ impl Engine {
             Err(error) => Err(error),
             Ok(()) => {
                 if self.learn(PRIVILEGED) {
-                    tracing::info!("sandbox nodes run --privileged");
+                    tracing::info!("Kubernetes sandboxes' node1 runs --privileged");
                 }
                 Ok(())
             }
@@ -445,46 +513,7 @@ impl Engine {
         privileges: NodePrivileges,
     ) -> Result<(), EngineError> {
         let name = container_name(spec.sandbox, spec.node);
-        let mut host = HostConfig {
-            // Back after the engine restarts (a host reboot, an upgrade), so a room keeps
-            // its sandboxes; a node the learner's own actions stopped stays stopped.
-            restart_policy: Some(RestartPolicy {
-                name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
-                maximum_retry_count: None,
-            }),
-            // A node's log (what its inner engine prints) cannot fill the host's disk.
-            log_config: Some(HostConfigLogConfig {
-                typ: Some("json-file".into()),
-                config: Some(HashMap::from([
-                    ("max-size".to_string(), NODE_LOG_FILE_SIZE.to_string()),
-                    ("max-file".to_string(), NODE_LOG_FILES.to_string()),
-                ])),
-            }),
-            memory: Some(spec.memory_bytes),
-            nano_cpus: Some(spec.nano_cpus),
-            pids_limit: Some(spec.pids),
-            mounts: Some(vec![Mount {
-                target: Some("/var/lib/docker".into()),
-                source: Some(spec.volume.to_string()),
-                typ: Some(MountType::VOLUME),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        };
-        match privileges {
-            NodePrivileges::Privileged => host.privileged = Some(true),
-            NodePrivileges::Capabilities => {
-                host.cap_add = Some(vec!["ALL".into()]);
-                host.cap_drop = Some(vec!["SYS_RESOURCE".into()]);
-                host.security_opt = Some(vec![
-                    "seccomp=unconfined".into(),
-                    "apparmor=unconfined".into(),
-                ]);
-                // What the CLI's `--security-opt systempaths=unconfined` means in the API.
-                host.masked_paths = Some(vec![]);
-                host.readonly_paths = Some(vec![]);
-            }
-        }
+        let host = node_host_config(spec, privileges);
         let endpoint = EndpointSettings {
             aliases: Some(vec![spec.node.to_string()]),
             ..Default::default()
@@ -864,6 +893,59 @@ impl Engine {
             .map_err(call("container remove"))
     }
 }
+
+/// How a node runs on the host: its limits, its log, its storage, and its rights.
+fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConfig {
+    let mut host = HostConfig {
+        // Back after the engine restarts (a host reboot, an upgrade), so a room keeps
+        // its sandboxes; a node the learner's own actions stopped stays stopped.
+        restart_policy: Some(RestartPolicy {
+            name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+            maximum_retry_count: None,
+        }),
+        // A node's log (what its inner engine prints) cannot fill the host's disk.
+        log_config: Some(HostConfigLogConfig {
+            typ: Some("json-file".into()),
+            config: Some(HashMap::from([
+                ("max-size".to_string(), NODE_LOG_FILE_SIZE.to_string()),
+                ("max-file".to_string(), NODE_LOG_FILES.to_string()),
+            ])),
+        }),
+        memory: Some(spec.memory_bytes),
+        nano_cpus: Some(spec.nano_cpus),
+        pids_limit: Some(spec.pids),
+        mounts: Some(vec![Mount {
+            target: Some("/var/lib/docker".into()),
+            source: Some(spec.volume.to_string()),
+            typ: Some(MountType::VOLUME),
+            ..Default::default()
+        }]),
+        runtime: spec.runtime.map(str::to_string),
+        ..Default::default()
+    };
+    match privileges {
+        NodePrivileges::Privileged => host.privileged = Some(true),
+        // sysbox gives the node its own user namespace and what Docker-in-Docker needs.
+        NodePrivileges::Sysbox => {}
+        NodePrivileges::Capabilities => {
+            let owned = |paths: &[&str]| paths.iter().map(|p| p.to_string()).collect();
+            host.cap_add = Some(vec!["ALL".into()]);
+            host.cap_drop = Some(owned(DROPPED_CAPABILITIES));
+            host.security_opt = Some(vec![
+                "seccomp=unconfined".into(),
+                "apparmor=unconfined".into(),
+            ]);
+            // Docker's defaults would make all of /proc/sys read-only, which the inner
+            // engine's network settings cannot live with.
+            host.masked_paths = Some(owned(MASKED_PATHS));
+            host.readonly_paths = Some(owned(READ_ONLY_PATHS));
+        }
+    }
+    host
+}
+
+/// The runtime that runs Docker-in-Docker unprivileged, in a user namespace of its own.
+pub const SYSBOX_RUNTIME: &str = "sysbox-runc";
 
 /// A removal of something already gone has done its job.
 fn ignore_missing(result: Result<(), DockerError>) -> Result<(), DockerError> {

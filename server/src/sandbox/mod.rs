@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use crate::store::Footprint;
 pub use egress::EgressPolicy;
-pub use engine::{container_name, EngineError, ExecOutput, Labelled, Tty, TTY_READ_BYTES};
+pub use engine::{
+    container_name, EngineError, ExecOutput, Labelled, Tty, DROPPED_CAPABILITIES, SYSBOX_RUNTIME,
+    TTY_READ_BYTES,
+};
 pub use provision::Report;
 pub use subnets::{BadPool, SubnetPool};
 
@@ -62,6 +65,10 @@ pub enum SandboxError {
     LearnerLimit { max: u32 },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error(
+        "the Docker engine has no runtime {runtime:?} (SLIPWAY_NODE_RUNTIME); it has: {known}"
+    )]
+    NoSuchRuntime { runtime: String, known: String },
     #[error("the host's firewall rules for sandbox nodes could not be written: {0}")]
     Firewall(String),
     #[error("the server stopped the work on sandbox {0} unexpectedly; try again, and reset the sandbox if it is not ready")]
@@ -94,6 +101,8 @@ pub struct NodeSettings {
     pub registry: Option<String>,
     /// Where sandbox networks take their subnets.
     pub subnets: SubnetPool,
+    /// The container runtime nodes run under, if not the engine's default.
+    pub runtime: Option<String>,
 }
 
 impl NodeSettings {
@@ -137,10 +146,41 @@ impl Sandboxes {
         instance: &str,
         settings: NodeSettings,
     ) -> Result<Self, SandboxError> {
-        Ok(Self {
-            engine: Engine::connect(docker_host, instance).await?,
-            settings,
-        })
+        let engine = Engine::connect(docker_host, instance).await?;
+        if let Some(runtime) = &settings.runtime {
+            let known = engine.runtimes().await?;
+            if !known.contains(runtime) {
+                return Err(SandboxError::NoSuchRuntime {
+                    runtime: runtime.clone(),
+                    known: known.join(", "),
+                });
+            }
+        }
+        Ok(Self { engine, settings })
+    }
+
+    /// Whether root in a node is an unprivileged user on the host (sysbox).
+    pub fn nodes_are_unprivileged(&self) -> bool {
+        self.settings.runtime.as_deref() == Some(SYSBOX_RUNTIME)
+    }
+
+    /// In plain words: what isolates a node from the host, and what does not.
+    pub fn isolation(&self) -> String {
+        match self.settings.runtime.as_deref() {
+            Some(SYSBOX_RUNTIME) => "sandbox nodes run under sysbox-runc: root in a node is an \
+                unprivileged user on the host, in a user namespace of its own"
+                .to_string(),
+            runtime => format!(
+                "sandbox nodes run under {} with explicit capabilities ({} dropped: kernel \
+                 modules, raw I/O, the clock, the kernel log...), no host devices and the \
+                 host's kernel settings read-only; but Docker-in-Docker keeps CAP_SYS_ADMIN, \
+                 with which root in a node can still reach host-wide kernel settings (a fresh \
+                 /proc, a cgroup release_agent). For a room on the internet, run nodes under \
+                 sysbox (SLIPWAY_NODE_RUNTIME=sysbox-runc) or the host in a VM of its own",
+                runtime.unwrap_or("runc"),
+                DROPPED_CAPABILITIES.len()
+            ),
+        }
     }
 
     /// Writes the host's firewall rules for what nodes may reach (see `egress`); returns

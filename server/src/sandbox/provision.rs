@@ -50,6 +50,8 @@ pub async fn provision(
                 memory_bytes,
                 nano_cpus: settings.nano_cpus,
                 pids,
+                privileged: matches!(template, Template::Kind { .. }),
+                runtime: settings.runtime.as_deref(),
             };
             engine.run_node(&spec).await?;
             report(StartStage::StartingEngines);
@@ -111,7 +113,7 @@ async fn create_cluster(
             image: kind::node_image(kubernetes).to_string(),
         });
     }
-    if !engine.nodes_are_privileged() {
+    if !engine.allows_privileged() {
         return Err(SandboxError::KindNeedsPrivileged);
     }
     // kind's nodes do not share node1's name resolution: they reach the registry by IP.

@@ -8,7 +8,7 @@ TOOLCHAIN := source target/toolchain.env &&
 # compile. Every debug cargo command uses the same flags, so tests reuse the build.
 DEBUG_FLAGS := RUSTFLAGS="--cfg erase_components"
 
-.PHONY: run test bench setup setup-tests build-release build-debug images
+.PHONY: run test soak bench setup setup-tests build-release build-debug images
 
 run: setup build-release images
 	mkdir -p data
@@ -32,6 +32,12 @@ test: setup-tests build-debug images
 	{ $(MAKE) --no-print-directory build-release && \
 	  $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test api -- --ignored release::; \
 	} || status=$$?; \
+	scripts/remove-test-sandboxes.sh; exit $$status
+
+# The slow figures of issue 16 (abuse and faults), bounded in time: tests/soak.
+soak: setup-tests build-debug build-release images
+	@scripts/remove-test-sandboxes.sh
+	status=0; $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test soak -- --test-threads=1 --nocapture || status=$$?; \
 	scripts/remove-test-sandboxes.sh; exit $$status
 
 # Figures beside raw-engine baselines from the same run, in one table (README).

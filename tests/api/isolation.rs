@@ -79,6 +79,17 @@ async fn a_node_reaches_its_own_sandbox_and_the_registry_and_nothing_else() {
                 .into(),
         },
     ];
+    // DNS to the host's resolvers is the one exception (see sandbox/egress.rs): nothing
+    // else on them.
+    let resolvers = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    for resolver in resolvers
+        .lines()
+        .filter_map(|line| line.strip_prefix("nameserver"))
+        .map(str::trim)
+        .filter(|r| !r.starts_with("127.") && !r.contains(':'))
+    {
+        refused.push(connect("the host's resolver, other than DNS", resolver, 80));
+    }
     for address in host_addresses
         .split_whitespace()
         .filter(|a| !a.contains(':'))

@@ -16,6 +16,9 @@ pub struct ReleaseServer {
     pub base: String,
     pub database: PathBuf,
     pub instance: String,
+    lessons: PathBuf,
+    pool_size: u32,
+    port: u16,
     store: Store,
     _dir: tempfile::TempDir,
 }
@@ -24,49 +27,40 @@ impl ReleaseServer {
     /// Starts `target/release/slipway serve` on `lessons`, keeping `pool_size` sandboxes
     /// of each lesson's template warm.
     pub async fn start(lessons: &Path, pool_size: u32) -> ReleaseServer {
-        let binary = repo_root().join("target/release/slipway");
-        assert!(
-            binary.exists(),
-            "{} is missing: `make build-release` builds it",
-            binary.display()
-        );
         let dir = tempfile::tempdir().expect("temporary directory");
         let database = dir.path().join("slipway.db");
         let port = free_port();
         // A test- name, so that `make test` clears anything a killed run leaves.
         let instance = test_instance();
-        let child = Command::new(&binary)
-            .arg("serve")
-            .current_dir(repo_root())
-            .env("SLIPWAY_ADDR", format!("127.0.0.1:{port}"))
-            .env("SLIPWAY_DATABASE", &database)
-            .env("SLIPWAY_LESSONS", lessons)
-            .env("SLIPWAY_INSTANCE", &instance)
-            .env("SLIPWAY_POOL_SIZE", pool_size.to_string())
-            .env("SLIPWAY_MAX_SANDBOXES", "70")
-            .env("SLIPWAY_MAINTENANCE_SECONDS", "1")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the slipway binary starts");
+        let child = spawn(lessons, pool_size, port, &database, &instance);
         let base = format!("http://127.0.0.1:{port}");
-        let health = format!("{base}/healthz");
-        wait_for("the server to answer", Duration::from_secs(60), || async {
-            reqwest::get(&health)
-                .await
-                .is_ok_and(|r| r.status().is_success())
-        })
-        .await;
+        wait_until_serving(&base).await;
         let store = Store::open(&database).await.expect("the server's database");
         ReleaseServer {
             child,
             base,
             database,
             instance,
+            lessons: lessons.to_path_buf(),
+            pool_size,
+            port,
             store,
             _dir: dir,
         }
+    }
+
+    /// Kills the server with SIGKILL, as a crash or the OOM killer would, and starts it
+    /// again on the same database, port and instance name.
+    pub async fn crash_and_restart(&mut self) {
+        let _ = self.child.kill().await;
+        self.child = spawn(
+            &self.lessons,
+            self.pool_size,
+            self.port,
+            &self.database,
+            &self.instance,
+        );
+        wait_until_serving(&self.base).await;
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -108,6 +102,40 @@ impl ReleaseServer {
             }
         }
     }
+}
+
+fn spawn(lessons: &Path, pool_size: u32, port: u16, database: &Path, instance: &str) -> Child {
+    let binary = repo_root().join("target/release/slipway");
+    assert!(
+        binary.exists(),
+        "{} is missing: `make build-release` builds it",
+        binary.display()
+    );
+    Command::new(&binary)
+        .arg("serve")
+        .current_dir(repo_root())
+        .env("SLIPWAY_ADDR", format!("127.0.0.1:{port}"))
+        .env("SLIPWAY_DATABASE", database)
+        .env("SLIPWAY_LESSONS", lessons)
+        .env("SLIPWAY_INSTANCE", instance)
+        .env("SLIPWAY_POOL_SIZE", pool_size.to_string())
+        .env("SLIPWAY_MAX_SANDBOXES", "70")
+        .env("SLIPWAY_MAINTENANCE_SECONDS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the slipway binary starts")
+}
+
+async fn wait_until_serving(base: &str) {
+    let health = format!("{base}/healthz");
+    wait_for("the server to answer", Duration::from_secs(60), || async {
+        reqwest::get(&health)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
 }
 
 /// A `field:  N kB` line of a /proc file such as /proc/meminfo, in bytes (0 if absent).

@@ -1,0 +1,7 @@
+//! `make soak`: the slow figures of a room under abuse and faults, each bounded in time
+//! and count, with traffic only to this machine's loopback and its own test containers.
+//! Not part of `make test`; each test prints its figure.
+
+mod crashes;
+mod neighbours;
+use slipway_tests as support;

@@ -9,7 +9,26 @@ of_tests() { awk '$2 ~ /^test-/ { print $1 }'; }
 containers=$(docker ps -a --filter "label=$label" --format "{{.ID}} {{.Label \"$label\"}}" | of_tests)
 [[ -z "$containers" ]] || docker rm -fv $containers >/dev/null
 volumes=$(docker volume ls --filter "label=$label" --format "{{.Name}} {{.Label \"$label\"}}" | of_tests)
+# A node's volume may sit on a disk of its own (server/src/sandbox/disks.rs): its loop
+# device is detached and its file deleted after the volume goes, by a helper as Slipway
+# does it, so this works without root on the host.
+disks=()
+for volume in $volumes; do
+    disk=$(docker volume inspect -f '{{index .Labels "io.slipway.disk-device"}} {{index .Labels "io.slipway.disk-file"}}' "$volume")
+    [[ "$disk" == " " ]] || disks+=("$disk")
+done
 [[ -z "$volumes" ]] || docker volume rm -f $volumes >/dev/null
+if [[ ${#disks[@]} -gt 0 ]]; then
+    dir=$(dirname "${disks[0]#* }")
+    printf '%s\n' "${disks[@]}" | docker run --rm -i --cap-add SYS_ADMIN --cap-add MKNOD \
+        --device /dev/loop-control --device-cgroup-rule 'b 7:* rwm' --network none \
+        -v "$dir:$dir" --entrypoint bash "${SLIPWAY_NODE_IMAGE:-slipway/node:latest}" -c '
+        while read -r device file; do
+            [ -e "$device" ] || mknod "$device" b 7 "${device#/dev/loop}"
+            losetup -d "$device" 2>/dev/null || true
+            rm -f "$file"
+        done'
+fi
 networks=$(docker network ls --filter "label=$label" --format "{{.ID}} {{.Label \"$label\"}}" | of_tests)
 for network in $networks; do
     # The shared lesson-image registry stays attached until disconnected.

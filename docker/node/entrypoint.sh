@@ -32,7 +32,22 @@ write_engine_config() {
     fi >/etc/docker/daemon.json
 }
 
+# Root's home and /tmp live on the node's own disk (/var/lib/docker, a filesystem of a
+# fixed size where Slipway gives nodes a disk quota), not in the container's writable
+# layer on the host's filesystem. Root's files are copied there on the first start.
+keep_files_on_the_nodes_disk() {
+    local disk=/var/lib/docker/.slipway
+    mkdir -p "$disk/tmp"
+    chmod 1777 "$disk/tmp"
+    if [[ ! -d "$disk/home" ]]; then
+        cp -a /root "$disk/home"
+    fi
+    mount --bind "$disk/home" /root
+    mount --bind "$disk/tmp" /tmp
+}
+
 make_cgroups_writable
+keep_files_on_the_nodes_disk
 rm -f /var/run/docker.pid
 write_engine_config
 # tcp://:2375 is reachable only on the sandbox's own private network: it lets a worker

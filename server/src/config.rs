@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::http::{AllowedHosts, PerMinute};
 use crate::lifecycle::Quotas;
-use crate::sandbox::{EgressPolicy, NodeSettings, SubnetPool};
+use crate::sandbox::{DiskQuota, EgressPolicy, NodeSettings, SubnetPool};
 use crate::workshops::Admittance;
 
 #[derive(Parser, Debug, Clone)]
@@ -174,6 +174,16 @@ pub struct Config {
     )]
     pub registry: String,
 
+    /// Directory on the host for the nodes' disk files (sparse, `SLIPWAY_NODE_DISK_MB`
+    /// each at most): a path on the host, as the Docker engine sees it.
+    #[arg(
+        long,
+        env = "SLIPWAY_NODE_DISKS",
+        default_value = "/var/lib/slipway/disks",
+        global = true
+    )]
+    pub node_disks: PathBuf,
+
     /// The container runtime sandbox nodes run under; empty for the engine's default
     /// (runc). `sysbox-runc` (installed by the host's admin) runs Docker-in-Docker
     /// without privileges, in a user namespace: root in a node is nobody on the host.
@@ -319,6 +329,16 @@ pub struct Limits {
     )]
     pub maintenance_seconds: u64,
 
+    /// Disk of each sandbox node, in MiB: its inner engine's images and containers, its
+    /// home and /tmp. 0: no quota (nodes write to the host's filesystem unbounded).
+    #[arg(
+        long,
+        env = "SLIPWAY_NODE_DISK_MB",
+        default_value_t = 10240,
+        global = true
+    )]
+    pub node_disk_mb: u32,
+
     /// Process limit of each sandbox node.
     #[arg(long, env = "SLIPWAY_NODE_PIDS", default_value_t = 1024, global = true)]
     pub node_pids: u32,
@@ -400,6 +420,10 @@ impl Config {
             registry: Some(self.registry.clone()).filter(|name| !name.is_empty()),
             subnets: self.subnet_pool,
             runtime: Some(self.node_runtime.clone()).filter(|name| !name.is_empty()),
+            disk: (self.limits.node_disk_mb > 0).then(|| DiskQuota {
+                megabytes: self.limits.node_disk_mb,
+                dir: self.node_disks.clone(),
+            }),
         }
     }
 

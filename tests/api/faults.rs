@@ -158,3 +158,67 @@ fn restarts(container: &str) -> u64 {
         .parse()
         .unwrap_or(0)
 }
+
+#[tokio::test]
+async fn a_10_gb_write_in_a_node_stops_at_its_disk_quota() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.node_disk_mb = 512;
+    })
+    .await;
+    let learner = Learner::default();
+    let id = learner
+        .start_sandbox(&app, json!({ "template": { "kind": "single" } }))
+        .await;
+    let engine = app.sandboxes().await;
+    let sandbox = crate::support::single_node_sandbox(&id);
+    let began = Instant::now();
+    // Into root's home, and into the inner engine's storage through a container.
+    let (code, out) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "dd if=/dev/zero of=/root/big bs=1M count=10240 2>&1 | grep -c 'No space left'; \
+         du -sm /root/big | cut -f1",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    let (refused, written) = out.split_once('\n').unwrap_or_default();
+    assert_eq!(refused, "1", "dd was told the disk is full: {out}");
+    let written: u64 = written.trim().parse().unwrap_or(u64::MAX);
+    println!(
+        "figure: a 10 GB write in a node with a 512 MiB disk stopped at {written} MiB in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
+    assert!(written <= 512, "{written} MiB");
+    // The learner is told plainly, and the server goes on recording their work.
+    let view = learner
+        .get_json(&app, &format!("/api/sandboxes/{id}"))
+        .await;
+    assert_eq!(view["state"], "ready");
+    let (code, _) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "rm /root/big && echo ok > /root/small",
+    )
+    .await;
+    assert_eq!(code, 0, "freeing space works");
+    // A container of the inner engine fills the same disk, not the host's.
+    let (_, out) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "docker run --rm alpine dd if=/dev/zero of=/more bs=1M count=10240 2>&1 | grep -c 'No space left'",
+    )
+    .await;
+    assert_eq!(out, "1", "the inner engine's containers share the quota");
+    learner.delete_sandbox(&app, &id).await;
+    let disks = std::fs::read_dir(&slipway::config::Config::defaults().node_disks)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|f| f.file_name().to_string_lossy().contains(&id))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(disks, 0, "the disk file goes with the sandbox");
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerSummary, EndpointSettings, ExecConfig, HostConfig,
+    ContainerCreateBody, ContainerSummary, DeviceMapping, EndpointSettings, ExecConfig, HostConfig,
     HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount, MountType, Network,
     NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
     RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
@@ -23,6 +23,7 @@ use futures_util::{Stream, StreamExt};
 use std::pin::Pin;
 use tokio::io::AsyncWrite;
 
+use super::disks::{Disk, DiskQuota, DEVICE_LABEL, FILE_LABEL};
 use super::SubnetPool;
 
 /// How much of a command's output is kept: its last bytes, where checks say what is
@@ -92,6 +93,8 @@ pub enum EngineError {
     ExecTimeout { command: String, timeout: Duration },
     #[error("no free subnet in the sandbox network pool (SLIPWAY_SUBNET_POOL)")]
     NoSubnet,
+    #[error("the node's disk could not be made ({0}); a host without loop devices can run nodes without a disk quota: SLIPWAY_NODE_DISK_MB=0")]
+    Disk(String),
     #[error("reading or writing the image file failed")]
     File(#[source] std::io::Error),
 }
@@ -167,6 +170,8 @@ const CAPABILITIES: u8 = 2;
 pub struct Engine {
     docker: Docker,
     instance: String,
+    /// The image short-lived helpers run (the node image: bash, iptables, losetup).
+    helper_image: String,
     /// Learned from the first node started, then reused.
     privileges: AtomicU8,
 }
@@ -226,7 +231,11 @@ impl Labelled {
 impl Engine {
     /// Connects to `docker_host` (unix://, tcp://) or the local default socket, and agrees
     /// on an API version the engine speaks (Debian's 20.10 engine only knows 1.41).
-    pub async fn connect(docker_host: Option<&str>, instance: &str) -> Result<Self, EngineError> {
+    pub async fn connect(
+        docker_host: Option<&str>,
+        instance: &str,
+        helper_image: &str,
+    ) -> Result<Self, EngineError> {
         let docker = match docker_host {
             Some(host) => Docker::connect_with_host(host),
             None => Docker::connect_with_local_defaults(),
@@ -240,6 +249,7 @@ impl Engine {
         Ok(Self {
             docker,
             instance: instance.to_string(),
+            helper_image: helper_image.to_string(),
             privileges: AtomicU8::new(UNKNOWN),
         })
     }
@@ -411,22 +421,69 @@ impl Engine {
             .collect())
     }
 
+    /// A node's volume for its /var/lib/docker: on a disk of its own where `quota` says,
+    /// else on the host's filesystem.
     pub async fn create_volume(
         &self,
         name: &str,
         sandbox: &str,
         node: &str,
+        quota: Option<&DiskQuota>,
     ) -> Result<(), EngineError> {
+        let mut labels = self.labels(sandbox, Some(node));
+        let mut driver_opts = None;
+        let mut disk = None;
+        if let Some(quota) = quota {
+            let out = self
+                .run_with_loop_devices(&quota.attach_script(name), &quota.dir)
+                .await?;
+            let device = out
+                .output
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string();
+            if out.exit_code != 0 || !device.starts_with("/dev/loop") {
+                return Err(EngineError::Disk(out.output.trim().to_string()));
+            }
+            let file = quota.file_of(name);
+            labels.insert(DEVICE_LABEL.to_string(), device.clone());
+            labels.insert(FILE_LABEL.to_string(), file.clone());
+            driver_opts = Some(HashMap::from([
+                ("type".to_string(), "ext4".to_string()),
+                ("device".to_string(), device.clone()),
+            ]));
+            disk = Some(Disk { device, file });
+        }
         let request = VolumeCreateRequest {
             name: Some(name.to_string()),
-            labels: Some(self.labels(sandbox, Some(node))),
+            labels: Some(labels),
+            driver: Some("local".into()),
+            driver_opts,
             ..Default::default()
         };
-        self.docker
-            .create_volume(request)
-            .await
-            .map_err(call("volume create"))?;
+        if let Err(error) = self.docker.create_volume(request).await {
+            if let (Some(disk), Some(quota)) = (disk, quota) {
+                self.detach_disks(&quota.dir, &[disk]).await;
+            }
+            return Err(call("volume create")(error));
+        }
         Ok(())
+    }
+
+    /// Detaches node disks and deletes their files; what fails is logged, not fatal: the
+    /// sandbox is gone either way.
+    async fn detach_disks(&self, dir: &std::path::Path, disks: &[Disk]) {
+        let script = DiskQuota::detach_script(disks);
+        match self.run_with_loop_devices(&script, dir).await {
+            Ok(out) if out.exit_code == 0 => {}
+            Ok(out) => tracing::warn!("could not detach node disks: {}", out.output.trim()),
+            Err(error) => tracing::warn!(
+                "could not detach node disks: {}",
+                crate::error_chain(&error)
+            ),
+        }
     }
 
     /// Whether a container of that name exists and runs.
@@ -760,10 +817,21 @@ impl Engine {
         for container in &found.containers {
             self.remove_container(container).await?;
         }
+        let mut disks = Vec::new();
         for volume in &found.volumes {
+            if let Some(disk) = self.disk_of(volume).await? {
+                disks.push(disk);
+            }
             let options = RemoveVolumeOptionsBuilder::default().force(true).build();
             ignore_missing(self.docker.remove_volume(volume, Some(options)).await)
                 .map_err(call("volume remove"))?;
+        }
+        if let Some(first) = disks.first() {
+            let dir = std::path::Path::new(&first.file)
+                .parent()
+                .unwrap_or(std::path::Path::new("/"))
+                .to_path_buf();
+            self.detach_disks(&dir, &disks).await;
         }
         for network in &found.networks {
             self.detach_all(network).await?;
@@ -771,6 +839,24 @@ impl Engine {
                 .map_err(call("network remove"))?;
         }
         Ok(())
+    }
+
+    /// The disk behind a node's volume, as its labels name it.
+    async fn disk_of(&self, volume: &str) -> Result<Option<Disk>, EngineError> {
+        let labels = match self.docker.inspect_volume(volume).await {
+            Ok(found) => found.labels,
+            Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(None),
+            Err(error) => return Err(call("volume inspect")(error)),
+        };
+        Ok(match (labels.get(DEVICE_LABEL), labels.get(FILE_LABEL)) {
+            (Some(device), Some(file)) => Some(Disk {
+                device: device.clone(),
+                file: file.clone(),
+            }),
+            _ => None,
+        })
     }
 
     /// A network with attached containers (the shared registry) cannot be removed.
@@ -825,6 +911,46 @@ impl Engine {
         script: &str,
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError> {
+        let rights = HostConfig {
+            network_mode: Some("host".into()),
+            cap_add: Some(vec!["NET_ADMIN".into(), "NET_RAW".into()]),
+            ..Default::default()
+        };
+        self.run_helper(image, script, rights, timeout).await
+    }
+
+    /// Runs `script` in a short-lived helper that may attach loop devices to files in
+    /// `dir` (node disks, see `disks`).
+    pub async fn run_with_loop_devices(
+        &self,
+        script: &str,
+        dir: &std::path::Path,
+    ) -> Result<ExecOutput, EngineError> {
+        let dir = dir.display().to_string();
+        let rights = HostConfig {
+            cap_add: Some(vec!["SYS_ADMIN".into(), "MKNOD".into()]),
+            devices: Some(vec![DeviceMapping {
+                path_on_host: Some("/dev/loop-control".into()),
+                path_in_container: Some("/dev/loop-control".into()),
+                cgroup_permissions: Some("rwm".into()),
+            }]),
+            // Every loop device (block major 7), including those made on demand.
+            device_cgroup_rules: Some(vec!["b 7:* rwm".into()]),
+            binds: Some(vec![format!("{dir}:{dir}")]),
+            network_mode: Some("none".into()),
+            ..Default::default()
+        };
+        self.run_helper(&self.helper_image, script, rights, Duration::from_secs(60))
+            .await
+    }
+
+    async fn run_helper(
+        &self,
+        image: &str,
+        script: &str,
+        rights: HostConfig,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
         let name = format!("slipway-host-helper-{}", uuid::Uuid::new_v4().simple());
         let body = ContainerCreateBody {
             image: Some(image.to_string()),
@@ -834,11 +960,7 @@ impl Engine {
                 INSTANCE_LABEL.to_string(),
                 self.instance.clone(),
             )])),
-            host_config: Some(HostConfig {
-                network_mode: Some("host".into()),
-                cap_add: Some(vec!["NET_ADMIN".into(), "NET_RAW".into()]),
-                ..Default::default()
-            }),
+            host_config: Some(rights),
             ..Default::default()
         };
         let options = CreateContainerOptionsBuilder::default().name(&name).build();

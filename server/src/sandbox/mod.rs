@@ -2,6 +2,7 @@
 //! Docker object is labelled with its sandbox id, so that the store's records can be
 //! reconciled with what the engine really holds.
 
+mod disks;
 mod egress;
 mod engine;
 pub mod kind;
@@ -12,6 +13,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::store::Footprint;
+pub use disks::DiskQuota;
 pub use egress::EgressPolicy;
 pub use engine::{
     container_name, EngineError, ExecOutput, Labelled, Tty, DROPPED_CAPABILITIES, SYSBOX_RUNTIME,
@@ -103,6 +105,8 @@ pub struct NodeSettings {
     pub subnets: SubnetPool,
     /// The container runtime nodes run under, if not the engine's default.
     pub runtime: Option<String>,
+    /// Each node's disk; `None` puts nodes' storage on the host's filesystem, unbounded.
+    pub disk: Option<DiskQuota>,
 }
 
 impl NodeSettings {
@@ -146,7 +150,7 @@ impl Sandboxes {
         instance: &str,
         settings: NodeSettings,
     ) -> Result<Self, SandboxError> {
-        let engine = Engine::connect(docker_host, instance).await?;
+        let engine = Engine::connect(docker_host, instance, &settings.image).await?;
         if let Some(runtime) = &settings.runtime {
             let known = engine.runtimes().await?;
             if !known.contains(runtime) {

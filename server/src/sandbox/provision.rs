@@ -39,7 +39,9 @@ pub async fn provision(
         let env = env.clone();
         let network = network.as_str();
         async move {
-            engine.create_volume(&volume, id, node).await?;
+            engine
+                .create_volume(&volume, id, node, settings.disk.as_ref())
+                .await?;
             let spec = NodeSpec {
                 sandbox: id,
                 node,

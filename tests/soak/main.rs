@@ -2,6 +2,7 @@
 //! and count, with traffic only to this machine's loopback and its own test containers.
 //! Not part of `make test`; each test prints its figure.
 
+mod check_storm;
 mod crashes;
 mod neighbours;
 use slipway_tests as support;

@@ -4,5 +4,6 @@
 
 mod check_storm;
 mod crashes;
+mod engine_restart;
 mod neighbours;
 use slipway_tests as support;

@@ -7,10 +7,10 @@ use std::time::Duration;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerSummary, DeviceMapping, EndpointSettings, ExecConfig, HostConfig,
-    HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount, MountType, Network,
-    NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
-    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+    ContainerCreateBody, ContainerSummary, DeviceMapping, EndpointIpamConfig, EndpointSettings,
+    ExecConfig, HostConfig, HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount, MountType,
+    Network, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
+    NetworkingConfig, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
@@ -191,6 +191,8 @@ pub struct NodeSpec<'a> {
     pub privileged: bool,
     /// The container runtime, if not the engine's default (`SLIPWAY_NODE_RUNTIME`).
     pub runtime: Option<&'a str>,
+    /// Its address on the sandbox's network.
+    pub address: String,
 }
 
 /// The most a terminal's output stream reads at once, and so the largest chunk it yields.
@@ -371,13 +373,14 @@ impl Engine {
         }
     }
 
-    /// A bridge network on the first subnet of `pool` that no network on the engine uses.
+    /// A bridge network on the first subnet of `pool` that no network on the engine uses;
+    /// returns the subnet (`10.210.7.0/24`).
     pub async fn create_network(
         &self,
         name: &str,
         sandbox: &str,
         pool: &SubnetPool,
-    ) -> Result<(), EngineError> {
+    ) -> Result<String, EngineError> {
         // Another server on the engine may claim the same subnet between our look and
         // our claim; then look again, from somewhere else.
         for _ in 0..32 {
@@ -393,7 +396,7 @@ impl Engine {
                 labels: Some(self.labels(sandbox, None)),
                 ipam: Some(Ipam {
                     config: Some(vec![IpamConfig {
-                        subnet: Some(subnet),
+                        subnet: Some(subnet.clone()),
                         ..Default::default()
                     }]),
                     ..Default::default()
@@ -401,7 +404,7 @@ impl Engine {
                 ..Default::default()
             };
             match self.docker.create_network(request).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(subnet),
                 Err(DockerError::DockerResponseServerError { message, .. })
                     if message.contains("overlap") => {}
                 Err(error) => return Err(call("network create")(error)),
@@ -573,6 +576,12 @@ impl Engine {
         let host = node_host_config(spec, privileges);
         let endpoint = EndpointSettings {
             aliases: Some(vec![spec.node.to_string()]),
+            // A fixed address: a swarm's workers know their managers by address, and
+            // after an engine restart nodes would otherwise come back on new ones.
+            ipam_config: Some(EndpointIpamConfig {
+                ipv4_address: Some(spec.address.clone()),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let body = ContainerCreateBody {

@@ -28,13 +28,14 @@ pub async fn provision(
     report(StartStage::CreatingNodes);
     let nodes = template.node_names();
     let network = format!("slipway-{id}");
-    engine
+    let subnet = engine
         .create_network(&network, id, &settings.subnets)
         .await?;
 
     let env = attach_registry(engine, settings, &network).await?;
     let (memory_bytes, pids) = settings.limits_for(template);
-    try_join_all(nodes.iter().map(|node| {
+    try_join_all(nodes.iter().enumerate().map(|(index, node)| {
+        let address = node_address(&subnet, index);
         let volume = format!("slipway-{id}-{node}");
         let env = env.clone();
         let network = network.as_str();
@@ -54,6 +55,7 @@ pub async fn provision(
                 pids,
                 privileged: matches!(template, Template::Kind { .. }),
                 runtime: settings.runtime.as_deref(),
+                address,
             };
             engine.run_node(&spec).await?;
             report(StartStage::StartingEngines);
@@ -163,6 +165,16 @@ async fn create_cluster(
     node1(ready, kind::READY_WITHIN + COMMAND_TIMEOUT)
         .await
         .and_then(stage("waiting for its nodes and DNS"))
+}
+
+/// The fixed address of the `index`th node (from 0) on its sandbox's /24: .11, .12 and
+/// so on, clear of the gateway (.1) and of the registry, which takes the first free one.
+fn node_address(subnet: &str, index: usize) -> String {
+    let network = subnet.split('/').next().unwrap_or(subnet);
+    let prefix = network
+        .rsplit_once('.')
+        .map_or(network, |(prefix, _)| prefix);
+    format!("{prefix}.{}", 11 + index)
 }
 
 /// The name nodes reach the registry by, on their own network.
@@ -315,5 +327,16 @@ async fn form_swarm(
             });
         }
         tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::node_address;
+
+    #[test]
+    fn nodes_keep_fixed_addresses_clear_of_the_gateway_and_the_registry() {
+        assert_eq!(node_address("10.210.7.0/24", 0), "10.210.7.11");
+        assert_eq!(node_address("10.210.7.0/24", 6), "10.210.7.17");
     }
 }

@@ -20,10 +20,11 @@ run: setup build-release images
 # ERR_NETWORK_CHANGED when the host gains or loses a network interface, which Docker
 # does whenever another test's sandbox starts or goes.
 # Sandboxes a failed or killed run left behind are removed before and after.
+# --show-output prints what passing tests printed: their `figure:` lines (README).
 test: setup-tests build-debug images
 	@scripts/remove-test-sandboxes.sh
 	./target/debug/slipway lessons validate
-	status=0; $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test --workspace --no-fail-fast -- --skip browser:: || status=$$?; \
+	status=0; $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test --workspace --no-fail-fast -- --skip browser:: --show-output || status=$$?; \
 	printf '\n==> In Chromium, one test at a time (tests/api/browser.rs)\n'; \
 	$(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test api -- browser:: --test-threads=1 || status=$$?; \
 	printf '\n==> Lesson rehearsals (slipway lessons test)\n'; \

@@ -39,7 +39,8 @@ test: setup-tests build-debug images
 soak: setup-tests build-debug build-release images
 	@scripts/remove-test-sandboxes.sh
 	status=0; $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test soak -- --test-threads=1 --nocapture || status=$$?; \
-	scripts/remove-test-sandboxes.sh; exit $$status
+	scripts/remove-test-sandboxes.sh; \
+	scripts/fuzz.sh 60 || status=$$?; exit $$status
 
 # Figures beside raw-engine baselines from the same run, in one table (README).
 bench: setup build-release images

@@ -1,0 +1,20 @@
+//! Any text as a lesson file: the parser never panics, and every error it reports names
+//! the file and a line of it.
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|source: &str| {
+    let file = Path::new("lessons/01-track/01-fuzzed.md");
+    if let Err(error) = slipway::lessons::parse_lesson(file, "fuzzed", source) {
+        let lines = source.lines().count().max(1);
+        assert_eq!(error.file, file, "the error names the file");
+        assert!(
+            (1..=lines + 1).contains(&error.line),
+            "line {} of a {lines}-line file: {error}",
+            error.line
+        );
+    }
+});

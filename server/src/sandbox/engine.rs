@@ -595,11 +595,7 @@ impl Engine {
             }),
             ..Default::default()
         };
-        let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        self.docker
-            .create_container(Some(options), body)
-            .await
-            .map_err(call("container create"))?;
+        self.create_named(&name, body).await?;
         self.docker
             .start_container(&name, None)
             .await
@@ -972,11 +968,7 @@ impl Engine {
             host_config: Some(rights),
             ..Default::default()
         };
-        let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        self.docker
-            .create_container(Some(options), body)
-            .await
-            .map_err(call("container create"))?;
+        self.create_named(&name, body).await?;
         let run = async {
             self.docker
                 .start_container(&name, None)
@@ -1013,6 +1005,16 @@ impl Engine {
             command: format!("the host helper in {image}"),
             timeout,
         })?
+    }
+
+    /// Creates (without starting) a container called `name`.
+    async fn create_named(&self, name: &str, body: ContainerCreateBody) -> Result<(), EngineError> {
+        let options = CreateContainerOptionsBuilder::default().name(name).build();
+        self.docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(call("container create"))?;
+        Ok(())
     }
 
     async fn remove_container(&self, container: &str) -> Result<(), EngineError> {

@@ -219,6 +219,10 @@ pub struct NewWorkshop {
     pub capacity: u32,
     /// How long each learner's sandbox lives before it must be extended.
     pub sandbox_minutes: u32,
+    /// How many times a learner may extend a sandbox by `sandbox_minutes`; absent leaves
+    /// it to the host's longest life.
+    #[serde(default)]
+    pub sandbox_extensions: Option<u32>,
 }
 
 /// `POST /api/workshops/{id}/message`: shown at once on every learner's page.
@@ -250,6 +254,7 @@ pub struct WorkshopSummary {
     pub capacity: u32,
     pub learners: u32,
     pub sandbox_minutes: u32,
+    pub sandbox_extensions: Option<u32>,
     pub ended: bool,
     /// The instructor's latest message to the room.
     pub message: Option<String>,

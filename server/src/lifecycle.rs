@@ -35,6 +35,15 @@ pub struct Quotas {
     pub idle_minutes: u32,
 }
 
+/// A workshop's own rule for Extend, inside the host's longest life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExtendRule {
+    /// Minutes each press adds.
+    pub minutes: u32,
+    /// How many presses a sandbox gets, if the workshop limits them.
+    pub times: Option<u32>,
+}
+
 /// Which sandboxes to keep started ahead of learners, and how many of each.
 #[derive(Clone, Debug, Default)]
 pub struct WarmPool {
@@ -241,18 +250,33 @@ impl Lifecycle {
         self.terminals.watch(&sandbox, node).await
     }
 
-    /// Gives the sandbox another full time to live from its current expiry, up to its
-    /// longest life: nobody holds a sandbox for ever by pressing Extend.
-    pub async fn extend(&self, learner: &str, id: &str) -> Result<SandboxView, SandboxError> {
+    /// Gives the sandbox another full time to live from its current expiry (a
+    /// workshop's, under `rule`), up to its longest life: the host's, or the workshop's
+    /// if shorter. Nobody holds a sandbox for ever by pressing Extend.
+    pub async fn extend(
+        &self,
+        learner: &str,
+        id: &str,
+        rule: Option<ExtendRule>,
+    ) -> Result<SandboxView, SandboxError> {
         self.owned(learner, id).await?;
-        let longest = self.limits.longest_minutes;
+        let host_longest = self.limits.longest_minutes;
+        let minutes = rule.map_or(self.limits.sandbox_ttl_minutes, |r| r.minutes);
+        let workshop_longest = rule.and_then(|r| {
+            r.times
+                .map(|times| r.minutes.saturating_mul(times.saturating_add(1)))
+        });
+        let longest = workshop_longest.map_or(host_longest, |w| w.min(host_longest));
         if !self
             .store
-            .extend_sandbox_within(id, self.limits.sandbox_ttl_minutes, longest)
+            .extend_sandbox_within(id, minutes, longest)
             .await?
         {
-            return Err(SandboxError::LongestLife {
-                hours: longest.div_ceil(60),
+            return Err(match rule.and_then(|r| r.times) {
+                Some(times) if longest < host_longest => SandboxError::WorkshopExtensions { times },
+                _ => SandboxError::LongestLife {
+                    hours: host_longest.div_ceil(60),
+                },
             });
         }
         self.store.touch_sandbox(id).await?;

@@ -437,6 +437,56 @@ async fn queued_learners_get_sandboxes_in_turn_as_room_frees_without_asking_agai
 }
 
 #[tokio::test]
+async fn a_workshops_learner_extends_as_often_as_the_workshop_allows() {
+    let app = app().await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let create = |extensions: Value| {
+        teacher
+            .http
+            .post(app.url("/api/workshops"))
+            .json(
+                &json!({ "title": "Short night", "track": "checks", "capacity": 5,
+                "sandbox_minutes": 30, "sandbox_extensions": extensions }),
+            )
+            .send()
+    };
+    assert_refused(create(json!(21)).await.unwrap(), 422, "0 to 20 times").await;
+    let workshop: Value = create(json!(1)).await.unwrap().json().await.unwrap();
+    assert_eq!(workshop["sandbox_extensions"], 1);
+    let ada = Learner::default();
+    join(&app, &ada, workshop["join_code"].as_str().unwrap(), "Ada").await;
+    let id = ada
+        .start_sandbox(&app, json!({ "lesson": "checks/files" }))
+        .await;
+    let extend = format!("/api/sandboxes/{id}/extend");
+
+    let before: Value = ada.get_json(&app, "/api/sandboxes").await;
+    let once: Value = post(&app, &ada, &extend, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        once["expires_at"].as_str() > before[0]["expires_at"].as_str(),
+        "the first extension gives more time: {once} after {before}"
+    );
+    assert_refused(
+        post(&app, &ada, &extend, json!({})).await,
+        409,
+        "extended 1 time(s)",
+    )
+    .await;
+
+    // The instructor can still give the whole room more time.
+    let room_extend = format!("/api/workshops/{}/extend", workshop["id"].as_str().unwrap());
+    assert_eq!(
+        post(&app, &teacher, &room_extend, json!({})).await.status(),
+        204
+    );
+    ada.delete_sandbox(&app, &id).await;
+}
+
+#[tokio::test]
 async fn the_instructor_watches_a_learners_terminal_read_only() {
     let app = app().await;
     let grace = sign_in_instructor(&app, "grace").await;

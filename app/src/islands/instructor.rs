@@ -55,6 +55,8 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
     let track = RwSignal::new(tracks.first().map(|t| t.0.clone()).unwrap_or_default());
     let capacity = RwSignal::new("30".to_string());
     let minutes = RwSignal::new("120".to_string());
+    // Empty leaves Extend to the host's longest life.
+    let extensions = RwSignal::new("2".to_string());
     let starts = RwSignal::new(String::new());
     let ends = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -67,6 +69,7 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
             track: track.get_untracked(),
             capacity: capacity.get_untracked().trim().parse().unwrap_or(0),
             sandbox_minutes: minutes.get_untracked().trim().parse().unwrap_or(0),
+            sandbox_extensions: extensions.get_untracked().trim().parse().ok(),
             starts_at: utc(&starts.get_untracked()),
             ends_at: utc(&ends.get_untracked()),
         };
@@ -121,6 +124,7 @@ pub fn Dashboard(tracks: Vec<(String, String)>) -> impl IntoView {
                 <div class="form-row">
                     <label>"Places" <input name="capacity" type="number" min="1" max="500" bind:value=capacity/></label>
                     <label>"Sandbox time (minutes)" <input name="sandbox_minutes" type="number" min="1" max="1440" bind:value=minutes/></label>
+                    <label title="How many times a learner may press Extend; empty leaves it to the host">"Extensions" <input name="sandbox_extensions" type="number" min="0" max="20" bind:value=extensions/></label>
                 </div>
                 <div class="form-row">
                     <label>"Starts" <input name="starts_at" type="datetime-local" bind:value=starts/></label>

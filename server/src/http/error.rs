@@ -117,9 +117,12 @@ impl IntoResponse for ApiError {
             ApiError::Sandbox(S::NoKindImage { .. } | S::KindNeedsPrivileged) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ApiError::Sandbox(S::LearnerLimit { .. } | S::Busy { .. } | S::LongestLife { .. }) => {
-                StatusCode::CONFLICT
-            }
+            ApiError::Sandbox(
+                S::LearnerLimit { .. }
+                | S::Busy { .. }
+                | S::LongestLife { .. }
+                | S::WorkshopExtensions { .. },
+            ) => StatusCode::CONFLICT,
             ApiError::Sandbox(S::HostFull { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Sandbox(
                 S::Engine(_) | S::NotReady { .. } | S::Swarm { .. } | S::Kind { .. },

@@ -68,5 +68,11 @@ pub async fn extend(
     Extension(learner): Extension<LearnerId>,
     Path(id): Path<String>,
 ) -> Result<Json<SandboxView>, ApiError> {
-    Ok(Json(state.lifecycle()?.extend(&learner.0, &id).await?))
+    let lifecycle = state.lifecycle()?;
+    Ok(Json(
+        state
+            .workshops
+            .extend_sandbox(lifecycle, &learner.0, &id)
+            .await?,
+    ))
 }

@@ -63,6 +63,8 @@ pub enum SandboxError {
     HostFull { limit: String },
     #[error("this sandbox has reached its longest life ({hours} h, SLIPWAY_SANDBOX_LONGEST_HOURS): it cannot be extended again; save what you need, then start a fresh one when it goes")]
     LongestLife { hours: u32 },
+    #[error("your workshop lets a sandbox be extended {times} time(s), and this one has been: ask your instructor, who can give the whole room more time")]
+    WorkshopExtensions { times: u32 },
     #[error("you already have {max} sandbox(es): delete one before starting another")]
     LearnerLimit { max: u32 },
     #[error(transparent)]

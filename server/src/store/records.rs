@@ -196,7 +196,8 @@ impl Store {
 
     /// Hands a pooled sandbox of this template to a learner who holds fewer than
     /// `per_learner`, starting its time to live now; the check and the claim are one
-    /// statement.
+    /// statement. Its `created_at` becomes now too: its longest life counts from the
+    /// learner getting it, not from the pool warming it.
     pub async fn claim_pooled(
         &self,
         template: &Template,
@@ -206,6 +207,7 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         let claimed = sqlx::query_scalar(
             "UPDATE sandboxes SET learner_id = ?1, state = 'ready', last_active_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
+             created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
              expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?2 || ' minutes') \
              WHERE id = (SELECT id FROM sandboxes WHERE state = 'pooled' AND template = ?3 ORDER BY created_at LIMIT 1) \
              AND (SELECT COUNT(*) FROM sandboxes WHERE learner_id = ?1) < ?4 \

@@ -14,6 +14,8 @@ pub struct WorkshopRecord {
     pub ends_at: Option<String>,
     pub capacity: i64,
     pub sandbox_minutes: i64,
+    /// How many times a learner may press Extend; none leaves it to the host.
+    pub sandbox_extensions: Option<i64>,
     pub instructor_id: Option<String>,
     pub ended_at: Option<String>,
     pub message: Option<String>,
@@ -76,10 +78,11 @@ pub struct NewWorkshopRecord<'a> {
     pub ends_at: Option<&'a str>,
     pub capacity: u32,
     pub sandbox_minutes: u32,
+    pub sandbox_extensions: Option<u32>,
 }
 
 const WORKSHOP_COLUMNS: &str = "w.id, w.join_code, w.title, w.track, w.starts_at, w.ends_at, \
-     w.capacity, w.sandbox_minutes, w.instructor_id, w.ended_at, w.message, \
+     w.capacity, w.sandbox_minutes, w.sandbox_extensions, w.instructor_id, w.ended_at, w.message, \
      (SELECT count(*) FROM learners l WHERE l.workshop_id = w.id) AS learners";
 
 impl Store {
@@ -179,7 +182,8 @@ impl Store {
     pub async fn insert_workshop(&self, new: &NewWorkshopRecord<'_>) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT OR IGNORE INTO workshops (id, join_code, instructor_id, title, track, \
-             starts_at, ends_at, capacity, sandbox_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             starts_at, ends_at, capacity, sandbox_minutes, sandbox_extensions) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(new.id)
         .bind(new.join_code)
@@ -190,6 +194,7 @@ impl Store {
         .bind(new.ends_at)
         .bind(new.capacity)
         .bind(new.sandbox_minutes)
+        .bind(new.sandbox_extensions)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

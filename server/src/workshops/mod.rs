@@ -12,14 +12,14 @@ pub use queue::Admission;
 
 use std::sync::Arc;
 
-use app::model::{Joined, NewWorkshop, RoomView, WorkshopSummary};
+use app::model::{Joined, NewWorkshop, RoomView, SandboxView, WorkshopSummary};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::events::Events;
 use crate::instructors::Instructor;
 use crate::lessons::Catalog;
-use crate::lifecycle::Lifecycle;
+use crate::lifecycle::{ExtendRule, Lifecycle};
 use crate::store::{NewWorkshopRecord, Store, StoreError, WorkshopRecord};
 
 /// Join codes use letters and digits nobody confuses when read off a projector.
@@ -29,6 +29,8 @@ const CODE_LENGTH: usize = 6;
 const MAX_NAME_CHARS: usize = 40;
 const MAX_MESSAGE_CHARS: usize = 280;
 const MAX_CAPACITY: u32 = 500;
+/// Presses of Extend a workshop may allow a learner per sandbox.
+const MAX_EXTENSIONS: u32 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkshopError {
@@ -106,6 +108,11 @@ impl Workshops {
                 "the sandbox time limit is 1 to 1440 minutes",
             ));
         }
+        if new.sandbox_extensions.is_some_and(|n| n > MAX_EXTENSIONS) {
+            return Err(WorkshopError::Invalid(
+                "a learner may extend a sandbox 0 to 20 times (leave it out for the host's limit)",
+            ));
+        }
         if !self.catalog.tracks.iter().any(|t| t.slug == new.track) {
             return Err(WorkshopError::NoSuchTrack(new.track));
         }
@@ -131,6 +138,7 @@ impl Workshops {
                 ends_at: ends_at.as_deref(),
                 capacity: new.capacity,
                 sandbox_minutes: new.sandbox_minutes,
+                sandbox_extensions: new.sandbox_extensions,
             };
             if self.store.insert_workshop(&record).await? {
                 return self.summary_of(instructor, &id).await;
@@ -307,6 +315,21 @@ impl Workshops {
         Ok(())
     }
 
+    /// A learner's Extend: a workshop's learner gets the workshop's sandbox time, as
+    /// many times as the workshop allows; anyone else, the host's.
+    pub async fn extend_sandbox(
+        &self,
+        lifecycle: &Lifecycle,
+        learner: &str,
+        id: &str,
+    ) -> Result<SandboxView, WorkshopError> {
+        let rule = self.of_learner(learner).await?.map(|w| ExtendRule {
+            minutes: u32::try_from(w.sandbox_minutes).unwrap_or(0),
+            times: w.sandbox_extensions.and_then(|n| u32::try_from(n).ok()),
+        });
+        Ok(lifecycle.extend(learner, id, rule).await?)
+    }
+
     /// Gives every sandbox of the workshop's learners the workshop's sandbox time again.
     pub async fn extend_all(
         &self,
@@ -434,6 +457,9 @@ impl Workshops {
             capacity: u32::try_from(record.capacity).unwrap_or(0),
             learners: u32::try_from(record.learners).unwrap_or(0),
             sandbox_minutes: u32::try_from(record.sandbox_minutes).unwrap_or(0),
+            sandbox_extensions: record
+                .sandbox_extensions
+                .and_then(|n| u32::try_from(n).ok()),
             ended: record.ended_at.is_some(),
             message: record.message.clone(),
         }

@@ -21,8 +21,10 @@ pub fn Header(state: RoomState) -> impl IntoView {
                     <div>
                         <h1>{w.title.clone()}</h1>
                         <p class="muted learner-count">
-                            {format!("{} · {learners}/{} learners · sandboxes {} min{}", w.track_title,
-                                w.capacity, w.sandbox_minutes, if w.ended { " · ended" } else { "" })}
+                            {format!("{} · {learners}/{} learners · sandboxes {} min{}{}", w.track_title,
+                                w.capacity, w.sandbox_minutes,
+                                w.sandbox_extensions.map(|n| format!(", extend ×{n}")).unwrap_or_default(),
+                                if w.ended { " · ended" } else { "" })}
                         </p>
                     </div>
                     <div class="join-code" title="Learners join at /join with this code">

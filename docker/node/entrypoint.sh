@@ -22,34 +22,36 @@ make_cgroups_writable() {
     done <<<"$mounts"
 }
 
-write_engine_config() {
-    mkdir -p /etc/docker
+# The node's root is read-only: the engine's settings are flags, not /etc/docker.
+engine_flags() {
     local mirror=${SLIPWAY_REGISTRY_MIRROR:-}
     if [[ -n "$mirror" ]]; then
-        printf '{"registry-mirrors": ["http://%s"], "insecure-registries": ["%s"]}\n' "$mirror" "$mirror"
-    else
-        echo '{}'
-    fi >/etc/docker/daemon.json
+        echo "--registry-mirror=http://$mirror" "--insecure-registry=$mirror"
+    fi
 }
 
-# Root's home and /tmp live on the node's own disk (/var/lib/docker, a filesystem of a
-# fixed size where Slipway gives nodes a disk quota), not in the container's writable
-# layer on the host's filesystem. Root's files are copied there on the first start.
+# Root's home, /tmp, /var/tmp and the inner engine's /etc/docker live on the node's own disk (/var/lib/docker, a
+# filesystem of a fixed size where Slipway gives nodes a disk quota): the rest of the
+# node's root is read-only, so nothing lands on the host's filesystem. Root's files are
+# copied there on the first start.
 keep_files_on_the_nodes_disk() {
     local disk=/var/lib/docker/.slipway
-    mkdir -p "$disk/tmp"
+    mkdir -p "$disk/tmp" "$disk/etc-docker"
     chmod 1777 "$disk/tmp"
     if [[ ! -d "$disk/home" ]]; then
         cp -a /root "$disk/home"
     fi
     mount --bind "$disk/home" /root
     mount --bind "$disk/tmp" /tmp
+    mount --bind "$disk/tmp" /var/tmp
+    mount --bind "$disk/etc-docker" /etc/docker
 }
 
 make_cgroups_writable
 keep_files_on_the_nodes_disk
 rm -f /var/run/docker.pid
-write_engine_config
 # tcp://:2375 is reachable only on the sandbox's own private network: it lets a worker
 # read a join token from node1 in lesson solutions.
-exec dockerd --host unix:///var/run/docker.sock --host tcp://0.0.0.0:2375 --tls=false "$@"
+# shellcheck disable=SC2046 # each flag is one word
+exec dockerd --host unix:///var/run/docker.sock --host tcp://0.0.0.0:2375 --tls=false \
+    $(engine_flags) "$@"

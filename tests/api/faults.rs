@@ -212,6 +212,22 @@ async fn a_10_gb_write_in_a_node_stops_at_its_disk_quota() {
     )
     .await;
     assert_eq!(out, "1", "the inner engine's containers share the quota");
+    // Everywhere else a write would reach the host's filesystem: the node's root is
+    // read-only, and its scratch directories are on its own disk.
+    let (_, out) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "for dir in / /etc /usr/local /opt /var/log; do \
+           touch $dir/slipway-probe 2>&1 | grep -c 'Read-only file system'; done; \
+         df --output=source /tmp /var/tmp /root /var/lib/docker | tail -n +2 | sort -u | wc -l",
+    )
+    .await;
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["1", "1", "1", "1", "1", "1"],
+        "five refused writes, and one disk for the rest: {out}"
+    );
     learner.delete_sandbox(&app, &id).await;
     let disks = std::fs::read_dir(&slipway::config::Config::defaults().node_disks)
         .map(|dir| {

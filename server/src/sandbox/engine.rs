@@ -66,6 +66,10 @@ impl Tail {
 const NODE_LOG_FILE_SIZE: &str = "5m";
 const NODE_LOG_FILES: u32 = 2;
 
+/// What a node's read-only root leaves writable in memory (its inner engine's sockets
+/// and pid files): a tmpfs, counted in the node's memory limit.
+const NODE_RUN_TMPFS: &str = "size=64m,mode=755";
+
 /// Docker's list filters: `label` to the wanted `key=value`s, and so on.
 type Filter = HashMap<&'static str, Vec<String>>;
 
@@ -1053,6 +1057,13 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
             typ: Some(MountType::VOLUME),
             ..Default::default()
         }]),
+        // A write outside the node's own disk (its /var/lib/docker, where the entrypoint
+        // also keeps /root and /tmp) would land on the host's filesystem, unbounded.
+        readonly_rootfs: Some(true),
+        tmpfs: Some(HashMap::from([(
+            "/run".to_string(),
+            NODE_RUN_TMPFS.to_string(),
+        )])),
         runtime: spec.runtime.map(str::to_string),
         ..Default::default()
     };

@@ -16,9 +16,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::model::{
-    CheckReport, CheckRequest, Hints, JoinRequest, Joined, LearnerRow, LessonProgress, Login,
-    NewWorkshop, News, RoomMessage, RoomView, SandboxView, Solution, StartSandbox, StartStage,
-    WorkshopSummary,
+    CheckReport, CheckRequest, FaultDone, FaultRequest, Hints, JoinRequest, Joined, LearnerRow,
+    LessonProgress, Login, NewWorkshop, News, RoomMessage, RoomView, SandboxView, Solution,
+    StartSandbox, StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -62,6 +62,12 @@ pub async fn check(sandbox: &str, lesson: &str, step: usize) -> Result<CheckRepo
     };
     let url = format!("/api/sandboxes/{sandbox}/check");
     send(Request::post(&url), Some(&request)).await
+}
+
+/// Presses a fault block's button (or its undo) in the learner's sandbox.
+pub async fn fault(sandbox: &str, request: &FaultRequest) -> Result<FaultDone, Reason> {
+    let url = format!("/api/sandboxes/{sandbox}/fault");
+    send(Request::post(&url), Some(request)).await
 }
 
 pub async fn progress(lesson: &str) -> Result<LessonProgress, Reason> {

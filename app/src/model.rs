@@ -97,6 +97,81 @@ pub enum BlockView {
         code: String,
         run_on: Option<String>,
     },
+    /// A button that makes the platform do `fault` to `node` from outside (and another
+    /// that undoes it); `label` says what it simulates.
+    Fault {
+        node: String,
+        fault: Fault,
+        label: String,
+    },
+}
+
+/// What a `fault` block does to a node from outside the sandbox, as the real world would.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// The node's machine goes off (its container stops); undone by starting it.
+    Stop,
+    /// The node freezes (its processes are paused) and answers nothing.
+    Pause,
+    /// The node's network cable is cut: it runs, but reaches and is reached by nothing.
+    Disconnect,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 3] = [Fault::Stop, Fault::Pause, Fault::Disconnect];
+
+    /// Its name in lesson files and requests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Stop => "stop",
+            Fault::Pause => "pause",
+            Fault::Disconnect => "disconnect",
+        }
+    }
+
+    /// What the button for it, or for undoing it, says.
+    pub fn button(self, node: &str, undo: bool) -> String {
+        match (self, undo) {
+            (Fault::Stop, false) => format!("Switch {node} off"),
+            (Fault::Pause, false) => format!("Freeze {node}"),
+            (Fault::Disconnect, false) => format!("Cut {node}'s network"),
+            (Fault::Stop, true) => format!("Switch {node} on"),
+            (Fault::Pause, true) => format!("Unfreeze {node}"),
+            (Fault::Disconnect, true) => format!("Reconnect {node}"),
+        }
+    }
+
+    /// What has happened, once it has.
+    pub fn done(self, node: &str, undo: bool) -> String {
+        match (self, undo) {
+            (Fault::Stop, false) => format!("{node} is switched off."),
+            (Fault::Pause, false) => format!("{node} is frozen."),
+            (Fault::Disconnect, false) => format!("{node} is cut off from the network."),
+            (Fault::Stop, true) => format!("{node} is switched on again."),
+            (Fault::Pause, true) => format!("{node} runs again."),
+            (Fault::Disconnect, true) => format!("{node} is back on the network."),
+        }
+    }
+}
+
+/// `POST /api/sandboxes/{id}/fault`: a fault block's button, on step `step` (from 0) of
+/// `lesson` (`track/lesson`); only what that block offers can be done.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRequest {
+    pub lesson: String,
+    pub step: usize,
+    pub node: String,
+    pub fault: Fault,
+    #[serde(default)]
+    pub undo: bool,
+}
+
+/// The answer to a [`FaultRequest`]: what happened, in a sentence.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FaultDone {
+    pub message: String,
 }
 
 /// `POST /api/sandboxes`: the sandbox for a lesson (`track/lesson`), which the lesson

@@ -170,9 +170,12 @@ fn print_lesson(report: &rehearsal::LessonRehearsal) {
                     .take(34)
                     .collect();
                 let result = match &step.verdict {
-                    StepVerdict::Proven => {
+                    StepVerdict::Proven { mistakes: 0 } => {
                         "PASS (fails before, passes after its solution)".to_string()
                     }
+                    StepVerdict::Proven { mistakes } => format!(
+                        "PASS (fails before and after {mistakes} mistake(s), passes after its solution)"
+                    ),
                     StepVerdict::NoCheck => "no check".to_string(),
                     StepVerdict::Broken(why) => format!("FAIL: {why}"),
                 };

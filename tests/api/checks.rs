@@ -265,7 +265,7 @@ Nothing.
     let LessonVerdict::Ran(steps) = &report.verdict else {
         panic!("the lesson did not run: {:?}", report.verdict);
     };
-    assert_eq!(steps[0].verdict, StepVerdict::Proven);
+    assert_eq!(steps[0].verdict, StepVerdict::Proven { mistakes: 0 });
     assert!(
         matches!(&steps[1].verdict, StepVerdict::Broken(why) if why.contains("passes before the solution")),
         "{:?}",

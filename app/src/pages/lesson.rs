@@ -84,12 +84,12 @@ fn Step(index: usize, step: StepView, hidden: bool, default_node: String) -> imp
         <section class="step" id=format!("step-{}", index + 1) data-step=index hidden=hidden>
             <h2><span class="step-number">{index + 1}</span>{step.title}</h2>
             {step.blocks.into_iter().map(|block| match block {
-                BlockView::Prose { html } => Either::Left(view! { <div class="prose" inner_html=html></div> }),
+                BlockView::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
                 BlockView::Code { lang, code, run_on } => {
                     let runnable = run_on.is_some();
                     let node = run_on.unwrap_or_else(|| default_node.clone());
                     let title = runnable.then(|| format!("Click to run on {node}"));
-                    Either::Right(view! {
+                    view! {
                         <div class="code-block" class:runnable=runnable data-lang=lang
                             data-node=runnable.then(|| node.clone()) title=title>
                             <div class="code-actions">
@@ -98,8 +98,19 @@ fn Step(index: usize, step: StepView, hidden: bool, default_node: String) -> imp
                             </div>
                             <pre><code>{code}</code></pre>
                         </div>
-                    })
+                    }.into_any()
                 }
+                // Its buttons work through the terminal panel, which knows the sandbox.
+                BlockView::Fault { node, fault, label } => view! {
+                    <div class="fault-block" data-node=node.clone() data-fault=fault.name() data-step=index>
+                        <p class="fault-label">{label}</p>
+                        <div class="fault-actions">
+                            <button type="button" class="button fault-do">{fault.button(&node, false)}</button>
+                            <button type="button" class="link-button fault-undo">{fault.button(&node, true)}</button>
+                        </div>
+                        <p class="fault-status" role="status"></p>
+                    </div>
+                }.into_any(),
             }).collect_view()}
         </section>
     }

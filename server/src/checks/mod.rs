@@ -12,6 +12,8 @@ pub mod view;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use app::model::{Fault, FaultDone, FaultRequest};
+
 use crate::events::Events;
 use crate::lessons::{Catalog, Lesson, Script, Step};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
@@ -32,6 +34,13 @@ pub enum CheckError {
     NoSuchStep { lesson: String, step: usize },
     #[error("step {} of {lesson} has no check", step + 1)]
     NoCheck { lesson: String, step: usize },
+    #[error("step {} of {lesson} offers no {fault} of {node}", step + 1, fault = fault.name())]
+    NoSuchFault {
+        lesson: String,
+        step: usize,
+        node: String,
+        fault: Fault,
+    },
     #[error("step {} of {lesson} has no solution", step + 1)]
     NoSolution { lesson: String, step: usize },
     /// `open` is the step whose check must pass first.
@@ -134,6 +143,46 @@ impl Checks {
         self.store.record_attempt(key, attempt).await?;
         self.events.learner_changed(learner);
         Ok(outcome)
+    }
+
+    /// Presses a fault block's button: does what the step's block offers to the
+    /// learner's sandbox from outside, and records it with their progress.
+    pub async fn fault(
+        &self,
+        sandboxes: &Sandboxes,
+        sandbox: &Sandbox,
+        learner: &str,
+        request: &FaultRequest,
+    ) -> Result<FaultDone, CheckError> {
+        let (track, lesson) = self.lesson(&request.lesson)?;
+        let step = step_of(lesson, &request.lesson, request.step)?;
+        if !step
+            .faults()
+            .any(|(node, fault)| node == request.node && fault == request.fault)
+        {
+            return Err(CheckError::NoSuchFault {
+                lesson: request.lesson.clone(),
+                step: request.step,
+                node: request.node.clone(),
+                fault: request.fault,
+            });
+        }
+        sandboxes
+            .apply_fault(sandbox, &request.node, request.fault, request.undo)
+            .await?;
+        let key = StepKey {
+            learner,
+            track,
+            lesson: &lesson.slug,
+            step: request.step,
+        };
+        self.store
+            .record_fault(key, &request.node, request.fault.name(), request.undo)
+            .await?;
+        self.events.learner_changed(learner);
+        Ok(FaultDone {
+            message: request.fault.done(&request.node, request.undo),
+        })
     }
 
     /// The learner's progress through a lesson, with the hints and solutions they

@@ -1,12 +1,15 @@
 //! `slipway lessons test`: proves each lesson's checks and solutions work, in a fresh
 //! sandbox per lesson, before learners meet them. For every step with a check: the
-//! check must FAIL first (it really checks something), the solution must succeed, and
-//! then the check must PASS.
+//! check must FAIL first (it really checks something); after each of the step's
+//! `mistake` blocks it must still FAIL (it cannot be fooled), and the sandbox is then
+//! put back (a fresh one, brought to this step by the earlier steps' solutions); the
+//! step's fault buttons are pressed and its solution must succeed, and then the check
+//! must PASS.
 
 use std::time::{Duration, Instant};
 
 use super::{last_lines, run_check};
-use crate::lessons::{Lesson, Script};
+use crate::lessons::{Lesson, Script, Step};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
 
 /// How long a solution may run unless its block sets `timeout=`: longer than a check,
@@ -16,8 +19,9 @@ const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
 /// How one step fared.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepVerdict {
-    /// Failed before the solution, the solution ran, passed after.
-    Proven,
+    /// Failed before the solution and after each of `mistakes`, the solution ran,
+    /// passed after.
+    Proven { mistakes: usize },
     /// The step has no check, so nothing to prove.
     NoCheck,
     /// What went wrong, in a sentence.
@@ -86,25 +90,21 @@ pub async fn rehearse(
         }
     };
     let sandbox_took = started.elapsed();
+    let mut rehearsal = Rehearsal {
+        sandboxes,
+        lesson,
+        sandbox,
+        default_timeout,
+    };
     let mut steps = Vec::new();
-    for step in &lesson.steps {
+    for (index, step) in lesson.steps.iter().enumerate() {
         let started = Instant::now();
-        let verdict = match (&step.check, &step.solution) {
-            (None, _) => StepVerdict::NoCheck,
-            (Some(check), solution) => {
-                match prove(
-                    sandboxes,
-                    &sandbox,
-                    check,
-                    solution.as_ref(),
-                    default_timeout,
-                )
+        let verdict = match &step.check {
+            None => StepVerdict::NoCheck,
+            Some(_) => rehearsal
+                .prove(index)
                 .await
-                {
-                    Ok(verdict) => verdict,
-                    Err(error) => StepVerdict::Broken(crate::error_chain(&error)),
-                }
-            }
+                .unwrap_or_else(|error| StepVerdict::Broken(crate::error_chain(&error))),
         };
         steps.push(StepRehearsal {
             title: step.title.clone(),
@@ -112,13 +112,7 @@ pub async fn rehearse(
             took: started.elapsed(),
         });
     }
-    if let Err(error) = sandboxes.delete(&sandbox.id).await {
-        tracing::error!(
-            "could not remove rehearsal sandbox {}: {}",
-            sandbox.id,
-            crate::error_chain(&error)
-        );
-    }
+    rehearsal.remove_sandbox().await;
     LessonRehearsal {
         name: name.to_string(),
         sandbox_took,
@@ -126,43 +120,123 @@ pub async fn rehearse(
     }
 }
 
-async fn prove(
-    sandboxes: &Sandboxes,
-    sandbox: &Sandbox,
-    check: &Script,
-    solution: Option<&Script>,
+/// One lesson's rehearsal, in the sandbox it has now (a mistake replaces it).
+struct Rehearsal<'a> {
+    sandboxes: &'a Sandboxes,
+    lesson: &'a Lesson,
+    sandbox: Sandbox,
     default_timeout: Duration,
-) -> Result<StepVerdict, SandboxError> {
-    let before = run_check(sandboxes, sandbox, check, default_timeout).await?;
-    if before.passed {
-        return Ok(StepVerdict::Broken(
-            "the check passes before the solution runs: it does not check this step".into(),
-        ));
+}
+
+impl Rehearsal<'_> {
+    /// Rehearses step `index`, which has a check.
+    async fn prove(&mut self, index: usize) -> Result<StepVerdict, SandboxError> {
+        let step = &self.lesson.steps[index];
+        let Some(check) = &step.check else {
+            return Ok(StepVerdict::NoCheck);
+        };
+        if self.check_passes(check).await? {
+            return Ok(StepVerdict::Broken(
+                "the check passes before the solution runs: it does not check this step".into(),
+            ));
+        }
+        for mistake in &step.mistakes {
+            let what = mistake.describe();
+            if let Some(failed) = self.run(&mistake.script, "mistake").await? {
+                return Ok(StepVerdict::Broken(format!("{what}: {failed}")));
+            }
+            if self.check_passes(check).await? {
+                return Ok(StepVerdict::Broken(format!(
+                    "the check passes after a mistake ({what}, line {}): it can be fooled",
+                    mistake.line
+                )));
+            }
+            if let Some(failed) = self.put_back(index).await? {
+                return Ok(StepVerdict::Broken(format!(
+                    "putting the sandbox back after {what} failed: {failed}"
+                )));
+            }
+        }
+        if step.solution.is_none() && step.faults().next().is_none() {
+            return Ok(StepVerdict::Broken(
+                "the step has a check but no solution (or fault) to prove it with".into(),
+            ));
+        }
+        if let Some(failed) = self.solve(step).await? {
+            return Ok(StepVerdict::Broken(failed));
+        }
+        let after = run_check(self.sandboxes, &self.sandbox, check, self.default_timeout).await?;
+        Ok(if after.passed {
+            StepVerdict::Proven {
+                mistakes: step.mistakes.len(),
+            }
+        } else {
+            StepVerdict::Broken(format!(
+                "the check still fails after the solution: {}",
+                after.reason.unwrap_or_default()
+            ))
+        })
     }
-    let Some(solution) = solution else {
-        return Ok(StepVerdict::Broken(
-            "the step has a check but no solution to prove it with".into(),
-        ));
-    };
-    let timeout = solution.timeout.unwrap_or(SOLUTION_TIMEOUT);
-    let ran = sandboxes
-        .run_script(sandbox, &solution.node, &solution.source, timeout)
-        .await?;
-    if ran.exit_code != 0 {
-        return Ok(StepVerdict::Broken(format!(
-            "the solution failed (exit code {}{}): {}",
-            ran.exit_code,
-            if ran.timed_out { ", timed out" } else { "" },
-            last_lines(&ran.output).unwrap_or_default()
-        )));
+
+    async fn check_passes(&self, check: &Script) -> Result<bool, SandboxError> {
+        Ok(
+            run_check(self.sandboxes, &self.sandbox, check, self.default_timeout)
+                .await?
+                .passed,
+        )
     }
-    let after = run_check(sandboxes, sandbox, check, default_timeout).await?;
-    Ok(if after.passed {
-        StepVerdict::Proven
-    } else {
-        StepVerdict::Broken(format!(
-            "the check still fails after the solution: {}",
-            after.reason.unwrap_or_default()
-        ))
-    })
+
+    /// Runs a solution or a mistake; what went wrong if it did not succeed.
+    async fn run(&self, script: &Script, what: &str) -> Result<Option<String>, SandboxError> {
+        let timeout = script.timeout.unwrap_or(SOLUTION_TIMEOUT);
+        let ran = self
+            .sandboxes
+            .run_script(&self.sandbox, &script.node, &script.source, timeout)
+            .await?;
+        Ok((ran.exit_code != 0).then(|| {
+            format!(
+                "the {what} failed (exit code {}{}): {}",
+                ran.exit_code,
+                if ran.timed_out { ", timed out" } else { "" },
+                last_lines(&ran.output).unwrap_or_default()
+            )
+        }))
+    }
+
+    /// Replaces the sandbox with a fresh one where the solutions of the steps before
+    /// `index` have run, as a learner who did them all would have it.
+    async fn put_back(&mut self, index: usize) -> Result<Option<String>, SandboxError> {
+        self.remove_sandbox().await;
+        self.sandbox = self.sandboxes.create(&self.lesson.sandbox).await?;
+        for (number, earlier) in self.lesson.steps[..index].iter().enumerate() {
+            if let Some(failed) = self.solve(earlier).await? {
+                return Ok(Some(format!("step {}: {failed}", number + 1)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Does a step as a learner who followed it would: presses its fault buttons, then
+    /// runs its solution; what went wrong if something did.
+    async fn solve(&self, step: &Step) -> Result<Option<String>, SandboxError> {
+        for (node, fault) in step.faults() {
+            self.sandboxes
+                .apply_fault(&self.sandbox, node, fault, false)
+                .await?;
+        }
+        match &step.solution {
+            Some(solution) => self.run(solution, "solution").await,
+            None => Ok(None),
+        }
+    }
+
+    async fn remove_sandbox(&self) {
+        if let Err(error) = self.sandboxes.delete(&self.sandbox.id).await {
+            tracing::error!(
+                "could not remove rehearsal sandbox {}: {}",
+                self.sandbox.id,
+                crate::error_chain(&error)
+            );
+        }
+    }
 }

@@ -6,7 +6,9 @@ use axum::{Extension, Json};
 use super::session::LearnerId;
 use super::{ApiError, AppState};
 use crate::checks::view;
-use app::model::{CheckReport, CheckRequest, Hints, LessonProgress, Solution};
+use app::model::{
+    CheckReport, CheckRequest, FaultDone, FaultRequest, Hints, LessonProgress, Solution,
+};
 
 /// `POST /api/sandboxes/{id}/check`: runs the step's check in the learner's sandbox.
 pub async fn check(
@@ -28,6 +30,22 @@ pub async fn check(
         )
         .await?;
     Ok(Json(view::report(request.step, outcome)))
+}
+
+/// `POST /api/sandboxes/{id}/fault`: a fault block's button.
+pub async fn fault(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path(id): Path<String>,
+    Json(request): Json<FaultRequest>,
+) -> Result<Json<FaultDone>, ApiError> {
+    let lifecycle = state.lifecycle()?;
+    let sandbox = lifecycle.ready(&learner.0, &id).await?;
+    let done = state
+        .checks
+        .fault(lifecycle.sandboxes(), &sandbox, &learner.0, &request)
+        .await?;
+    Ok(Json(done))
 }
 
 /// `GET /api/lessons/{track}/{lesson}/progress`

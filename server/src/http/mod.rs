@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
             get(terminal::open),
         )
         .route("/api/sandboxes/{id}/check", post(checks::check))
+        .route("/api/sandboxes/{id}/fault", post(checks::fault))
         .route(
             "/api/lessons/{track}/{lesson}/progress",
             get(checks::progress),

@@ -21,7 +21,7 @@ pub use catalog::{load, Catalog, Track};
 pub use parse::parse_lesson;
 pub use view::library;
 
-use app::model::{Template, TemplateError};
+use app::model::{Fault, Template, TemplateError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lesson {
@@ -64,6 +64,42 @@ pub struct Step {
     /// Rendered markdown, in the order they are revealed.
     pub hints: Vec<String>,
     pub solution: Option<Script>,
+    /// Plausible wrong actions after which the check must still fail; only
+    /// `slipway lessons test` runs them.
+    pub mistakes: Vec<Mistake>,
+}
+
+impl Step {
+    /// The faults the step's `fault` blocks do, in order, with their nodes.
+    pub fn faults(&self) -> impl Iterator<Item = (&str, Fault)> {
+        self.blocks.iter().filter_map(|block| match block {
+            Block::Fault { node, fault, .. } => Some((node.as_str(), *fault)),
+            _ => None,
+        })
+    }
+}
+
+/// A `mistake` block: what a learner might do instead of the step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mistake {
+    /// The block's line in the lesson file, for the rehearsal's report.
+    pub line: usize,
+    pub script: Script,
+}
+
+impl Mistake {
+    /// The block's first comment, which says what the mistake is, or its line.
+    pub fn describe(&self) -> String {
+        self.script
+            .source
+            .lines()
+            .find_map(|l| l.trim().strip_prefix('#').map(str::trim))
+            .filter(|comment| !comment.is_empty() && !comment.starts_with('!'))
+            .map_or_else(
+                || format!("the mistake on line {}", self.line),
+                str::to_string,
+            )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -76,6 +112,12 @@ pub enum Block {
         lang: String,
         code: String,
         run_on: Option<String>,
+    },
+    /// A `fault` block: a button that does `fault` to `node` from outside.
+    Fault {
+        node: String,
+        fault: Fault,
+        label: String,
     },
 }
 
@@ -123,8 +165,8 @@ pub enum Problem {
     Nested(&'static str),
     #[error("a step can have only one `{0}` block")]
     Duplicate(&'static str),
-    #[error("a `solution` needs a `check` in the same step, so lesson tests can prove it works")]
-    SolutionWithoutCheck,
+    #[error("a `{0}` needs a `check` in the same step, so lesson tests can prove it")]
+    WithoutCheck(&'static str),
     #[error("the `{0}` block is empty")]
     Empty(&'static str),
     #[error("unknown option `{option}` on a `{block}` block (it takes: {allowed})")]
@@ -135,6 +177,8 @@ pub enum Problem {
     },
     #[error("node `{node}` is not in this lesson's sandbox (its nodes: {nodes})")]
     UnknownNode { node: String, nodes: String },
+    #[error("a `fault` block needs `node=NAME` and `fault=` one of: {}", Fault::ALL.map(Fault::name).join(", "))]
+    BadFault,
     #[error("timeout must be whole seconds from 1 to {max}, not `{value}`", max = parse::MAX_TIMEOUT_SECS)]
     BadTimeout { value: String },
     #[error("markdown: {0}")]

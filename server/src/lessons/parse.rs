@@ -7,8 +7,8 @@ use markdown::mdast::{Code, Node};
 use markdown::{Constructs, Options, ParseOptions};
 use serde::Deserialize;
 
-use super::{Block, Lesson, LessonError, Problem, Script, Step};
-use app::model::Template;
+use super::{Block, Lesson, LessonError, Mistake, Problem, Script, Step};
+use app::model::{Fault, Template};
 
 pub const MAX_TIMEOUT_SECS: u64 = 600;
 
@@ -30,6 +30,8 @@ enum Fence<'a> {
     Check,
     Hint,
     Solution,
+    Mistake,
+    Fault,
     Shell,
     Display(&'a str),
 }
@@ -40,6 +42,8 @@ impl<'a> Fence<'a> {
             "check" => Fence::Check,
             "hint" => Fence::Hint,
             "solution" => Fence::Solution,
+            "mistake" => Fence::Mistake,
+            "fault" => Fence::Fault,
             "sh" | "bash" | "shell" => Fence::Shell,
             other => Fence::Display(other),
         }
@@ -50,6 +54,8 @@ impl<'a> Fence<'a> {
             Fence::Check => Some("check"),
             Fence::Hint => Some("hint"),
             Fence::Solution => Some("solution"),
+            Fence::Mistake => Some("mistake"),
+            Fence::Fault => Some("fault"),
             Fence::Shell | Fence::Display(_) => None,
         }
     }
@@ -57,7 +63,8 @@ impl<'a> Fence<'a> {
     fn allowed_options(&self) -> &'static str {
         match self {
             Fence::Check => "node=NAME, timeout=SECONDS",
-            Fence::Solution => "node=NAME",
+            Fence::Solution | Fence::Mistake => "node=NAME",
+            Fence::Fault => "node=NAME, fault=stop|pause|disconnect",
             Fence::Shell => "node=NAME, norun",
             Fence::Hint | Fence::Display(_) => "none",
         }
@@ -70,6 +77,7 @@ struct FenceOptions {
     node: Option<String>,
     timeout: Option<Duration>,
     norun: bool,
+    fault: Option<Fault>,
 }
 
 /// Parses one lesson. `path` is only used in errors; `slug` names the lesson in URLs.
@@ -202,6 +210,7 @@ impl LessonBuilder<'_> {
                         check: None,
                         hints: Vec::new(),
                         solution: None,
+                        mistakes: Vec::new(),
                     },
                     prose: Prose::default(),
                     solution_line: None,
@@ -244,6 +253,10 @@ impl LessonBuilder<'_> {
                 return Err((line, Problem::Empty(name)));
             }
         }
+        // A fault is done to a node named on purpose, never to node1 by default.
+        if matches!(fence, Fence::Fault) && options.node.is_none() {
+            return Err((line, Problem::BadFault));
+        }
         let node = options.node.unwrap_or_else(|| self.nodes[0].clone());
         let script = |source: String| Script {
             node: node.clone(),
@@ -262,6 +275,18 @@ impl LessonBuilder<'_> {
             Fence::Solution => {
                 step.solution = Some(script(body));
                 current.solution_line = Some(line);
+            }
+            Fence::Mistake => step.mistakes.push(Mistake {
+                line,
+                script: script(body),
+            }),
+            Fence::Fault => {
+                let fault = options.fault.ok_or((line, Problem::BadFault))?;
+                step.blocks.push(Block::Fault {
+                    node,
+                    fault,
+                    label: body,
+                });
             }
             Fence::Hint => step.hints.push(render(&body).map_err(|p| (line, p))?),
             Fence::Shell => step.blocks.push(Block::Code {
@@ -301,7 +326,10 @@ impl LessonBuilder<'_> {
                 )
             };
             match (fence, word.split_once('=')) {
-                (Fence::Check | Fence::Solution | Fence::Shell, Some(("node", node))) => {
+                (
+                    Fence::Check | Fence::Solution | Fence::Mistake | Fence::Fault | Fence::Shell,
+                    Some(("node", node)),
+                ) => {
                     if !self.nodes.iter().any(|n| n == node) {
                         let nodes = self.nodes.join(", ");
                         return Err((
@@ -330,6 +358,10 @@ impl LessonBuilder<'_> {
                     options.timeout = Some(Duration::from_secs(seconds));
                 }
                 (Fence::Shell, None) if word == "norun" => options.norun = true,
+                (Fence::Fault, Some(("fault", name))) => {
+                    let fault = Fault::ALL.into_iter().find(|f| f.name() == name);
+                    options.fault = Some(fault.ok_or((line, Problem::BadFault))?);
+                }
                 _ => return Err(unknown()),
             }
         }
@@ -345,8 +377,13 @@ impl LessonBuilder<'_> {
             {
                 current.step.blocks.push(Block::Prose { html });
             }
-            if let (Some(line), None) = (current.solution_line, &current.step.check) {
-                return Err((line, Problem::SolutionWithoutCheck));
+            if current.step.check.is_none() {
+                if let Some(line) = current.solution_line {
+                    return Err((line, Problem::WithoutCheck("solution")));
+                }
+                if let Some(mistake) = current.step.mistakes.first() {
+                    return Err((mistake.line, Problem::WithoutCheck("mistake")));
+                }
             }
         }
         Ok(())

@@ -209,6 +209,16 @@ fn every_body_problem_names_its_line() {
             "needs a `check`",
         ),
         (
+            "## S\n\n```mistake\nb\n```\n\n## T\n",
+            FIRST + 2,
+            "a `mistake` needs a `check`",
+        ),
+        (
+            "## S\n\n```check\na\n```\n\n```mistake node=node9\nb\n```\n",
+            FIRST + 6,
+            "node `node9` is not in this lesson's sandbox",
+        ),
+        (
             "## S\n\n```check\n\n```\n",
             FIRST + 2,
             "`check` block is empty",
@@ -390,4 +400,23 @@ fn a_lesson_declares_the_images_it_pulls() {
     let lesson = parse_lesson(Path::new("x.md"), "x", source).unwrap();
     assert_eq!(lesson.images, ["nginx", "redis:7"]);
     assert_eq!(parse("## One\n").unwrap().images, Vec::<String>::new());
+}
+
+#[test]
+fn mistakes_are_kept_for_lesson_tests_and_named_by_their_first_comment() {
+    let lesson = parse(
+        "## S\n\n```check\ntrue\n```\n\n```mistake node=node2\n# joins as a manager\ndocker swarm join\n```\n\n\
+         ```mistake\ndocker service scale web=5\n```\n\n```solution\ntrue\n```\n",
+    )
+    .unwrap();
+    let step = &lesson.steps[0];
+    assert_eq!(step.blocks.len(), 0, "learners do not see mistakes");
+    assert_eq!(step.mistakes.len(), 2);
+    assert_eq!(step.mistakes[0].script.node, "node2");
+    assert_eq!(step.mistakes[0].describe(), "joins as a manager");
+    assert_eq!(step.mistakes[1].line, FIRST + 11);
+    assert_eq!(
+        step.mistakes[1].describe(),
+        format!("the mistake on line {}", FIRST + 11)
+    );
 }

@@ -69,5 +69,10 @@ fn block(block: &Block) -> BlockView {
             code: code.clone(),
             run_on: run_on.clone(),
         },
+        Block::Fault { node, fault, label } => BlockView::Fault {
+            node: node.clone(),
+            fault: *fault,
+            label: label.clone(),
+        },
     }
 }

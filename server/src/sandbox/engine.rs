@@ -15,7 +15,8 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
     ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, TagImageOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
+    TagImageOptionsBuilder,
 };
 use bollard::Docker;
 use bytes::Bytes;
@@ -502,6 +503,105 @@ impl Engine {
             }) => Ok(false),
             Err(error) => Err(call("container inspect")(error)),
         }
+    }
+
+    /// Where a node is now: running, paused, and on which networks; for fault blocks,
+    /// which do nothing to a node already in the state they would put it in.
+    pub async fn node_condition(&self, container: &str) -> Result<NodeCondition, EngineError> {
+        let found = self
+            .docker
+            .inspect_container(container, None)
+            .await
+            .map_err(call("container inspect"))?;
+        let state = found.state.unwrap_or_default();
+        Ok(NodeCondition {
+            running: state.running.unwrap_or(false),
+            paused: state.paused.unwrap_or(false),
+            networks: found
+                .network_settings
+                .and_then(|n| n.networks)
+                .map(|n| n.into_keys().collect())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Switches a node off as a power cut would, with no grace period (the restart
+    /// policy leaves it off), or on again.
+    pub async fn power(&self, container: &str, on: bool) -> Result<(), EngineError> {
+        if on {
+            self.docker
+                .start_container(container, None)
+                .await
+                .map_err(call("container start"))
+        } else {
+            let now = StopContainerOptionsBuilder::default().t(0).build();
+            self.docker
+                .stop_container(container, Some(now))
+                .await
+                .map_err(call("container stop"))
+        }
+    }
+
+    /// Freezes every process of a node, or thaws them.
+    pub async fn freeze(&self, container: &str, frozen: bool) -> Result<(), EngineError> {
+        if frozen {
+            self.docker.pause_container(container).await
+        } else {
+            self.docker.unpause_container(container).await
+        }
+        .map_err(call("container pause"))
+    }
+
+    /// Takes a node off its sandbox's network, as a cut cable would.
+    pub async fn disconnect(&self, network: &str, container: &str) -> Result<(), EngineError> {
+        let request = NetworkDisconnectRequest {
+            container: container.to_string(),
+            force: Some(true),
+        };
+        self.docker
+            .disconnect_network(network, request)
+            .await
+            .map_err(call("network disconnect"))
+    }
+
+    /// Puts a node back on its sandbox's network, under its name and at its address.
+    pub async fn reconnect(
+        &self,
+        network: &str,
+        container: &str,
+        node: &str,
+        address: &str,
+    ) -> Result<(), EngineError> {
+        let request = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                aliases: Some(vec![node.to_string()]),
+                ipam_config: Some(EndpointIpamConfig {
+                    ipv4_address: Some(address.to_string()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        };
+        self.docker
+            .connect_network(network, request)
+            .await
+            .map_err(call("network connect"))
+    }
+
+    /// The subnet of a network (`10.210.7.0/24`).
+    pub async fn network_subnet(&self, network: &str) -> Result<Option<String>, EngineError> {
+        let found = self
+            .docker
+            .inspect_network(network, None)
+            .await
+            .map_err(call("network inspect"))?;
+        Ok(found
+            .ipam
+            .and_then(|ipam| ipam.config)
+            .into_iter()
+            .flatten()
+            .find_map(|config| config.subnet))
     }
 
     /// Attaches a shared container (the registry) to a sandbox's network under `alias`.
@@ -1086,6 +1186,15 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
         }
     }
     host
+}
+
+/// What [`Engine::node_condition`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeCondition {
+    pub running: bool,
+    pub paused: bool,
+    /// The names of the networks it is on.
+    pub networks: Vec<String>,
 }
 
 /// The runtime that runs Docker-in-Docker unprivileged, in a user namespace of its own.

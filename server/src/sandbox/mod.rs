@@ -23,7 +23,7 @@ pub use provision::Report;
 pub use subnets::{BadPool, SubnetPool};
 
 use crate::store::SandboxState;
-use app::model::Template;
+use app::model::{Fault, Template};
 use engine::Engine;
 
 #[derive(Debug, thiserror::Error)]
@@ -272,6 +272,48 @@ impl Sandboxes {
         // `timeout` exits 124 when it stopped the script, 137 when it had to kill it.
         output.timed_out = matches!(output.exit_code, 124 | 137);
         Ok(output)
+    }
+
+    /// Does `fault` to one node of the sandbox from outside (or undoes it): the platform,
+    /// not the learner, switches it off, freezes it or cuts its network. A node already
+    /// in that state is left as it is.
+    pub async fn apply_fault(
+        &self,
+        sandbox: &Sandbox,
+        node: &str,
+        fault: Fault,
+        undo: bool,
+    ) -> Result<(), SandboxError> {
+        let index = sandbox
+            .nodes
+            .iter()
+            .position(|n| n == node)
+            .ok_or_else(|| SandboxError::NoSuchNode(sandbox.id.clone(), node.to_string()))?;
+        let container = container_name(&sandbox.id, node);
+        let now = self.engine.node_condition(&container).await?;
+        let network = provision::network_name(&sandbox.id);
+        match (fault, undo) {
+            (Fault::Stop, false) if now.running => self.engine.power(&container, false).await?,
+            (Fault::Stop, true) if !now.running => self.engine.power(&container, true).await?,
+            (Fault::Pause, false) if !now.paused => self.engine.freeze(&container, true).await?,
+            (Fault::Pause, true) if now.paused => self.engine.freeze(&container, false).await?,
+            (Fault::Disconnect, false) if now.networks.contains(&network) => {
+                self.engine.disconnect(&network, &container).await?
+            }
+            (Fault::Disconnect, true) if !now.networks.contains(&network) => {
+                let subnet = self
+                    .engine
+                    .network_subnet(&network)
+                    .await?
+                    .ok_or_else(|| SandboxError::NotFound(sandbox.id.clone()))?;
+                let address = provision::node_address(&subnet, index);
+                self.engine
+                    .reconnect(&network, &container, node, &address)
+                    .await?
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Starts a login shell on a pseudo-terminal on one node, in root's home.

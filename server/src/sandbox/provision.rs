@@ -27,7 +27,7 @@ pub async fn provision(
 ) -> Result<(), SandboxError> {
     report(StartStage::CreatingNodes);
     let nodes = template.node_names();
-    let network = format!("slipway-{id}");
+    let network = network_name(id);
     let subnet = engine
         .create_network(&network, id, &settings.subnets)
         .await?;
@@ -167,9 +167,14 @@ async fn create_cluster(
         .and_then(stage("waiting for its nodes and DNS"))
 }
 
+/// The sandbox's own network, which its nodes and the registry share.
+pub(super) fn network_name(sandbox: &str) -> String {
+    format!("slipway-{sandbox}")
+}
+
 /// The fixed address of the `index`th node (from 0) on its sandbox's /24: .11, .12 and
 /// so on, clear of the gateway (.1) and of the registry, which takes the first free one.
-fn node_address(subnet: &str, index: usize) -> String {
+pub(super) fn node_address(subnet: &str, index: usize) -> String {
     let network = subnet.split('/').next().unwrap_or(subnet);
     let prefix = network
         .rsplit_once('.')

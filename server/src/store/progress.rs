@@ -32,6 +32,46 @@ pub struct Attempt<'a> {
 
 impl Store {
     /// Stores an attempt; a pass also marks the step passed (the first pass counts).
+    /// Records a press of a fault block's button: `fault` done to `node`, or undone.
+    pub async fn record_fault(
+        &self,
+        key: StepKey<'_>,
+        node: &str,
+        fault: &str,
+        undo: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO fault_actions (learner_id, track, lesson, step, node, fault, undo) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(key.learner)
+        .bind(key.track)
+        .bind(key.lesson)
+        .bind(step_index(key.step))
+        .bind(node)
+        .bind(fault)
+        .bind(undo)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The faults a learner has done on a step, as `node fault` or `node fault undone`,
+    /// oldest first.
+    pub async fn faults_on_step(&self, key: StepKey<'_>) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT node || ' ' || fault || CASE WHEN undo THEN ' undone' ELSE '' END \
+             FROM fault_actions WHERE learner_id = ? AND track = ? AND lesson = ? AND step = ? \
+             ORDER BY id",
+        )
+        .bind(key.learner)
+        .bind(key.track)
+        .bind(key.lesson)
+        .bind(step_index(key.step))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn record_attempt(
         &self,
         key: StepKey<'_>,

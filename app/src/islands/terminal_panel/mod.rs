@@ -1,7 +1,9 @@
 //! The learner's sandbox beside a lesson: a tab and a real terminal per node, and the
-//! lesson's code blocks wired to them (click to run, Copy to copy).
+//! lesson's code blocks wired to them (click to run, Copy to copy), and its fault blocks'
+//! buttons to the sandbox.
 
 mod code_blocks;
+mod fault_blocks;
 mod status;
 
 use std::collections::HashMap;
@@ -113,6 +115,7 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
         active.set(node);
     });
     code_blocks::run_on_click(terminals, phase, select);
+    fault_blocks::press_on_click(lesson, shared);
 
     let tabs = panes.iter().cloned().map(|pane| {
         let node = pane.node.clone();

@@ -405,3 +405,42 @@ async fn a_queued_learners_terminals_connect_by_themselves_when_room_frees() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_fault_blocks_buttons_freeze_the_node_and_thaw_it_and_say_so() {
+    let lessons = crate::support::lessons_dir(
+        "faults",
+        &[(
+            "01-freeze.md",
+            "---\ntitle: Freeze\nsummary: A node stops answering.\nminutes: 5\nsandbox:\n  kind: single\n---\n\n\
+             ## Freeze node1\n\n```fault node=node1 fault=pause\nnode1 hangs\n```\n",
+        )],
+    );
+    let app = spawn_app_with_lessons(lessons.path()).await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&app.url("/lessons/faults/freeze"))
+        .await
+        .unwrap();
+    browser
+        .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
+        .await;
+    start_sandbox(&browser).await;
+    let status = ".fault-block .fault-status";
+    browser.click(".fault-block button.fault-do").await;
+    wait_for(
+        "the fault block to say node1 is frozen",
+        Duration::from_secs(30),
+        || async { browser.text_of(status).await == "node1 is frozen." },
+    )
+    .await;
+    browser.click(".fault-block button.fault-undo").await;
+    wait_for(
+        "the fault block to say node1 runs",
+        Duration::from_secs(30),
+        || async { browser.text_of(status).await == "node1 runs again." },
+    )
+    .await;
+    browser.close().await;
+}

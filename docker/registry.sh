@@ -5,6 +5,8 @@
 # Docker Hub name (`nginx`, served as library/nginx:latest) or a repository with a tag,
 # optionally pinned by digest (`kindest/node:v1.35.0@sha256:...`, served by its tag): one
 # Docker Hub does not answer for may also be `docker load`ed into this engine first.
+# A stand-in serves every tag the lessons ask for, since it is built from Debian's
+# packages, not from the upstream image.
 #
 #   docker/registry.sh [IMAGE...]     default: the images the bundled lessons use
 set -euo pipefail
@@ -49,6 +51,10 @@ run_registry() {
 # The repository and tag an image is served as: nginx -> library/nginx latest.
 repository() { local name=${1%@*}; name=${name%:*}; [[ $name == */* ]] && echo "$name" || echo "library/$name"; }
 tag() { local name=${1%@*}; [[ ${name##*/} == *:* ]] && echo "${name##*:}" || echo latest; }
+# Where a stand-in for an image is built from: docker/lessons/<repository>, without
+# Docker Hub's `library/` (python:3.12-slim -> lessons/python, prom/node-exporter ->
+# lessons/prom/node-exporter), whatever the tag.
+stand_in() { local repository; repository=$(repository "$1"); echo "${repository#library/}"; }
 has_image() { curl -sf "http://127.0.0.1:$PORT/v2/$(repository "$1")/tags/list" | grep -q "\"$(tag "$1")\""; }
 
 run_registry read-only
@@ -71,10 +77,10 @@ for image in "${missing[@]}"; do
         # from the image that was pulled by its digest.
         source=${source%@*}
         say "Docker Hub does not answer: seeding $image from this engine's copy"
-    elif [[ -d "lessons/$image" ]]; then
+    elif [[ -d "lessons/$(stand_in "$image")" ]]; then
         say "Docker Hub does not answer: building a stand-in for $image"
-        source="slipway/lesson-$image:latest"
-        quiet_build "$source" "lessons/$image"
+        source="slipway/lesson-$(stand_in "$image" | tr / -):$(tag "$image")"
+        quiet_build "$source" "lessons/$(stand_in "$image")"
     elif [[ $(repository "$image") == kindest/node ]]; then
         # No stand-in can replace Kubernetes itself: without it, Kubernetes lessons say
         # what to do when a learner starts one, and the rest of the room works.

@@ -16,9 +16,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::model::{
-    CheckReport, CheckRequest, FaultDone, FaultRequest, Hints, JoinRequest, Joined, LearnerRow,
-    LessonProgress, Login, NewWorkshop, News, RoomMessage, RoomView, SandboxView, Solution,
-    StartSandbox, StartStage, WorkshopSummary,
+    CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, Hints,
+    JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop, News, RoomMessage,
+    RoomView, SandboxView, Solution, StartSandbox, StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -68,6 +68,16 @@ pub async fn check(sandbox: &str, lesson: &str, step: usize) -> Result<CheckRepo
 pub async fn fault(sandbox: &str, request: &FaultRequest) -> Result<FaultDone, Reason> {
     let url = format!("/api/sandboxes/{sandbox}/fault");
     send(Request::post(&url), Some(request)).await
+}
+
+/// Resets the sandbox and does the steps before `step` of `lesson` in it.
+pub async fn catch_up(sandbox: &str, lesson: &str, step: usize) -> Result<CatchUpDone, Reason> {
+    let request = CatchUpRequest {
+        lesson: lesson.to_string(),
+        step,
+    };
+    let url = format!("/api/sandboxes/{sandbox}/catch-up");
+    send(Request::post(&url), Some(&request)).await
 }
 
 pub async fn progress(lesson: &str) -> Result<LessonProgress, Reason> {

@@ -168,6 +168,21 @@ pub struct FaultRequest {
     pub undo: bool,
 }
 
+/// `POST /api/sandboxes/{id}/catch-up`: reset the sandbox and do the steps before `step`
+/// (from 0) of `lesson` (`track/lesson`) for the learner.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CatchUpRequest {
+    pub lesson: String,
+    pub step: usize,
+}
+
+/// The answer to a [`CatchUpRequest`], in a sentence.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CatchUpDone {
+    pub message: String,
+}
+
 /// The answer to a [`FaultRequest`]: what happened, in a sentence.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FaultDone {
@@ -250,6 +265,9 @@ pub struct LessonProgress {
 pub struct StepProgress {
     pub has_check: bool,
     pub passed: bool,
+    /// "Catch me up" did it for the learner: done, but not passed by them.
+    #[serde(default)]
+    pub skipped: bool,
     /// Presses of Check, passed or not.
     pub attempts: u32,
     /// The hints revealed so far, as HTML, gentlest first.
@@ -377,6 +395,9 @@ pub struct Cell {
     pub failed: u32,
     pub hints: u32,
     pub solution: bool,
+    /// Done for the learner by "Catch me up", not passed by them.
+    #[serde(default)]
+    pub skipped: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

@@ -22,11 +22,18 @@ make_cgroups_writable() {
     done <<<"$mounts"
 }
 
-# The node's root is read-only: the engine's settings are flags, not /etc/docker.
+# The node's root is read-only: the engine's settings are flags, not /etc/docker. A
+# registry the learner runs in their own swarm (node1:5000) is plain HTTP, so the
+# sandbox's own subnet is trusted for it, as 127.0.0.1 is by default.
 engine_flags() {
     local mirror=${SLIPWAY_REGISTRY_MIRROR:-}
     if [[ -n "$mirror" ]]; then
         echo "--registry-mirror=http://$mirror" "--insecure-registry=$mirror"
+    fi
+    local subnet
+    subnet=$(ip -4 route show proto kernel scope link 2>/dev/null | awk 'NR == 1 { print $1 }')
+    if [[ -n "$subnet" ]]; then
+        echo "--insecure-registry=$subnet"
     fi
 }
 

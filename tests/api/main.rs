@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod architecture;
 mod browser;
+mod catch_up;
 mod checks;
 mod escapes;
 mod fault_blocks;

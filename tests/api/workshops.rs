@@ -232,7 +232,7 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("learner,lesson,step,step title,passed at,attempts,failed attempts,hints,solution revealed at")
+        Some("learner,lesson,step,step title,passed at,attempts,failed attempts,hints,solution revealed at,skipped at")
     );
     let ada_line: Vec<&str> = lines.next().expect("Ada's step").split(',').collect();
     assert_eq!(ada_line[..4], ["Ada", "checks/files", "1", "Make a file"]);

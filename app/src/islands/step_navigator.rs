@@ -82,6 +82,8 @@ pub fn StepNavigator(
     };
     let link = move |step: usize| format!("?step={}", step + 1);
     let passed = move |step: usize| progress.with(|p| p.steps.get(step).is_some_and(|s| s.passed));
+    let skipped =
+        move |step: usize| progress.with(|p| p.steps.get(step).is_some_and(|s| s.skipped));
     let locked = move |step: usize| progress.with(|p| step >= p.unlocked);
 
     view! {
@@ -89,10 +91,11 @@ pub fn StepNavigator(
             <ol class="step-list">
                 {steps.iter().enumerate().map(|(index, step)| view! {
                     <li class:current=move || current.get() == index
-                        class:passed=move || passed(index) class:locked=move || locked(index)>
+                        class:passed=move || passed(index) class:skipped=move || skipped(index)
+                        class:locked=move || locked(index)>
                         <a href=link(index) on:click=move |ev| { ev.prevent_default(); go_to(index); }
                             title=move || if locked(index) { "Locked: pass the earlier checks first" } else { "" }>
-                            <span class="step-number">{move || if passed(index) { "✓".to_string() } else { (index + 1).to_string() }}</span>
+                            <span class="step-number">{move || if passed(index) { "✓".to_string() } else if skipped(index) { "»".to_string() } else { (index + 1).to_string() }}</span>
                             {step.title.clone()}
                         </a>
                     </li>

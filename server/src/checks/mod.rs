@@ -12,12 +12,17 @@ pub mod view;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::model::{Fault, FaultDone, FaultRequest};
+use app::model::{CatchUpDone, Fault, FaultDone, FaultRequest};
 
 use crate::events::Events;
 use crate::lessons::{Catalog, Lesson, Script, Step};
+use crate::lifecycle::Lifecycle;
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
 use crate::store::{Attempt, StepKey, Store, StoreError};
+
+/// How long a solution may run unless its block sets `timeout=`: longer than a check,
+/// since solutions wait for services to converge (`docker service create` does).
+pub const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How many of the check's last output lines the learner is shown as the reason.
 const REASON_LINES: usize = 4;
@@ -41,6 +46,8 @@ pub enum CheckError {
         node: String,
         fault: Fault,
     },
+    #[error("catching up stopped at step {}: {detail}. Reset your sandbox and try again; if it stops again, tell your instructor", step + 1)]
+    CatchUp { step: usize, detail: String },
     #[error("step {} of {lesson} has no solution", step + 1)]
     NoSolution { lesson: String, step: usize },
     /// `open` is the step whose check must pass first.
@@ -73,6 +80,8 @@ pub struct Progress {
 pub struct StepState {
     pub has_check: bool,
     pub passed: bool,
+    /// "Catch me up" did it for the learner.
+    pub skipped: bool,
     /// Presses of Check, passed or not.
     pub attempts: u32,
     /// The hints revealed so far, as HTML, gentlest first.
@@ -185,6 +194,62 @@ impl Checks {
         })
     }
 
+    /// "Catch me up to step `step`": gives the learner a fresh sandbox where the earlier
+    /// steps are done, by their faults and solutions in order (which `slipway lessons
+    /// test` proves from a fresh sandbox), and marks those they had not passed as
+    /// skipped. Runs on its own task, so a dropped request does not stop it half-way.
+    pub async fn catch_up(
+        self: &Arc<Self>,
+        lifecycle: Arc<Lifecycle>,
+        learner: &str,
+        sandbox_id: &str,
+        lesson_name: &str,
+        step: usize,
+    ) -> Result<CatchUpDone, CheckError> {
+        let (me, learner, id, name) = (
+            self.clone(),
+            learner.to_string(),
+            sandbox_id.to_string(),
+            lesson_name.to_string(),
+        );
+        let work = tokio::spawn(async move {
+            let (track, lesson) = me.lesson(&name)?;
+            step_of(lesson, &name, step)?;
+            lifecycle.reset(&learner, &id).await?;
+            let sandbox = lifecycle.ready(&learner, &id).await?;
+            for (index, earlier) in lesson.steps[..step].iter().enumerate() {
+                if let Some(failed) = solve(lifecycle.sandboxes(), &sandbox, earlier).await? {
+                    return Err(CheckError::CatchUp {
+                        step: index,
+                        detail: failed,
+                    });
+                }
+                if earlier.check.is_some() {
+                    let key = StepKey {
+                        learner: &learner,
+                        track,
+                        lesson: &lesson.slug,
+                        step: index,
+                    };
+                    me.store.mark_skipped(key).await?;
+                }
+                me.events.learner_changed(&learner);
+            }
+            Ok(CatchUpDone {
+                message: match step {
+                    1 => "Your sandbox is fresh and step 1 is done for you.".to_string(),
+                    n => format!("Your sandbox is fresh and steps 1 to {n} are done for you."),
+                },
+            })
+        });
+        work.await.unwrap_or_else(|_| {
+            Err(CheckError::CatchUp {
+                step,
+                detail: "the server stopped the work unexpectedly".into(),
+            })
+        })
+    }
+
     /// The learner's progress through a lesson, with the hints and solutions they
     /// have already revealed.
     pub async fn progress(&self, learner: &str, lesson_name: &str) -> Result<Progress, CheckError> {
@@ -209,6 +274,7 @@ impl Checks {
             };
             let revealed = usize::try_from(record.hints_revealed).unwrap_or(0);
             state.passed = record.passed_at.is_some();
+            state.skipped = record.skipped_at.is_some() && !state.passed;
             state.attempts = u32::try_from(record.attempts).unwrap_or(u32::MAX);
             state.hints = step.hints.iter().take(revealed).cloned().collect();
             state.solution = step
@@ -217,10 +283,11 @@ impl Checks {
                 .filter(|_| record.solution_revealed_at.is_some())
                 .cloned();
         }
-        // The step after the first check not yet passed is the first locked one.
+        // The step after the first check not yet passed (or skipped) is the first
+        // locked one.
         let unlocked = steps
             .iter()
-            .position(|s| s.has_check && !s.passed)
+            .position(|s| s.has_check && !s.passed && !s.skipped)
             .map_or(steps.len(), |open| open + 1);
         Ok(Progress { steps, unlocked })
     }
@@ -286,6 +353,33 @@ fn step_of<'a>(lesson: &'a Lesson, name: &str, step: usize) -> Result<&'a Step, 
             lesson: name.to_string(),
             step,
         })
+}
+
+/// Does a step as a learner who followed it would: presses its fault buttons, then runs
+/// its solution; what went wrong, in a sentence, if something did.
+pub async fn solve(
+    sandboxes: &Sandboxes,
+    sandbox: &Sandbox,
+    step: &Step,
+) -> Result<Option<String>, SandboxError> {
+    for (node, fault) in step.faults() {
+        sandboxes.apply_fault(sandbox, node, fault, false).await?;
+    }
+    let Some(solution) = &step.solution else {
+        return Ok(None);
+    };
+    let timeout = solution.timeout.unwrap_or(SOLUTION_TIMEOUT);
+    let ran = sandboxes
+        .run_script(sandbox, &solution.node, &solution.source, timeout)
+        .await?;
+    Ok((ran.exit_code != 0).then(|| {
+        format!(
+            "the solution failed (exit code {}{}): {}",
+            ran.exit_code,
+            if ran.timed_out { ", timed out" } else { "" },
+            last_lines(&ran.output).unwrap_or_default()
+        )
+    }))
 }
 
 /// Runs a check script where it belongs: on its node, in the sandbox.

@@ -8,13 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::{last_lines, run_check};
-use crate::lessons::{Lesson, Script, Step};
+use super::{last_lines, run_check, solve, SOLUTION_TIMEOUT};
+use crate::lessons::{Lesson, Script};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
-
-/// How long a solution may run unless its block sets `timeout=`: longer than a check,
-/// since solutions wait for services to converge (`docker service create` does).
-const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How one step fared.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,7 +158,7 @@ impl Rehearsal<'_> {
                 "the step has a check but no solution (or fault) to prove it with".into(),
             ));
         }
-        if let Some(failed) = self.solve(step).await? {
+        if let Some(failed) = solve(self.sandboxes, &self.sandbox, step).await? {
             return Ok(StepVerdict::Broken(failed));
         }
         let after = run_check(self.sandboxes, &self.sandbox, check, self.default_timeout).await?;
@@ -209,25 +205,11 @@ impl Rehearsal<'_> {
         self.remove_sandbox().await;
         self.sandbox = self.sandboxes.create(&self.lesson.sandbox).await?;
         for (number, earlier) in self.lesson.steps[..index].iter().enumerate() {
-            if let Some(failed) = self.solve(earlier).await? {
+            if let Some(failed) = solve(self.sandboxes, &self.sandbox, earlier).await? {
                 return Ok(Some(format!("step {}: {failed}", number + 1)));
             }
         }
         Ok(None)
-    }
-
-    /// Does a step as a learner who followed it would: presses its fault buttons, then
-    /// runs its solution; what went wrong if something did.
-    async fn solve(&self, step: &Step) -> Result<Option<String>, SandboxError> {
-        for (node, fault) in step.faults() {
-            self.sandboxes
-                .apply_fault(&self.sandbox, node, fault, false)
-                .await?;
-        }
-        match &step.solution {
-            Some(solution) => self.run(solution, "solution").await,
-            None => Ok(None),
-        }
     }
 
     async fn remove_sandbox(&self) {

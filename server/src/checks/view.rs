@@ -24,6 +24,7 @@ pub fn progress(progress: Progress) -> LessonProgress {
             .map(|step| StepProgress {
                 has_check: step.has_check,
                 passed: step.passed,
+                skipped: step.skipped,
                 attempts: step.attempts,
                 hints: step.hints,
                 solution: step.solution.as_ref().map(solution),

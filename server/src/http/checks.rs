@@ -7,7 +7,8 @@ use super::session::LearnerId;
 use super::{ApiError, AppState};
 use crate::checks::view;
 use app::model::{
-    CheckReport, CheckRequest, FaultDone, FaultRequest, Hints, LessonProgress, Solution,
+    CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, Hints,
+    LessonProgress, Solution,
 };
 
 /// `POST /api/sandboxes/{id}/check`: runs the step's check in the learner's sandbox.
@@ -44,6 +45,22 @@ pub async fn fault(
     let done = state
         .checks
         .fault(lifecycle.sandboxes(), &sandbox, &learner.0, &request)
+        .await?;
+    Ok(Json(done))
+}
+
+/// `POST /api/sandboxes/{id}/catch-up`: a fresh sandbox with the steps before
+/// `step` done; it goes on if the learner's connection drops.
+pub async fn catch_up(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path(id): Path<String>,
+    Json(request): Json<CatchUpRequest>,
+) -> Result<Json<CatchUpDone>, ApiError> {
+    let lifecycle = state.lifecycle.clone().ok_or(ApiError::NoEngine)?;
+    let done = state
+        .checks
+        .catch_up(lifecycle, &learner.0, &id, &request.lesson, request.step)
         .await?;
     Ok(Json(done))
 }

@@ -96,6 +96,7 @@ impl IntoResponse for ApiError {
             ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Workshop(WorkshopError::MembersOnly) => StatusCode::FORBIDDEN,
             ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,
+            ApiError::Check(CheckError::CatchUp { .. }) => StatusCode::BAD_GATEWAY,
             ApiError::Check(_) => StatusCode::NOT_FOUND,
             ApiError::NotInstructor | ApiError::Instructor(InstructorError::WrongLogin) => {
                 StatusCode::UNAUTHORIZED

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/sandboxes/{id}/check", post(checks::check))
         .route("/api/sandboxes/{id}/fault", post(checks::fault))
+        .route("/api/sandboxes/{id}/catch-up", post(checks::catch_up))
         .route(
             "/api/lessons/{track}/{lesson}/progress",
             get(checks::progress),

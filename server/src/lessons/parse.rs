@@ -94,8 +94,7 @@ pub fn parse_lesson(path: &Path, slug: &str, source: &str) -> Result<Lesson, Les
         },
         ..ParseOptions::gfm()
     };
-    let root = markdown::to_mdast(source, &options)
-        .map_err(|m| error(1, Problem::Markdown(m.to_string())))?;
+    let root = without_panics(|| markdown::to_mdast(source, &options)).map_err(|p| error(1, p))?;
     let children = root.children().map(Vec::as_slice).unwrap_or_default();
 
     let (front, body) = match children.split_first() {
@@ -174,8 +173,22 @@ impl Prose {
 }
 
 fn render(markdown: &str) -> Result<String, Problem> {
-    markdown::to_html_with_options(markdown, &Options::gfm())
-        .map_err(|m| Problem::Markdown(m.to_string()))
+    without_panics(|| markdown::to_html_with_options(markdown, &Options::gfm()))
+}
+
+/// The markdown crate (1.0) panics on a few inputs instead of returning an error, e.g.
+/// setext underlines on consecutive lines (wooorm/markdown-rs#31, found by our fuzzing):
+/// such a file is reported like any other broken one, and the other lessons still load.
+fn without_panics<T>(
+    parse: impl FnOnce() -> Result<T, markdown::message::Message>,
+) -> Result<T, Problem> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
+        Ok(parsed) => parsed.map_err(|m| Problem::Markdown(m.to_string())),
+        Err(_) => Err(Problem::Markdown(
+            "the markdown parser gave up on this file (it does on underlines such as `=` or              `-` on consecutive lines, wooorm/markdown-rs#31): put a blank line between them,              or use `## ` headings"
+                .into(),
+        )),
+    }
 }
 
 struct StepBuilder {

@@ -420,3 +420,10 @@ fn mistakes_are_kept_for_lesson_tests_and_named_by_their_first_comment() {
         format!("the mistake on line {}", FIRST + 11)
     );
 }
+
+#[test]
+fn input_the_markdown_crate_panics_on_is_a_lesson_error_with_file_and_line() {
+    let (line, problem) = problem("## S\n\n=\n=\n=\na\n=\n");
+    assert_eq!(line, 1);
+    assert!(problem.contains("markdown-rs#31"), "{problem}");
+}

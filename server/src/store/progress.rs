@@ -19,6 +19,8 @@ pub struct StepProgress {
     pub attempts: i64,
     pub hints_revealed: i64,
     pub solution_revealed_at: Option<String>,
+    /// When "Catch me up" did the step for the learner, if it did.
+    pub skipped_at: Option<String>,
 }
 
 /// A press of Check and what came of it.
@@ -32,6 +34,25 @@ pub struct Attempt<'a> {
 
 impl Store {
     /// Stores an attempt; a pass also marks the step passed (the first pass counts).
+    /// Marks a step done for the learner by "Catch me up"; a step they passed stays
+    /// passed, not skipped.
+    pub async fn mark_skipped(&self, key: StepKey<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO lesson_progress (learner_id, track, lesson, step, skipped_at) \
+             VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
+             ON CONFLICT (learner_id, track, lesson, step) DO UPDATE SET \
+               skipped_at = COALESCE(skipped_at, excluded.skipped_at) \
+             WHERE passed_at IS NULL",
+        )
+        .bind(key.learner)
+        .bind(key.track)
+        .bind(key.lesson)
+        .bind(step_index(key.step))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Records a press of a fault block's button: `fault` done to `node`, or undone.
     pub async fn record_fault(
         &self,
@@ -160,7 +181,7 @@ impl Store {
         lesson: &str,
     ) -> Result<Vec<StepProgress>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT step, passed_at, attempts, hints_revealed, solution_revealed_at \
+            "SELECT step, passed_at, attempts, hints_revealed, solution_revealed_at, skipped_at \
              FROM lesson_progress WHERE learner_id = ? AND track = ? AND lesson = ? ORDER BY step",
         )
         .bind(learner)

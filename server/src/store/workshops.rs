@@ -53,6 +53,8 @@ pub struct MemberStepRecord {
     pub failed_attempts: i64,
     pub hints_revealed: i64,
     pub solution_revealed_at: Option<String>,
+    /// When "Catch me up" did the step for the learner.
+    pub skipped_at: Option<String>,
 }
 
 /// A learner's latest press of Check.
@@ -311,7 +313,7 @@ impl Store {
     ) -> Result<Vec<MemberStepRecord>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT p.learner_id, p.track || '/' || p.lesson AS lesson, p.step, p.passed_at, \
-             p.attempts, p.hints_revealed, p.solution_revealed_at, \
+             p.attempts, p.hints_revealed, p.solution_revealed_at, p.skipped_at, \
              (SELECT count(*) FROM check_attempts a WHERE a.learner_id = p.learner_id \
                AND a.track = p.track AND a.lesson = p.lesson AND a.step = p.step \
                AND a.passed = 0) AS failed_attempts \

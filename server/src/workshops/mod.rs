@@ -390,6 +390,7 @@ impl Workshops {
                 "failed attempts",
                 "hints",
                 "solution revealed at",
+                "skipped at",
             ],
         )?;
         for step in &steps {
@@ -416,6 +417,7 @@ impl Workshops {
                     &step.failed_attempts.to_string(),
                     &step.hints_revealed.to_string(),
                     step.solution_revealed_at.as_deref().unwrap_or(""),
+                    step.skipped_at.as_deref().unwrap_or(""),
                 ],
             )?;
         }

@@ -55,6 +55,7 @@ pub async fn build(
                 failed: count(step.failed_attempts),
                 hints: count(step.hints_revealed),
                 solution: step.solution_revealed_at.is_some(),
+                skipped: step.skipped_at.is_some() && step.passed_at.is_none(),
             };
         }
         let last_check = checks

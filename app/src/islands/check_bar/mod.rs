@@ -1,6 +1,7 @@
 //! The current step's Check button, hints and solution. Part of the StepNavigator
 //! island, which owns the learner's progress.
 
+mod catch_up;
 mod help;
 mod outcome;
 
@@ -80,6 +81,8 @@ pub fn CheckBar(
                         </button>
                         {if passed {
                             view! { <span class="check-done">"✓ Done"</span> }.into_any()
+                        } else if state.skipped {
+                            view! { <span class="check-skipped">"Skipped: done for you by Catch me up"</span> }.into_any()
                         } else if locked {
                             view! {
                                 <span class="check-locked">
@@ -97,6 +100,7 @@ pub fn CheckBar(
                 })}
                 {shown_outcome.map(outcome::outcome_view)}
                 <help::StepHelp lesson=lesson.get_value() step outline state progress/>
+                {(step > 0).then(|| view! { <catch_up::CatchUp lesson=lesson.get_value() step progress/> })}
             </section>
         })
     }

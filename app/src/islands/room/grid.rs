@@ -134,6 +134,8 @@ fn cell_view(cell: &Cell, here: bool) -> impl IntoView {
     let mut marks = String::new();
     if cell.passed {
         marks.push('✓');
+    } else if cell.skipped {
+        marks.push('»');
     } else if cell.failed > 0 {
         marks.push_str(&format!("✗{}", cell.failed));
     }
@@ -148,13 +150,18 @@ fn cell_view(cell: &Cell, here: bool) -> impl IntoView {
     } else {
         ""
     };
+    let skipped = if cell.skipped {
+        ", skipped (done by Catch me up)"
+    } else {
+        ""
+    };
     let title = format!(
-        "{} attempt(s), {} failed, {} hint(s){solution}",
+        "{} attempt(s), {} failed, {} hint(s){solution}{skipped}",
         cell.attempts, cell.failed, cell.hints
     );
     view! {
         <td class="cell" class:passed=cell.passed class:failing={!cell.passed && cell.failed > 0}
-            class:here=here class:solution=cell.solution title=title>{marks}</td>
+            class:here=here class:solution=cell.solution class:skipped=cell.skipped title=title>{marks}</td>
     }
 }
 

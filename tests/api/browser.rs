@@ -444,3 +444,42 @@ async fn a_fault_blocks_buttons_freeze_the_node_and_thaw_it_and_say_so() {
     .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn catch_me_up_does_the_earlier_step_and_the_step_list_shows_it_skipped() {
+    let lessons = crate::support::lessons_dir(
+        "catch",
+        &[(
+            "01-files.md",
+            "---\ntitle: Files\nsummary: Make files.\nminutes: 5\nsandbox:\n  kind: single\n---\n\n\
+             ## Make a\n\n```check\n[ -f /tmp/a ] || { echo \"no /tmp/a\"; exit 1; }\n```\n\n\
+             ```solution\ntouch /tmp/a\n```\n\n## Then look\n\n```check\ntrue\n```\n",
+        )],
+    );
+    let app = spawn_app_with_lessons(lessons.path()).await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&app.url("/lessons/catch/files?step=2"))
+        .await
+        .unwrap();
+    browser
+        .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
+        .await;
+    start_sandbox(&browser).await;
+    browser.click(".catch-up-ask").await;
+    browser.click(".catch-up-go").await;
+    wait_for(
+        "Catch me up to say it is done",
+        Duration::from_secs(120),
+        || async {
+            browser.text_of(".catch-up").await
+                == "Your sandbox is fresh and step 1 is done for you."
+        },
+    )
+    .await;
+    browser
+        .wait_displayed(".step-list li.skipped:nth-child(1)", true)
+        .await;
+    browser.close().await;
+}

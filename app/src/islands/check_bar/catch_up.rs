@@ -9,8 +9,11 @@ use super::super::shared::LessonSandbox;
 use crate::client;
 use crate::model::LessonProgress;
 
-#[derive(Clone, Debug, PartialEq)]
-enum Asked {
+/// Where a learner's "Catch me up" is. The check bar keeps it, with the step it is for,
+/// since the bar's view is drawn again whenever progress changes (as catching up does).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Asked {
+    #[default]
     Not,
     Confirming,
     Working,
@@ -24,10 +27,20 @@ pub fn CatchUp(
     /// The step to catch up to (from 0, never 0 itself).
     step: usize,
     progress: RwSignal<LessonProgress>,
+    /// The step it was asked on, and how far it is.
+    state: RwSignal<(usize, Asked)>,
 ) -> impl IntoView {
     let shared = LessonSandbox::of_page();
     let lesson = StoredValue::new(lesson);
-    let asked = RwSignal::new(Asked::Not);
+    let asked = Signal::derive(move || {
+        let (on, asked) = state.get();
+        if on == step {
+            asked
+        } else {
+            Asked::Not
+        }
+    });
+    let set = move |asked: Asked| state.set((step, asked));
     let earlier = if step == 1 {
         "step 1".to_string()
     } else {
@@ -35,18 +48,18 @@ pub fn CatchUp(
     };
     let go = move |_| {
         let Some(sandbox) = shared.id() else {
-            asked.set(Asked::Said(
+            set(Asked::Said(
                 "Start your sandbox first (the button beside the lesson), then catch up.".into(),
             ));
             return;
         };
-        asked.set(Asked::Working);
+        set(Asked::Working);
         spawn_local(async move {
             let said = match client::catch_up(&sandbox, &lesson.get_value(), step).await {
                 Ok(done) => done.message,
                 Err(reason) => reason,
             };
-            asked.set(Asked::Said(said));
+            set(Asked::Said(said));
             if let Ok(loaded) = client::progress(&lesson.get_value()).await {
                 progress.set(loaded);
             }
@@ -65,7 +78,7 @@ pub fn CatchUp(
             {move || match asked.get() {
                 Asked::Not => view! {
                     <button type="button" class="link-button catch-up-ask"
-                        on:click=move |_| asked.set(Asked::Confirming)>
+                        on:click=move |_| set(Asked::Confirming)>
                         {format!("Catch me up: do {} for me", earlier.clone())}
                     </button>
                 }.into_any(),
@@ -73,7 +86,7 @@ pub fn CatchUp(
                     <p class="catch-up-confirm">{confirm_text.clone()}</p>
                     <button type="button" class="button catch-up-go" on:click=go>"Catch me up"</button>
                     <button type="button" class="link-button catch-up-cancel"
-                        on:click=move |_| asked.set(Asked::Not)>"Cancel"</button>
+                        on:click=move |_| set(Asked::Not)>"Cancel"</button>
                 }.into_any(),
                 Asked::Working => view! {
                     <p class="catch-up-status" role="status">

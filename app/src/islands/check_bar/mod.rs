@@ -34,6 +34,7 @@ pub fn CheckBar(
     let steps = StoredValue::new(steps);
     // The step it belongs to, so that it is not shown on another step.
     let outcome = RwSignal::new(None::<(usize, Outcome)>);
+    let catching_up = RwSignal::new((0, catch_up::Asked::Not));
 
     let check = move |_| {
         let step = current.get_untracked();
@@ -100,7 +101,9 @@ pub fn CheckBar(
                 })}
                 {shown_outcome.map(outcome::outcome_view)}
                 <help::StepHelp lesson=lesson.get_value() step outline state progress/>
-                {(step > 0).then(|| view! { <catch_up::CatchUp lesson=lesson.get_value() step progress/> })}
+                {(step > 0).then(|| view! {
+                    <catch_up::CatchUp lesson=lesson.get_value() step progress state=catching_up/>
+                })}
             </section>
         })
     }

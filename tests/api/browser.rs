@@ -9,8 +9,8 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use crate::support::{
-    fixture_lessons, sign_in_instructor, spawn_app_with, spawn_app_with_lessons, wait_for, Browser,
-    Learner, INSTRUCTOR_PASSWORD,
+    fixture_lessons, lessons_dir, sign_in_instructor, spawn_app_with, spawn_app_with_lessons,
+    wait_for, Browser, Learner, TestApp, INSTRUCTOR_PASSWORD,
 };
 
 #[tokio::test]
@@ -102,13 +102,7 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
     let app = spawn_app_with_lessons(&fixture_lessons()).await;
     let browser = Browser::start().await;
     let page = &browser.client;
-    page.goto(&app.url("/lessons/basics/first-steps"))
-        .await
-        .unwrap();
-    browser
-        .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
-        .await;
-    start_sandbox(&browser).await;
+    open_with_a_sandbox(&browser, &app, "/lessons/basics/first-steps").await;
     wait_for_terminal_text(&browser, "node1", "node1:").await;
 
     type_in_node1(&browser, "echo typed-$((6*7))", "typed-42").await;
@@ -141,6 +135,15 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
         .await;
     wait_for_terminal_text(&browser, "node1", "typed-42").await;
     browser.close().await;
+}
+
+/// Opens a lesson page and starts its sandbox, once the page offers to.
+async fn open_with_a_sandbox(browser: &Browser, app: &TestApp, path: &str) {
+    browser.client.goto(&app.url(path)).await.unwrap();
+    browser
+        .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
+        .await;
+    start_sandbox(browser).await;
 }
 
 /// Presses Start sandbox and waits until node1's terminal is connected.
@@ -408,7 +411,7 @@ async fn a_queued_learners_terminals_connect_by_themselves_when_room_frees() {
 
 #[tokio::test]
 async fn a_fault_blocks_buttons_freeze_the_node_and_thaw_it_and_say_so() {
-    let lessons = crate::support::lessons_dir(
+    let lessons = lessons_dir(
         "faults",
         &[(
             "01-freeze.md",
@@ -418,15 +421,7 @@ async fn a_fault_blocks_buttons_freeze_the_node_and_thaw_it_and_say_so() {
     );
     let app = spawn_app_with_lessons(lessons.path()).await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&app.url("/lessons/faults/freeze"))
-        .await
-        .unwrap();
-    browser
-        .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
-        .await;
-    start_sandbox(&browser).await;
+    open_with_a_sandbox(&browser, &app, "/lessons/faults/freeze").await;
     let status = ".fault-block .fault-status";
     browser.click(".fault-block button.fault-do").await;
     wait_for(
@@ -447,7 +442,7 @@ async fn a_fault_blocks_buttons_freeze_the_node_and_thaw_it_and_say_so() {
 
 #[tokio::test]
 async fn catch_me_up_does_the_earlier_step_and_the_step_list_shows_it_skipped() {
-    let lessons = crate::support::lessons_dir(
+    let lessons = lessons_dir(
         "catch",
         &[(
             "01-files.md",
@@ -458,15 +453,7 @@ async fn catch_me_up_does_the_earlier_step_and_the_step_list_shows_it_skipped() 
     );
     let app = spawn_app_with_lessons(lessons.path()).await;
     let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&app.url("/lessons/catch/files?step=2"))
-        .await
-        .unwrap();
-    browser
-        .wait_displayed(r#".terminal-panel[data-phase="absent"] button.start"#, true)
-        .await;
-    start_sandbox(&browser).await;
+    open_with_a_sandbox(&browser, &app, "/lessons/catch/files?step=2").await;
     browser.click(".catch-up-ask").await;
     browser.click(".catch-up-go").await;
     wait_for(

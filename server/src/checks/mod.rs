@@ -22,7 +22,7 @@ use crate::store::{Attempt, StepKey, Store, StoreError};
 
 /// How long a solution may run unless its block sets `timeout=`: longer than a check,
 /// since solutions wait for services to converge (`docker service create` does).
-pub const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
+const SOLUTION_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How many of the check's last output lines the learner is shown as the reason.
 const REASON_LINES: usize = 4;
@@ -365,16 +365,27 @@ pub async fn solve(
     for (node, fault) in step.faults() {
         sandboxes.apply_fault(sandbox, node, fault, false).await?;
     }
-    let Some(solution) = &step.solution else {
-        return Ok(None);
-    };
-    let timeout = solution.timeout.unwrap_or(SOLUTION_TIMEOUT);
+    match &step.solution {
+        Some(solution) => run_to_the_end(sandboxes, sandbox, solution, "solution").await,
+        None => Ok(None),
+    }
+}
+
+/// Runs a solution or a mistake (`what`), which may take as long as services take to
+/// converge; what went wrong, in a sentence, if it did not succeed.
+pub async fn run_to_the_end(
+    sandboxes: &Sandboxes,
+    sandbox: &Sandbox,
+    script: &Script,
+    what: &str,
+) -> Result<Option<String>, SandboxError> {
+    let timeout = script.timeout.unwrap_or(SOLUTION_TIMEOUT);
     let ran = sandboxes
-        .run_script(sandbox, &solution.node, &solution.source, timeout)
+        .run_script(sandbox, &script.node, &script.source, timeout)
         .await?;
     Ok((ran.exit_code != 0).then(|| {
         format!(
-            "the solution failed (exit code {}{}): {}",
+            "the {what} failed (exit code {}{}): {}",
             ran.exit_code,
             if ran.timed_out { ", timed out" } else { "" },
             last_lines(&ran.output).unwrap_or_default()

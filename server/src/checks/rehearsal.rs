@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{last_lines, run_check, solve, SOLUTION_TIMEOUT};
+use super::{run_check, run_to_the_end, solve};
 use crate::lessons::{Lesson, Script};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
 
@@ -138,7 +138,9 @@ impl Rehearsal<'_> {
         }
         for mistake in &step.mistakes {
             let what = mistake.describe();
-            if let Some(failed) = self.run(&mistake.script, "mistake").await? {
+            if let Some(failed) =
+                run_to_the_end(self.sandboxes, &self.sandbox, &mistake.script, "mistake").await?
+            {
                 return Ok(StepVerdict::Broken(format!("{what}: {failed}")));
             }
             if self.check_passes(check).await? {
@@ -180,23 +182,6 @@ impl Rehearsal<'_> {
                 .await?
                 .passed,
         )
-    }
-
-    /// Runs a solution or a mistake; what went wrong if it did not succeed.
-    async fn run(&self, script: &Script, what: &str) -> Result<Option<String>, SandboxError> {
-        let timeout = script.timeout.unwrap_or(SOLUTION_TIMEOUT);
-        let ran = self
-            .sandboxes
-            .run_script(&self.sandbox, &script.node, &script.source, timeout)
-            .await?;
-        Ok((ran.exit_code != 0).then(|| {
-            format!(
-                "the {what} failed (exit code {}{}): {}",
-                ran.exit_code,
-                if ran.timed_out { ", timed out" } else { "" },
-                last_lines(&ran.output).unwrap_or_default()
-            )
-        }))
     }
 
     /// Replaces the sandbox with a fresh one where the solutions of the steps before

@@ -2,20 +2,13 @@
 //! caught on the window: a click runs a block in its node's terminal, Copy copies it.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::{Phase, Terminals};
+use super::{clicked, Phase, Terminals};
 use crate::islands::terminal::copy_to_clipboard;
 
 pub fn run_on_click(terminals: Terminals, phase: RwSignal<Phase>, select: Callback<String>) {
     let handle = window_event_listener(leptos::ev::click, move |event| {
-        let Some(target) = event
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        else {
-            return;
-        };
-        let Ok(Some(block)) = target.closest(".code-block") else {
+        let Some(block) = clicked(&event, ".code-block") else {
             return;
         };
         let code = block
@@ -24,7 +17,7 @@ pub fn run_on_click(terminals: Terminals, phase: RwSignal<Phase>, select: Callba
             .flatten()
             .and_then(|code| code.text_content())
             .unwrap_or_default();
-        if let Ok(Some(button)) = target.closest("button.copy") {
+        if let Some(button) = clicked(&event, "button.copy") {
             copy_to_clipboard(&code, button);
             return;
         }

@@ -4,21 +4,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 use super::super::shared::LessonSandbox;
+use super::clicked;
 use crate::client;
 use crate::model::{Fault, FaultRequest};
 
 pub fn press_on_click(lesson: StoredValue<String>, shared: LessonSandbox) {
     let handle = window_event_listener(leptos::ev::click, move |event| {
-        let Some(target) = event
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        else {
-            return;
-        };
-        let Ok(Some(button)) = target.closest(".fault-block button") else {
+        let Some(button) = clicked(&event, ".fault-block button") else {
             return;
         };
         let Ok(Some(block)) = button.closest(".fault-block") else {

@@ -16,6 +16,15 @@ use super::terminal::NodeTerminal;
 use crate::client;
 use crate::model::{SandboxState, SandboxView};
 
+/// The element matching `selector` that a click on the page landed in, if any: the
+/// lesson's code and fault blocks are outside this island, so their clicks are caught
+/// on the window.
+fn clicked(event: &web_sys::MouseEvent, selector: &str) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    let target = event.target()?.dyn_into::<web_sys::Element>().ok()?;
+    target.closest(selector).ok().flatten()
+}
+
 /// Where the learner's sandbox is.
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {

@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 NAME=${SLIPWAY_REGISTRY_CONTAINER:-slipway-registry}
 PORT=${SLIPWAY_REGISTRY_PORT:-5000}
 IMAGES=("$@")
-[[ ${#IMAGES[@]} -gt 0 ]] || IMAGES=(nginx alpine redis counter)
+[[ ${#IMAGES[@]} -gt 0 ]] || IMAGES=(nginx:1.27.2 alpine:3.20.3 redis:7.4.1 counter)
 say() { printf '    %s\n' "$*"; }
 # The build's output only if it fails.
 quiet_build() {
@@ -57,12 +57,30 @@ tag() { local name=${1%@*}; [[ ${name##*/} == *:* ]] && echo "${name##*:}" || ec
 stand_in() { local repository; repository=$(repository "$1"); echo "${repository#library/}"; }
 has_image() { curl -sf "http://127.0.0.1:$PORT/v2/$(repository "$1")/tags/list" | grep -q "\"$(tag "$1")\""; }
 
+# Lessons pin their images (nginx:1.27.2). The first pinned tag of a repository is also
+# served as its `latest`, unless an image asks for latest itself, so a learner who types
+# plain `nginx` gets the room's nginx instead of a pull error. Kubernetes' node image is
+# only ever asked for by its tag.
+latest_aliases=()
+declared() { local wanted=$1 image; for image in "${IMAGES[@]}"; do [[ $image == "$wanted" ]] && return 0; done; return 1; }
+for image in "${IMAGES[@]}"; do
+    repository=$(repository "$image")
+    [[ $(tag "$image") != latest && $repository != kindest/node ]] || continue
+    declared "$repository:latest" || declared "${repository#library/}" || declared "${repository#library/}:latest" && continue
+    for alias in "${latest_aliases[@]}"; do [[ $(repository "$alias") == "$repository" ]] && continue 2; done
+    latest_aliases+=("$image")
+done
+
 run_registry read-only
 missing=()
 for image in "${IMAGES[@]}"; do
     if has_image "$image"; then say "ok: $image is in the registry"; else missing+=("$image"); fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+missing_aliases=()
+for image in "${latest_aliases[@]}"; do
+    has_image "$(repository "$image"):latest" || missing_aliases+=("$image")
+done
+[[ ${#missing[@]} -eq 0 && ${#missing_aliases[@]} -eq 0 ]] && exit 0
 
 # Each missing image is fetched or built first: the registry turns writable (a restart,
 # which takes it off running sandboxes' networks) only if there is something to push.
@@ -93,7 +111,7 @@ for image in "${missing[@]}"; do
     fi
     sources+=("$image=$source")
 done
-[[ ${#sources[@]} -eq 0 ]] && exit 0
+[[ ${#sources[@]} -eq 0 && ${#missing_aliases[@]} -eq 0 ]] && exit 0
 
 # Read-only again however seeding ends.
 trap 'run_registry read-only' EXIT
@@ -105,4 +123,12 @@ for pair in "${sources[@]}"; do
     docker tag "$source" "$served"
     docker push -q "$served" >/dev/null
     say "ok: seeded $image"
+done
+for image in "${missing_aliases[@]}"; do
+    pinned="127.0.0.1:$PORT/$(repository "$image"):$(tag "$image")"
+    served="127.0.0.1:$PORT/$(repository "$image"):latest"
+    docker pull -q "$pinned" >/dev/null
+    docker tag "$pinned" "$served"
+    docker push -q "$served" >/dev/null
+    say "ok: $image is also served as $(repository "$image" | sed 's|^library/||'):latest"
 done

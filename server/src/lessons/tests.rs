@@ -372,9 +372,21 @@ mod catalog {
         // What the room's registry is seeded with: the images the lessons declare, and
         // the pinned kind node image, since the bundle has Kubernetes lessons.
         let images = catalog.images();
-        for image in ["nginx", "alpine", "redis", "counter"] {
+        for image in ["nginx:1.27.2", "alpine:3.20.3", "redis:7.4.1", "counter"] {
             assert!(images.iter().any(|i| i == image), "{image}: {images:?}");
         }
+        // Pinned, so every learner in a room and every rehearsal runs the same versions;
+        // `counter` is the room's own, built here.
+        let floating: Vec<&String> = images
+            .iter()
+            .filter(|image| *image != "counter")
+            .filter(|image| {
+                let name = image.split('@').next().unwrap_or(image);
+                let tag = name.rsplit('/').next().and_then(|last| last.split_once(':'));
+                tag.is_none_or(|(_, tag)| tag == "latest")
+            })
+            .collect();
+        assert!(floating.is_empty(), "images without a fixed tag: {floating:?}");
         assert!(images
             .iter()
             .any(|i| i.starts_with("kindest/node:v1.35.0@sha256:")));

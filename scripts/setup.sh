@@ -108,6 +108,17 @@ for file in \
     cp -u "$file" public/vendor/
 done
 ok "copied xterm.js and its addons to public/vendor"
+# The editor (app/js/editor.js) imports CodeMirror as one ES module that esbuild bundles
+# from its many packages, rebuilt when the packages or the list of what it exports change.
+codemirror_entry=app/js/codemirror-entry.mjs
+codemirror_bundle=public/vendor/codemirror.mjs
+if [[ -f $codemirror_bundle && ! package-lock.json -nt $codemirror_bundle && ! $codemirror_entry -nt $codemirror_bundle ]]; then
+    ok "$codemirror_bundle is up to date"
+else
+    node_modules/.bin/esbuild "$codemirror_entry" --bundle --minify --format=esm --target=es2020 \
+        --log-level=warning --outfile="$codemirror_bundle"
+    ok "bundled CodeMirror into $codemirror_bundle"
+fi
 # The release build shrinks its WASM with npm's binaryen (the Makefile puts it first on
 # PATH): Debian 12's binaryen 108 rewrites wasm-bindgen's externref table export to point
 # at the function table, and no island can start ("Table.set(): Argument 1 is invalid").

@@ -17,8 +17,8 @@ use wasm_bindgen::JsCast;
 
 use crate::model::{
     CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, Hints,
-    JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop, News, RoomMessage,
-    RoomView, SandboxView, Solution, StartSandbox, StartStage, WorkshopSummary,
+    JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop, News, NodePorts,
+    RoomMessage, RoomView, SandboxView, Solution, StartSandbox, StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -112,6 +112,23 @@ pub async fn join(request: &JoinRequest) -> Result<Joined, Reason> {
     send(Request::post("/api/workshops/join"), Some(request)).await
 }
 
+/// The ports a node of the learner's sandbox listens on, live, until the caller closes
+/// the source it gets back.
+pub fn listen_to_ports(
+    sandbox: &str,
+    node: &str,
+    on_ports: impl Fn(NodePorts) + 'static,
+) -> Option<web_sys::EventSource> {
+    let url = format!("/api/sandboxes/{sandbox}/nodes/{node}/ports");
+    listen(&url, &["ports"], move |live| {
+        if let Live::Event((_, data)) = live {
+            if let Ok(ports) = serde_json::from_str(&data) {
+                on_ports(ports);
+            }
+        }
+    })
+}
+
 /// What a learner's page hears about them.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LearnerEvent {
@@ -122,7 +139,7 @@ pub enum LearnerEvent {
 
 /// The learner's workshop news and their sandbox's start, live, for the page's life.
 pub fn listen_to_learner(on_event: impl Fn(Live<LearnerEvent>) + 'static) {
-    listen("/api/me/events", &["news", "stage"], move |live| {
+    let _ = listen("/api/me/events", &["news", "stage"], move |live| {
         let parsed = live.parse(|name, data| match name {
             "news" => serde_json::from_str(data).ok().map(LearnerEvent::News),
             "stage" => serde_json::from_str(data).ok().map(LearnerEvent::Stage),
@@ -187,7 +204,7 @@ pub enum RoomEvent {
 /// The room, live, for the page's life.
 pub fn listen_to_room(workshop: &str, on_event: impl Fn(Live<RoomEvent>) + 'static) {
     let url = format!("/api/workshops/{workshop}/events");
-    listen(&url, &["room", "learner"], move |live| {
+    let _ = listen(&url, &["room", "learner"], move |live| {
         let parsed = live.parse(|name, data| match name {
             "room" => serde_json::from_str(data).ok().map(RoomEvent::Room),
             "learner" => serde_json::from_str(data).ok().map(RoomEvent::Learner),
@@ -271,10 +288,12 @@ impl Live<(String, String)> {
 
 /// Server-sent events from `url`: each event named in `names`, as (name, data), and the
 /// connection's ups and downs. Listens for the page's life.
-fn listen(url: &str, names: &[&str], on_event: impl Fn(Live<(String, String)>) + 'static) {
-    let Ok(source) = web_sys::EventSource::new(url) else {
-        return;
-    };
+fn listen(
+    url: &str,
+    names: &[&str],
+    on_event: impl Fn(Live<(String, String)>) + 'static,
+) -> Option<web_sys::EventSource> {
+    let source = web_sys::EventSource::new(url).ok()?;
     let on_event = std::rc::Rc::new(on_event);
     for name in names {
         let on_event = on_event.clone();
@@ -294,4 +313,5 @@ fn listen(url: &str, names: &[&str], on_event: impl Fn(Live<(String, String)>) +
     let on_error = Closure::<dyn Fn()>::new(move || on_event(Live::Reconnecting));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
+    Some(source)
 }

@@ -231,6 +231,72 @@ pub struct NodeView {
     pub ready: bool,
 }
 
+/// A server-sent event of `GET /api/sandboxes/{id}/nodes/{node}/ports`: every TCP port
+/// the node listens on now, sent again whenever that changes.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NodePorts {
+    pub ports: Vec<ListeningPort>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ListeningPort {
+    pub port: u16,
+    /// Bound to 127.0.0.1 or ::1 only: the node itself reaches it, a preview cannot.
+    pub loopback_only: bool,
+}
+
+impl ListeningPort {
+    /// Where the browser opens it, through Slipway.
+    pub fn preview_path(sandbox: &str, node: &str, port: u16) -> String {
+        format!("/sandboxes/{sandbox}/nodes/{node}/ports/{port}/")
+    }
+}
+
+/// `GET /api/sandboxes/{id}/nodes/{node}/files`: what the learner's home folder on the
+/// node holds, for the editor's file tree. Paths are relative to the home folder.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NodeFiles {
+    pub entries: Vec<FileEntry>,
+    /// More were there than a tree shows; the terminal has the rest.
+    pub truncated: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileEntry {
+    /// `counter/app.py`: relative to the home folder, `/`-separated.
+    pub path: String,
+    pub directory: bool,
+    pub bytes: u64,
+}
+
+/// `GET /api/sandboxes/{id}/nodes/{node}/file?path=...`: a text file, and its version
+/// (a hash of its bytes), which a save sends back to find out whether it changed since.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileText {
+    pub path: String,
+    pub text: String,
+    pub version: String,
+}
+
+/// `PUT /api/sandboxes/{id}/nodes/{node}/file`: save `text` as `path` (relative to the
+/// home folder; `~/` allowed). With `version`, only if the file is still that version
+/// (409 otherwise); without, whatever is there (a lesson's file block).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SaveFile {
+    pub path: String,
+    pub text: String,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// The saved file's new version.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileSaved {
+    pub path: String,
+    pub version: String,
+}
+
 /// `POST /api/sandboxes/{id}/check`: press Check on a step (counted from 0).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

@@ -16,10 +16,12 @@
 pub mod checks;
 pub mod config;
 pub mod events;
+pub mod files;
 pub mod http;
 pub mod instructors;
 pub mod lessons;
 pub mod lifecycle;
+pub mod previews;
 pub mod sandbox;
 pub mod startup;
 pub mod store;

@@ -470,3 +470,132 @@ async fn catch_me_up_does_the_earlier_step_and_the_step_list_shows_it_skipped() 
         .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_service_published_in_the_terminal_shows_as_a_chip_that_opens_it() {
+    let lessons = lessons_dir(
+        "previews",
+        &[(
+            "01-publish.md",
+            "---\ntitle: Publish\nsummary: A web port.\nminutes: 5\nsandbox:\n  kind: single\n---\n\n\
+             ## Publish a site\n\nRun it:\n\n\
+             ```sh\ndocker swarm init --advertise-addr $(hostname -i) && docker service create --name site --publish mode=host,target=8000,published=8000 python:3.12.7-slim python3 -m http.server 8000\n```\n",
+        )],
+    );
+    let app = spawn_app_with_lessons(lessons.path()).await;
+    let browser = Browser::start().await;
+    let page = &browser.client;
+    open_with_a_sandbox(&browser, &app, "/lessons/previews/publish").await;
+    wait_for_terminal_text(&browser, "node1", "node1:").await;
+    // No chip before the service; it appears without a reload once the service runs.
+    browser.wait_displayed(".port-chips", false).await;
+    page.find(Locator::Css("#step-1 .code-block.runnable pre"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_displayed(r#".port-chip[data-port="8000"]"#, true)
+        .await;
+    browser.screenshot("port-chips").await;
+    // The label and Copy never cover the long command: they sit above it.
+    let overlap = page
+        .execute(
+            "const block = document.querySelector('#step-1 .code-block');\
+             const actions = block.querySelector('.code-actions').getBoundingClientRect();\
+             const code = block.querySelector('pre').getBoundingClientRect();\
+             return actions.bottom > code.top + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overlap,
+        json!(false),
+        "the code block's label covers its code"
+    );
+
+    // The chip opens the site in a new tab, through Slipway.
+    let href = page
+        .find(Locator::Css(r#".port-chip[data-port="8000"]"#))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("the chip links somewhere");
+    assert!(href.ends_with("/nodes/node1/ports/8000/"), "{href}");
+    let lesson_tab = page.window().await.unwrap();
+    browser.click(r#".port-chip[data-port="8000"]"#).await;
+    wait_for("a second tab", Duration::from_secs(10), || async {
+        page.windows().await.map(|w| w.len()).unwrap_or(0) == 2
+    })
+    .await;
+    let tabs = page.windows().await.unwrap();
+    let preview_tab = tabs.into_iter().find(|w| *w != lesson_tab).unwrap();
+    page.switch_to_window(preview_tab).await.unwrap();
+    wait_for(
+        "the site's listing in the new tab",
+        Duration::from_secs(30),
+        || async {
+            browser
+                .text_of("h1")
+                .await
+                .contains("Directory listing for /")
+        },
+    )
+    .await;
+
+    // A WebSocket from the page, through the preview, to an echo server on the node.
+    let sandbox = href
+        .split("/sandboxes/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_string();
+    let app_py =
+        std::fs::read_to_string(crate::support::repo_root().join("tests/fixtures/previews/app.py"))
+            .unwrap();
+    let (code, output) = crate::support::sh_node1(
+        &sandbox,
+        &format!(
+            "cat > /root/app.py <<'APP'\n{app_py}\nAPP\n\
+             docker run -d -p 8765:8765 -v /root/app.py:/app.py python:3.12.7-slim python3 /app.py 8765 >/dev/null"
+        ),
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+    let echo = format!("/sandboxes/{sandbox}/nodes/node1/ports/8765/echo");
+    wait_for(
+        "the echo server to answer",
+        Duration::from_secs(60),
+        || async {
+            let answer = page
+                .execute_async(
+                    "const [path, done] = arguments;\
+                 const socket = new WebSocket(location.origin.replace('http', 'ws') + path);\
+                 socket.onopen = () => socket.send('hello through the preview');\
+                 socket.onmessage = (event) => { done(event.data); socket.close(); };\
+                 socket.onerror = () => done('error');",
+                    vec![json!(echo)],
+                )
+                .await;
+            answer.is_ok_and(|a| a == json!("hello through the preview"))
+        },
+    )
+    .await;
+
+    // A closed port says so, at once; a stranger (no cookies) gets a 404.
+    page.goto(&app.url(&format!("/sandboxes/{sandbox}/nodes/node1/ports/9999/")))
+        .await
+        .unwrap();
+    let said = browser.text_of(".reason").await;
+    assert!(said.contains("Nothing listens on node1:9999"), "{said}");
+    browser.screenshot("preview-closed-port").await;
+    page.delete_all_cookies().await.unwrap();
+    page.goto(&href).await.unwrap();
+    let body = browser.text_of("body").await;
+    assert!(body.contains(&format!("no sandbox {sandbox}")), "{body}");
+    browser.close().await;
+}

@@ -151,6 +151,15 @@ impl Browser {
         }
     }
 
+    /// Saves what the window shows (1280x720) as target/screenshots/`name`.png, for a
+    /// person to look at after the run.
+    pub async fn screenshot(&self, name: &str) {
+        let dir = crate::repo_root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("the screenshots directory");
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("the screenshot is saved");
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

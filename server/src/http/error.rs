@@ -1,12 +1,14 @@
 //! Every module's error becomes an HTTP response here, and only here.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
 use crate::checks::CheckError;
+use crate::files::FileError;
 use crate::instructors::InstructorError;
+use crate::previews::PreviewError;
 use crate::sandbox::SandboxError;
 use crate::store::StoreError;
 use crate::terminal::TerminalError;
@@ -32,6 +34,10 @@ pub enum ApiError {
     Instructor(InstructorError),
     #[error("{0}")]
     Workshop(WorkshopError),
+    #[error("{0}")]
+    Preview(PreviewError),
+    #[error("{0}")]
+    File(FileError),
     #[error("sign in as an instructor first")]
     NotInstructor,
     #[error("this server does not answer to the name {0:?}; its administrator can add it to SLIPWAY_ALLOWED_HOSTS")]
@@ -67,6 +73,24 @@ impl From<CheckError> for ApiError {
             CheckError::Sandbox(error) => ApiError::Sandbox(error),
             CheckError::Store(error) => ApiError::Store(error),
             other => ApiError::Check(other),
+        }
+    }
+}
+
+impl From<FileError> for ApiError {
+    fn from(error: FileError) -> Self {
+        match error {
+            FileError::Sandbox(error) => ApiError::Sandbox(error),
+            other => ApiError::File(other),
+        }
+    }
+}
+
+impl From<PreviewError> for ApiError {
+    fn from(error: PreviewError) -> Self {
+        match error {
+            PreviewError::Sandbox(error) => ApiError::Sandbox(error),
+            other => ApiError::Preview(other),
         }
     }
 }
@@ -114,6 +138,16 @@ impl IntoResponse for ApiError {
             }
             ApiError::Workshop(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Queued { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Preview(PreviewError::Platform(_)) => StatusCode::FORBIDDEN,
+            ApiError::Preview(PreviewError::NoAnswer { .. }) => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::Preview(_) => StatusCode::BAD_GATEWAY,
+            ApiError::File(FileError::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::File(FileError::Changed(_)) => StatusCode::CONFLICT,
+            ApiError::File(FileError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::File(FileError::Unreadable { .. } | FileError::Unwritable { .. }) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::File(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Sandbox(S::NoSuchNode(..)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Sandbox(S::NoKindImage { .. } | S::KindNeedsPrivileged) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -141,6 +175,10 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %crate::error_chain(&self), "request failed");
         }
+        if let ApiError::Preview(_) = &self {
+            // Opened in a tab of its own by a person, not by the page's scripts.
+            return (status, Html(preview_page(&message))).into_response();
+        }
         let mut response = (status, Json(json!({ "error": message }))).into_response();
         if let ApiError::Throttled(throttled) = &self {
             let seconds = throttled.retry_after.as_secs().max(1);
@@ -150,4 +188,25 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Why a preview shows nothing, as a page that tries again by itself every few seconds:
+/// the learner starting the server in the terminal sees it appear here.
+fn preview_page(message: &str) -> String {
+    let mut message = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('`', "");
+    if let Some(first) = message.get(..1) {
+        message = first.to_uppercase() + &message[1..];
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"3\"><title>Nothing to show yet</title>\
+         <style>body{{font:18px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;padding:0 1em;color:#1d2430}}\
+         p.note{{color:#5b6678;font-size:15px}}</style></head><body>\
+         <h1>Nothing to show yet</h1><p class=\"reason\">{message}</p>\
+         <p class=\"note\">This page tries again every 3 seconds.</p></body></html>"
+    )
 }

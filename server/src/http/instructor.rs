@@ -59,7 +59,8 @@ pub async fn logout(
     ))
 }
 
-async fn signed_in(
+/// The signed-in instructor of this browser, if any.
+pub(super) async fn signed_in(
     state: &AppState,
     jar: &SignedCookieJar,
 ) -> Result<Option<Instructor>, ApiError> {

@@ -4,9 +4,11 @@
 mod checks;
 mod csrf;
 mod error;
+mod files;
 mod hosts;
 mod instructor;
 mod limits;
+mod previews;
 mod sandboxes;
 mod session;
 mod terminal;
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use app::model::Library;
 use axum::extract::{FromRef, State};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use axum_extra::extract::cookie::Key;
@@ -87,6 +89,15 @@ pub fn router(state: AppState) -> Router {
             "/api/sandboxes/{id}/nodes/{node}/terminal",
             get(terminal::open),
         )
+        .route(
+            "/api/sandboxes/{id}/nodes/{node}/ports",
+            get(previews::ports),
+        )
+        .route("/api/sandboxes/{id}/nodes/{node}/files", get(files::tree))
+        .route(
+            "/api/sandboxes/{id}/nodes/{node}/file",
+            get(files::open).put(files::save),
+        )
         .route("/api/sandboxes/{id}/check", post(checks::check))
         .route("/api/sandboxes/{id}/fault", post(checks::fault))
         .route("/api/sandboxes/{id}/catch-up", post(checks::catch_up))
@@ -140,15 +151,31 @@ pub fn router(state: AppState) -> Router {
             move || app::shell(leptos.clone()),
         )
         .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
+    // Previews answer strangers with a 404, so they make no learner of them.
+    let previews = Router::new()
+        .route(
+            "/sandboxes/{id}/nodes/{node}/ports/{port}",
+            any(previews::to_root),
+        )
+        .route(
+            "/sandboxes/{id}/nodes/{node}/ports/{port}/",
+            any(previews::open),
+        )
+        .route(
+            "/sandboxes/{id}/nodes/{node}/ports/{port}/{*rest}",
+            any(previews::open),
+        );
     Router::new()
         .merge(api)
         .merge(instructor_api)
+        .merge(previews)
         .route("/healthz", get(healthz))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
         .layer(from_fn_with_state(state.clone(), instructor::guard_pages))
+        .layer(axum::middleware::from_fn(previews::follow_absolute_links))
         .layer(axum::middleware::from_fn(csrf::protect))
         .layer(from_fn_with_state(state.clone(), hosts::check_host))
         .layer(CompressionLayer::new())

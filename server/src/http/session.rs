@@ -17,6 +17,12 @@ const COOKIE: &str = "slipway_learner";
 #[derive(Clone, Debug)]
 pub struct LearnerId(pub String);
 
+/// The learner this browser is, without making a new one (for previews, where a
+/// stranger only gets a 404).
+pub fn known_learner(jar: &SignedCookieJar) -> Option<String> {
+    jar.get(COOKIE).map(|cookie| cookie.value().to_string())
+}
+
 pub async fn ensure_learner(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,

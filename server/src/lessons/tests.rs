@@ -382,11 +382,17 @@ mod catalog {
             .filter(|image| *image != "counter")
             .filter(|image| {
                 let name = image.split('@').next().unwrap_or(image);
-                let tag = name.rsplit('/').next().and_then(|last| last.split_once(':'));
+                let tag = name
+                    .rsplit('/')
+                    .next()
+                    .and_then(|last| last.split_once(':'));
                 tag.is_none_or(|(_, tag)| tag == "latest")
             })
             .collect();
-        assert!(floating.is_empty(), "images without a fixed tag: {floating:?}");
+        assert!(
+            floating.is_empty(),
+            "images without a fixed tag: {floating:?}"
+        );
         assert!(images
             .iter()
             .any(|i| i.starts_with("kindest/node:v1.35.0@sha256:")));

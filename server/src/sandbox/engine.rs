@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
+use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
@@ -94,6 +95,8 @@ pub enum EngineError {
     },
     #[error("the engine did not attach to the terminal")]
     Detached,
+    #[error("the engine did not take the command's input")]
+    Input(#[source] std::io::Error),
     #[error("`{command}` took longer than {timeout:?}")]
     ExecTimeout { command: String, timeout: Duration },
     #[error("no free subnet in the sandbox network pool (SLIPWAY_SUBNET_POOL)")]
@@ -219,6 +222,15 @@ pub struct ExecOutput {
     pub output: String,
     /// Whether the program was stopped for running too long.
     pub timed_out: bool,
+}
+
+/// A command's stdout as bytes, and the end of its stderr.
+pub struct ExecBytes {
+    pub exit_code: i64,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    /// It wrote more than the limit; what came after was not read.
+    pub over_limit: bool,
 }
 
 /// What the engine holds for one sandbox label value.
@@ -759,6 +771,121 @@ impl Engine {
             output,
             timed_out: false,
         })
+    }
+
+    /// Runs `command` in a container with `input` as its stdin, and keeps its stdout
+    /// as bytes, up to `limit` of them (then it stops reading: `over_limit`).
+    pub async fn exec_bytes(
+        &self,
+        container: &str,
+        command: &[&str],
+        input: &[u8],
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, EngineError> {
+        use tokio::io::AsyncWriteExt;
+        let config = ExecConfig {
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            cmd: Some(command.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        };
+        let exec = self.create_exec(container, config).await?;
+        let run = async {
+            let options = StartExecOptions {
+                detach: false,
+                tty: false,
+                output_capacity: None,
+            };
+            let StartExecResults::Attached {
+                mut output,
+                input: mut stdin,
+            } = self
+                .docker
+                .start_exec(&exec, Some(options))
+                .await
+                .map_err(call("exec start"))?
+            else {
+                return Err(EngineError::Detached);
+            };
+            let write = async {
+                stdin.write_all(input).await?;
+                stdin.shutdown().await
+            };
+            write.await.map_err(EngineError::Input)?;
+            let (mut stdout, mut stderr) = (Vec::new(), Tail::default());
+            while let Some(chunk) = output.next().await {
+                match chunk.map_err(call("exec output"))? {
+                    LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
+                    other => stderr.push(&other.into_bytes()),
+                }
+                if stdout.len() > limit {
+                    return Ok(ExecBytes {
+                        exit_code: -1,
+                        stdout,
+                        stderr: stderr.into_text(),
+                        over_limit: true,
+                    });
+                }
+            }
+            Ok(ExecBytes {
+                exit_code: 0,
+                stdout,
+                stderr: stderr.into_text(),
+                over_limit: false,
+            })
+        };
+        let mut done =
+            tokio::time::timeout(timeout, run)
+                .await
+                .map_err(|_| EngineError::ExecTimeout {
+                    command: command.join(" "),
+                    timeout,
+                })??;
+        if !done.over_limit {
+            let inspect = self
+                .docker
+                .inspect_exec(&exec)
+                .await
+                .map_err(call("exec inspect"))?;
+            done.exit_code = inspect.exit_code.unwrap_or(-1);
+        }
+        Ok(done)
+    }
+
+    /// Starts `command` in a container, non-interactively, and hands back what it
+    /// writes (stdout and stderr) as it writes it; dropping the stream stops reading.
+    pub async fn exec_stream(
+        &self,
+        container: &str,
+        command: &[&str],
+    ) -> Result<Pin<Box<dyn Stream<Item = Result<Bytes, EngineError>> + Send>>, EngineError> {
+        let config = ExecConfig {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            cmd: Some(command.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        };
+        let exec = self.create_exec(container, config).await?;
+        let options = StartExecOptions {
+            detach: false,
+            tty: false,
+            output_capacity: None,
+        };
+        match self
+            .docker
+            .start_exec(&exec, Some(options))
+            .await
+            .map_err(call("exec start"))?
+        {
+            StartExecResults::Attached { output, .. } => {
+                Ok(Box::pin(output.map(|chunk| {
+                    chunk.map(|c| c.into_bytes()).map_err(call("exec output"))
+                })))
+            }
+            StartExecResults::Detached => Err(EngineError::Detached),
+        }
     }
 
     async fn create_exec(

@@ -10,14 +10,18 @@ mod provision;
 mod subnets;
 
 use std::collections::HashSet;
+use std::pin::Pin;
 use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 
 use crate::store::Footprint;
 pub use disks::DiskQuota;
 pub use egress::EgressPolicy;
 pub use engine::{
-    container_name, EngineError, ExecOutput, Labelled, Tty, DROPPED_CAPABILITIES, SYSBOX_RUNTIME,
-    TTY_READ_BYTES,
+    container_name, EngineError, ExecBytes, ExecOutput, Labelled, Tty, DROPPED_CAPABILITIES,
+    SYSBOX_RUNTIME, TTY_READ_BYTES,
 };
 pub use provision::Report;
 pub use subnets::{BadPool, SubnetPool};
@@ -314,6 +318,66 @@ impl Sandboxes {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The node's address on its sandbox's own network, where Slipway reaches the ports
+    /// it listens on.
+    pub async fn node_address(
+        &self,
+        sandbox: &Sandbox,
+        node: &str,
+    ) -> Result<std::net::IpAddr, SandboxError> {
+        let index = sandbox
+            .nodes
+            .iter()
+            .position(|n| n == node)
+            .ok_or_else(|| SandboxError::NoSuchNode(sandbox.id.clone(), node.to_string()))?;
+        let subnet = self
+            .engine
+            .network_subnet(&provision::network_name(&sandbox.id))
+            .await?
+            .ok_or_else(|| SandboxError::NotFound(sandbox.id.clone()))?;
+        provision::node_address(&subnet, index)
+            .parse()
+            .map_err(|_| SandboxError::NotFound(sandbox.id.clone()))
+    }
+
+    /// Runs a program on a node with `input` on its stdin, and hands back its stdout as
+    /// bytes (up to `limit`): how files move between the editor and a node.
+    pub async fn exchange_bytes(
+        &self,
+        sandbox: &Sandbox,
+        node: &str,
+        command: &[&str],
+        input: &[u8],
+        limit: usize,
+    ) -> Result<ExecBytes, SandboxError> {
+        self.check_node(sandbox, node)?;
+        let container = container_name(&sandbox.id, node);
+        let timeout = Duration::from_secs(20);
+        Ok(self
+            .engine
+            .exec_bytes(&container, command, input, limit, timeout)
+            .await?)
+    }
+
+    /// Runs `script` on a node and hands back its output as it comes, for a watch that
+    /// lasts as long as the stream is read (the script bounds its own life).
+    pub async fn stream_script(
+        &self,
+        sandbox: &Sandbox,
+        node: &str,
+        script: &str,
+    ) -> Result<Pin<Box<dyn Stream<Item = Result<Bytes, SandboxError>> + Send>>, SandboxError> {
+        self.check_node(sandbox, node)?;
+        let container = container_name(&sandbox.id, node);
+        let output = self
+            .engine
+            .exec_stream(&container, &["sh", "-c", script])
+            .await?;
+        Ok(Box::pin(
+            output.map(|chunk| chunk.map_err(SandboxError::from)),
+        ))
     }
 
     /// Starts a login shell on a pseudo-terminal on one node, in root's home.

@@ -364,6 +364,29 @@ impl Workshops {
             .ok_or(WorkshopError::NoSandbox)
     }
 
+    /// The learner whose sandbox `sandbox` is, if they are in one of the instructor's
+    /// workshops (an instructor opens their previews); otherwise not found.
+    pub async fn member_of_sandbox(
+        &self,
+        instructor: &Instructor,
+        sandbox: &str,
+    ) -> Result<String, WorkshopError> {
+        let not_found = || WorkshopError::NotFound(sandbox.to_string());
+        let learner = self
+            .store
+            .sandbox(sandbox)
+            .await?
+            .and_then(|record| record.learner_id)
+            .ok_or_else(not_found)?;
+        let workshop = self
+            .store
+            .learner_workshop(&learner)
+            .await?
+            .ok_or_else(not_found)?;
+        self.owned(instructor, &workshop).await?;
+        Ok(learner)
+    }
+
     /// The results as CSV: a line per learner and step they worked on.
     pub async fn results_csv(
         &self,

@@ -313,3 +313,18 @@ pub async fn exec_script(container: &str, script: &str) -> Duration {
         .expect("docker exec runs");
     started.elapsed()
 }
+
+/// A container's address on its network, as `docker inspect` tells it.
+pub async fn container_address(container: &str) -> String {
+    let output = Command::new("docker")
+        .args([
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+            container,
+        ])
+        .output()
+        .await
+        .expect("docker inspect runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}

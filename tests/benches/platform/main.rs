@@ -30,6 +30,7 @@ const ECHO_SAMPLES_EACH_UNDER_LOAD: usize = 30;
 /// Everyone in the room typing at once, fast: ten keystrokes a second each.
 const TYPING_PACE: Duration = Duration::from_millis(100);
 const CHECK_SAMPLES: usize = 30;
+const PREVIEW_SAMPLES: usize = 200;
 const BUNDLED_CHECK_SAMPLES: usize = 10;
 const FLOOD_BYTES: u64 = 32_000_000;
 const FLOOD_BYTES_EACH_UNDER_LOAD: u64 = 2_000_000;
@@ -335,7 +336,61 @@ async fn one_terminal(server: &ReleaseServer, table: &mut Table) {
         theirs.push(baseline::exec_script(&container, "true").await);
     }
     check_rows(table, "trivial check", &ours, &theirs, true);
+    previews(server, &open, table).await;
     delete(server, &open.learner, &open.sandbox).await;
+}
+
+/// A page of a web server in the node, through its preview, beside the same page
+/// fetched from the node's port directly (as the host's own `curl` would).
+async fn previews(server: &ReleaseServer, open: &Open, table: &mut Table) {
+    let container = open.container();
+    baseline::exec_script(&container, "docker run -d -p 8000:80 nginx:1.27.2").await;
+    let preview = server.url(&format!(
+        "/sandboxes/{}/nodes/node1/ports/8000/",
+        open.sandbox
+    ));
+    wait_for("nginx in the node", WITHIN, || async {
+        let answer = open.learner.http.get(&preview).send().await;
+        answer.is_ok_and(|a| a.status() == 200)
+    })
+    .await;
+    let address = baseline::container_address(&container).await;
+    let direct = format!("http://{address}:8000/");
+    let plain = reqwest::Client::new();
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..PREVIEW_SAMPLES {
+        let started = Instant::now();
+        let page = open
+            .learner
+            .http
+            .get(&preview)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(page.status(), 200);
+        page.bytes().await.expect("the page");
+        ours.push(started.elapsed());
+        let started = Instant::now();
+        let page = plain.get(&direct).send().await.expect("request");
+        page.bytes().await.expect("the page");
+        theirs.push(started.elapsed());
+    }
+    for p in [50.0, 99.0] {
+        let (ours, theirs) = (percentile(&ours, p), percentile(&theirs, p));
+        let targeted = p == 50.0;
+        table.add(Row {
+            measure: format!("preview page p{p:.0}, vs the node's port directly"),
+            slipway: ms(ours),
+            baseline: ms(theirs),
+            ratio: ratio(ours, theirs),
+            target: if targeted {
+                "< 20 ms".into()
+            } else {
+                "-".into()
+            },
+            met: targeted.then(|| ours < Duration::from_millis(20)),
+        });
+    }
 }
 
 fn check_rows(

@@ -4,6 +4,7 @@
 
 mod code_blocks;
 mod fault_blocks;
+mod port_chips;
 mod status;
 
 use std::collections::HashMap;
@@ -123,6 +124,11 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
         show(terminals, &node);
         active.set(node);
     });
+    let sandbox_id = Signal::derive(move || {
+        shared
+            .sandbox
+            .with(|sandbox| sandbox.as_ref().map(|s| s.id.clone()))
+    });
     code_blocks::run_on_click(terminals, phase, select);
     fault_blocks::press_on_click(lesson, shared);
 
@@ -155,6 +161,7 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
                         on:click=reset>"Reset sandbox"</button>
                 </Show>
             </div>
+            <port_chips::PortChips phase sandbox=sandbox_id node=active/>
             <div class="terminals">
                 {screens.collect_view()}
                 <status::PanelStatus phase queue_place=shared.queue_place stage=shared.stage panes start/>

@@ -16,9 +16,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::model::{
-    CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, Hints,
-    JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop, News, NodePorts,
-    RoomMessage, RoomView, SandboxView, Solution, StartSandbox, StartStage, WorkshopSummary,
+    CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, FileSaved,
+    FileText, Hints, JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop, News,
+    NodeFiles, NodePorts, RoomMessage, RoomView, SandboxView, SaveFile, Solution, StartSandbox,
+    StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -51,6 +52,25 @@ pub async fn reset_sandbox(id: &str) -> Result<SandboxView, Reason> {
 /// The WebSocket path of a node's shell in the learner's sandbox.
 pub fn terminal_path(sandbox: &str, node: &str) -> String {
     format!("/api/sandboxes/{sandbox}/nodes/{node}/terminal")
+}
+
+// The editor's files on a node, paths relative to the home folder.
+
+pub async fn files(sandbox: &str, node: &str) -> Result<NodeFiles, Reason> {
+    let url = format!("/api/sandboxes/{sandbox}/nodes/{node}/files");
+    send(Request::get(&url), None::<&()>).await
+}
+
+pub async fn open_file(sandbox: &str, node: &str, path: &str) -> Result<FileText, Reason> {
+    let path = String::from(js_sys::encode_uri_component(path));
+    let url = format!("/api/sandboxes/{sandbox}/nodes/{node}/file?path={path}");
+    send(Request::get(&url), None::<&()>).await
+}
+
+/// Saves a file; with a version, only if it is still that version on the node.
+pub async fn save_file(sandbox: &str, node: &str, save: &SaveFile) -> Result<FileSaved, Reason> {
+    let url = format!("/api/sandboxes/{sandbox}/nodes/{node}/file");
+    send(Request::put(&url), Some(save)).await
 }
 
 // Checks and progress; `lesson` is `track/lesson`, steps count from 0.

@@ -104,6 +104,13 @@ pub enum BlockView {
         fault: Fault,
         label: String,
     },
+    /// A file a click writes as `path` (`~/stack.yml`) on `node`, then opens in the
+    /// editor.
+    File {
+        node: String,
+        path: String,
+        text: String,
+    },
 }
 
 /// What a `fault` block does to a node from outside the sandbox, as the real world would.

@@ -599,3 +599,111 @@ async fn a_service_published_in_the_terminal_shows_as_a_chip_that_opens_it() {
     assert!(body.contains(&format!("no sandbox {sandbox}")), "{body}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_file_block_opens_in_the_editor_and_a_save_reaches_the_node_but_never_over_a_change() {
+    let lessons = lessons_dir(
+        "editing",
+        &[(
+            "01-stack.md",
+            "---\ntitle: Stack\nsummary: A stack file.\nminutes: 5\nsandbox:\n  kind: single\n---\n\n\
+             ## Write the stack file\n\nClick to write it:\n\n\
+             ```file path=~/stack.yml node=node1\nservices:\n  web:\n    image: nginx:1.27.2\n```\n",
+        )],
+    );
+    let app = spawn_app_with_lessons(lessons.path()).await;
+    let browser = Browser::start().await;
+    let page = &browser.client;
+    open_with_a_sandbox(&browser, &app, "/lessons/editing/stack").await;
+    wait_for_terminal_text(&browser, "node1", "node1:").await;
+
+    browser.click("#step-1 .file-block pre").await;
+    browser.wait_displayed(".editor-pane", true).await;
+    wait_for(
+        "stack.yml open in the editor",
+        Duration::from_secs(30),
+        || async {
+            browser.text_of(".editor-title").await == "node1: ~/stack.yml"
+                && browser
+                    .text_of(".editor .cm-content")
+                    .await
+                    .contains("image: nginx:1.27.2")
+        },
+    )
+    .await;
+    assert!(browser.text_of(".file-list").await.contains("stack.yml"));
+    assert!(browser
+        .text_of(".file-block .file-status")
+        .await
+        .starts_with("Wrote ~/stack.yml on node1"));
+
+    // Typed in the editor (the cursor starts at the top), saved, read back in the terminal.
+    let content = page
+        .find(Locator::Css(".editor .cm-content"))
+        .await
+        .unwrap();
+    content.send_keys("# edited in the editor\n").await.unwrap();
+    wait_for(
+        "the title to mark unsaved changes",
+        Duration::from_secs(10),
+        || async { browser.text_of(".editor-title").await.ends_with('•') },
+    )
+    .await;
+    browser.screenshot("editor").await;
+    browser.click(".editor-head .save").await;
+    wait_for("the save", Duration::from_secs(30), || async {
+        browser.text_of(".editor-status").await == "Saved stack.yml."
+    })
+    .await;
+    browser.click(".view-switch .show-terminal").await;
+    type_in_node1(
+        &browser,
+        "cat ~/stack.yml | head -2; echo read-$((2+2))",
+        "read-4",
+    )
+    .await;
+    assert!(terminal_text(&browser, "node1")
+        .await
+        .contains("# edited in the editor"));
+
+    // A change in the terminal after opening: the editor's save is refused, nothing lost.
+    type_in_node1(
+        &browser,
+        "echo '# from the terminal' >> ~/stack.yml; echo appended-$((3+3))",
+        "appended-6",
+    )
+    .await;
+    browser.click(".view-switch .show-editor").await;
+    page.find(Locator::Css(".editor .cm-content"))
+        .await
+        .unwrap()
+        .send_keys("# second edit\n")
+        .await
+        .unwrap();
+    browser.click(".editor-head .save").await;
+    wait_for(
+        "the conflict to be reported",
+        Duration::from_secs(30),
+        || async {
+            browser
+                .text_of(".editor-status")
+                .await
+                .contains("changed on the node since you opened it")
+        },
+    )
+    .await;
+    assert!(browser
+        .text_of(".editor .cm-content")
+        .await
+        .contains("# second edit"));
+    browser.click(".view-switch .show-terminal").await;
+    type_in_node1(&browser, "grep -c 'second edit' ~/stack.yml; grep -c 'from the terminal' ~/stack.yml; echo counted-$((4+4))", "counted-8").await;
+    let screen = terminal_text(&browser, "node1").await;
+    assert!(
+        screen.contains("0\n1\ncounted-8")
+            || screen.contains("01counted-8")
+            || screen.contains("0 1 counted-8"),
+        "{screen}"
+    );
+    browser.close().await;
+}

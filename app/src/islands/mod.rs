@@ -1,6 +1,7 @@
 //! The interactive parts of the pages: the only code that ships to the browser.
 
 mod check_bar;
+mod editor;
 mod instructor;
 mod room;
 mod shared;

@@ -111,6 +111,18 @@ fn Step(index: usize, step: StepView, hidden: bool, default_node: String) -> imp
                         <p class="fault-status" role="status"></p>
                     </div>
                 }.into_any(),
+                // Written and opened by the terminal panel, which knows the sandbox.
+                BlockView::File { node, path, text } => view! {
+                    <div class="code-block file-block runnable" data-node=node.clone() data-path=path.clone()
+                        title=format!("Click to write {path} on {node} and open it in the editor")>
+                        <div class="code-actions">
+                            <span class="run-on">{format!("✎ writes {path} on {node}")}</span>
+                            <button type="button" class="copy">"Copy"</button>
+                        </div>
+                        <pre><code>{text}</code></pre>
+                        <p class="file-status" role="status"></p>
+                    </div>
+                }.into_any(),
             }).collect_view()}
         </section>
     }

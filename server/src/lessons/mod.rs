@@ -119,6 +119,13 @@ pub enum Block {
         fault: Fault,
         label: String,
     },
+    /// A `file` block: a click writes `text` as `path` (`~/stack.yml`) on `node` and
+    /// opens it in the editor.
+    File {
+        node: String,
+        path: String,
+        text: String,
+    },
 }
 
 /// A shell script run non-interactively on one node of the sandbox.
@@ -179,6 +186,8 @@ pub enum Problem {
     UnknownNode { node: String, nodes: String },
     #[error("a `fault` block needs `node=NAME` and `fault=` one of: {}", Fault::ALL.map(Fault::name).join(", "))]
     BadFault,
+    #[error("a `file` block needs `path=` a file in the home folder, such as `path=~/stack.yml` (got `{0}`)")]
+    BadFilePath(String),
     #[error("timeout must be whole seconds from 1 to {max}, not `{value}`", max = parse::MAX_TIMEOUT_SECS)]
     BadTimeout { value: String },
     #[error("markdown: {0}")]

@@ -32,6 +32,7 @@ enum Fence<'a> {
     Solution,
     Mistake,
     Fault,
+    File,
     Shell,
     Display(&'a str),
 }
@@ -44,6 +45,7 @@ impl<'a> Fence<'a> {
             "solution" => Fence::Solution,
             "mistake" => Fence::Mistake,
             "fault" => Fence::Fault,
+            "file" => Fence::File,
             "sh" | "bash" | "shell" => Fence::Shell,
             other => Fence::Display(other),
         }
@@ -56,6 +58,7 @@ impl<'a> Fence<'a> {
             Fence::Solution => Some("solution"),
             Fence::Mistake => Some("mistake"),
             Fence::Fault => Some("fault"),
+            Fence::File => Some("file"),
             Fence::Shell | Fence::Display(_) => None,
         }
     }
@@ -65,6 +68,7 @@ impl<'a> Fence<'a> {
             Fence::Check => "node=NAME, timeout=SECONDS",
             Fence::Solution | Fence::Mistake => "node=NAME",
             Fence::Fault => "node=NAME, fault=stop|pause|disconnect",
+            Fence::File => "path=~/NAME, node=NAME",
             Fence::Shell => "node=NAME, norun",
             Fence::Hint | Fence::Display(_) => "none",
         }
@@ -78,6 +82,7 @@ struct FenceOptions {
     timeout: Option<Duration>,
     norun: bool,
     fault: Option<Fault>,
+    path: Option<String>,
 }
 
 /// Parses one lesson. `path` is only used in errors; `slug` names the lesson in URLs.
@@ -301,6 +306,17 @@ impl LessonBuilder<'_> {
                     label: body,
                 });
             }
+            Fence::File => {
+                let path = options
+                    .path
+                    .ok_or((line, Problem::BadFilePath(String::new())))?;
+                // The block's text is the file, to its last newline.
+                step.blocks.push(Block::File {
+                    node,
+                    path,
+                    text: format!("{body}\n"),
+                });
+            }
             Fence::Hint => step.hints.push(render(&body).map_err(|p| (line, p))?),
             Fence::Shell => step.blocks.push(Block::Code {
                 lang: lang.to_string(),
@@ -340,7 +356,12 @@ impl LessonBuilder<'_> {
             };
             match (fence, word.split_once('=')) {
                 (
-                    Fence::Check | Fence::Solution | Fence::Mistake | Fence::Fault | Fence::Shell,
+                    Fence::Check
+                    | Fence::Solution
+                    | Fence::Mistake
+                    | Fence::Fault
+                    | Fence::File
+                    | Fence::Shell,
                     Some(("node", node)),
                 ) => {
                     if !self.nodes.iter().any(|n| n == node) {
@@ -371,6 +392,11 @@ impl LessonBuilder<'_> {
                     options.timeout = Some(Duration::from_secs(seconds));
                 }
                 (Fence::Shell, None) if word == "norun" => options.norun = true,
+                (Fence::File, Some(("path", path))) => {
+                    let path = crate::files::HomePath::parse(path)
+                        .map_err(|_| (line, Problem::BadFilePath(path.to_string())))?;
+                    options.path = Some(format!("~/{}", path.relative()));
+                }
                 (Fence::Fault, Some(("fault", name))) => {
                     let fault = Fault::ALL.into_iter().find(|f| f.name() == name);
                     options.fault = Some(fault.ok_or((line, Problem::BadFault))?);

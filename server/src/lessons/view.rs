@@ -74,5 +74,10 @@ fn block(block: &Block) -> BlockView {
             fault: *fault,
             label: label.clone(),
         },
+        Block::File { node, path, text } => BlockView::File {
+            node: node.clone(),
+            path: path.clone(),
+            text: text.clone(),
+        },
     }
 }

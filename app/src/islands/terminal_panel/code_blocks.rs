@@ -21,6 +21,10 @@ pub fn run_on_click(terminals: Terminals, phase: RwSignal<Phase>, select: Callba
             copy_to_clipboard(&code, button);
             return;
         }
+        // A file block's click writes its file (file_blocks.rs); only Copy is shared.
+        if block.class_list().contains("file-block") {
+            return;
+        }
         let Some(node) = block.get_attribute("data-node") else {
             return;
         };

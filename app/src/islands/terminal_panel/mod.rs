@@ -1,9 +1,12 @@
-//! The learner's sandbox beside a lesson: a tab and a real terminal per node, and the
-//! lesson's code blocks wired to them (click to run, Copy to copy), and its fault blocks'
-//! buttons to the sandbox.
+//! The learner's sandbox beside a lesson: a tab and a real terminal per node, an editor
+//! for the shown node's files, the lesson's code blocks wired to the terminals (click to
+//! run, Copy to copy), its file blocks to the editor, and its fault blocks' buttons to
+//! the sandbox.
 
 mod code_blocks;
+mod editor_pane;
 mod fault_blocks;
+mod file_blocks;
 mod port_chips;
 mod status;
 
@@ -37,6 +40,13 @@ enum Phase {
     Ready,
     /// Starting failed; the reason comes from the server, in plain words.
     Failed(String),
+}
+
+/// What the panel shows of the shown node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum View {
+    Terminal,
+    Editor,
 }
 
 /// A node's tab: its name, how its terminal is ("connected", ...), where it is drawn.
@@ -120,16 +130,24 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
         // The shells start again once the nodes are back.
         spawn_local(async move { settle(client::reset_sandbox(&id).await) });
     };
+    let view = RwSignal::new(View::Terminal);
+    let file_request = RwSignal::new(None::<String>);
     let select = Callback::new(move |node: String| {
         show(terminals, &node);
         active.set(node);
+        view.set(View::Terminal);
     });
+    let show_terminal = move |_| {
+        view.set(View::Terminal);
+        show(terminals, &active.get_untracked());
+    };
     let sandbox_id = Signal::derive(move || {
         shared
             .sandbox
             .with(|sandbox| sandbox.as_ref().map(|s| s.id.clone()))
     });
     code_blocks::run_on_click(terminals, phase, select);
+    file_blocks::write_on_click(shared, phase, active, view, file_request);
     fault_blocks::press_on_click(lesson, shared);
 
     let tabs = panes.iter().cloned().map(|pane| {
@@ -147,7 +165,9 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
     });
     let screens = panes.iter().map(|pane| {
         let node = pane.node.clone();
-        let hidden = move || phase.get() != Phase::Ready || active.get() != node;
+        let hidden = move || {
+            phase.get() != Phase::Ready || active.get() != node || view.get() != View::Terminal
+        };
         view! { <div class="terminal" data-node=pane.node.clone() node_ref=pane.holder hidden=hidden></div> }
     });
     view! {
@@ -157,6 +177,12 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
                 {tabs.collect_view()}
                 <span class="spacer"></span>
                 <Show when=move || phase.get() == Phase::Ready>
+                    <div class="view-switch" role="group" aria-label="Show">
+                        <button type="button" class="show-terminal" aria-pressed=move || (view.get() == View::Terminal).to_string()
+                            on:click=show_terminal>"Terminal"</button>
+                        <button type="button" class="show-editor" aria-pressed=move || (view.get() == View::Editor).to_string()
+                            on:click=move |_| view.set(View::Editor)>"Editor"</button>
+                    </div>
                     <button type="button" class="reset" title="Replace every node with a fresh one"
                         on:click=reset>"Reset sandbox"</button>
                 </Show>
@@ -164,6 +190,8 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
             <port_chips::PortChips phase sandbox=sandbox_id node=active/>
             <div class="terminals">
                 {screens.collect_view()}
+                <editor_pane::EditorPane sandbox=sandbox_id node=active request=file_request
+                    shown=Signal::derive(move || phase.get() == Phase::Ready && view.get() == View::Editor)/>
                 <status::PanelStatus phase queue_place=shared.queue_place stage=shared.stage panes start/>
             </div>
         </aside>

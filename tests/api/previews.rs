@@ -106,6 +106,25 @@ async fn a_learners_app_is_reached_through_a_preview_and_by_nobody_else() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Hello from /"));
 
+    // A lesson's link to the port finds the learner's sandbox.
+    let linked = get("/my/nodes/node1/ports/8000/headers?x=1".to_string()).await;
+    assert_eq!(linked.status(), 307);
+    assert_eq!(
+        linked.headers()["location"],
+        format!("{preview}/headers?x=1")
+    );
+    let unlinked = reqwest::Client::new()
+        .get(app.url("/my/nodes/node1/ports/8000/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlinked.status(), 404);
+    assert!(unlinked
+        .text()
+        .await
+        .unwrap()
+        .contains("You have no sandbox running"));
+
     // A redirect by path stays inside the preview.
     let moved = get(format!("{preview}/go")).await;
     assert_eq!(moved.status(), 302);

@@ -153,6 +153,8 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
     // Previews answer strangers with a 404, so they make no learner of them.
     let previews = Router::new()
+        .route("/my/nodes/{node}/ports/{port}/", any(previews::mine))
+        .route("/my/nodes/{node}/ports/{port}/{*rest}", any(previews::mine))
         .route(
             "/sandboxes/{id}/nodes/{node}/ports/{port}",
             any(previews::to_root),

@@ -30,6 +30,7 @@ use super::session::{known_learner, LearnerId};
 use super::{instructor, json_event, ApiError, AppState};
 use crate::previews;
 use crate::sandbox::{Sandbox, SandboxError};
+use app::model::ListeningPort;
 
 /// How long an app may take to start answering a request.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
@@ -60,6 +61,35 @@ pub struct PreviewPath {
     node: String,
     port: u16,
     /// The path inside the app, without its leading slash.
+    #[serde(default)]
+    rest: String,
+}
+
+/// `/my/nodes/{node}/ports/{port}/{*rest}`: a lesson's link to a port, which cannot know
+/// the sandbox's id: to the same place in the preview of the learner's sandbox.
+pub async fn mine(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Path(link): Path<PortLink>,
+    uri: Uri,
+) -> Result<Redirect, ApiError> {
+    let sandbox = match known_learner(&jar) {
+        Some(learner) => state.store.ready_sandbox(&learner, None).await?,
+        None => None,
+    }
+    .ok_or_else(|| ApiError::Preview(previews::PreviewError::NoSandbox))?;
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Ok(Redirect::temporary(&format!(
+        "{}{}{query}",
+        ListeningPort::preview_path(&sandbox.id, &link.node, link.port),
+        link.rest
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct PortLink {
+    node: String,
+    port: u16,
     #[serde(default)]
     rest: String,
 }

@@ -445,3 +445,32 @@ fn input_the_markdown_crate_panics_on_is_a_lesson_error_with_file_and_line() {
     assert_eq!(line, 1);
     assert!(problem.contains("markdown-rs#31"), "{problem}");
 }
+
+#[test]
+fn a_file_block_names_a_file_in_the_home_folder_and_a_node() {
+    let lesson = parse(
+        "## Write it\n\n```file path=~/counter/app.py node=node2\nprint('hi')\n```\n\n\
+         ```file path=stack.yml\nservices: {}\n```\n",
+    )
+    .unwrap();
+    assert_eq!(
+        lesson.steps[0].blocks,
+        [
+            Block::File {
+                node: "node2".into(),
+                path: "~/counter/app.py".into(),
+                text: "print('hi')\n".into(),
+            },
+            Block::File {
+                node: "node1".into(),
+                path: "~/stack.yml".into(),
+                text: "services: {}\n".into(),
+            },
+        ]
+    );
+    let (line, why) = problem("## Write it\n\n```file path=../etc/motd\nx\n```\n");
+    assert_eq!(line, FIRST + 2);
+    assert!(why.contains("`path=` a file in the home folder"), "{why}");
+    let (_, why) = problem("## Write it\n\n```file node=node1\nx\n```\n");
+    assert!(why.contains("needs `path=`"), "{why}");
+}

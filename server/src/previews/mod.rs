@@ -54,6 +54,8 @@ pub enum PreviewError {
     Closed { node: String, port: u16 },
     #[error("the program on {node} listens on 127.0.0.1:{port} only, so only {node} itself reaches it. Start it on all addresses instead, for example `python3 -m http.server {port} --bind 0.0.0.0`, or with a server's `--host 0.0.0.0` option")]
     LoopbackOnly { node: String, port: u16 },
+    #[error("you have no sandbox running to open this in: start the lesson's sandbox, then click the link again")]
+    NoSandbox,
     #[error("{node} did not answer on port {port} within {CONNECT_TIMEOUT:?}: it may be stopped, paused or cut off from its network")]
     NoAnswer { node: String, port: u16 },
 }

@@ -20,6 +20,7 @@ const LOW_WATER = 64 * 1024;
 const SHELL_ENDED = 4000;
 const TAKEN_OVER = 4001;
 const MAX_RETRY_MS = 5000;
+const DEFAULT_FONT_PX = 15;
 
 const THEME = {
   background: "#10161f",
@@ -73,7 +74,7 @@ export class NodeTerminal {
     this.element.replaceChildren();
     this.term = new Terminal({
       fontFamily: "'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace",
-      fontSize: 15,
+      fontSize: this.fontPx ?? DEFAULT_FONT_PX,
       lineHeight: 1.15,
       cursorBlink: true,
       scrollback: 5000,
@@ -188,6 +189,15 @@ export class NodeTerminal {
     } catch (_) {
       // A hidden panel has no size; it is fitted when shown.
     }
+  }
+
+  // The page's text size (for a projector): the terminal keeps its size in characters
+  // as big as its panel allows, so the shell is told its new columns and rows.
+  setFontSize(px) {
+    this.fontPx = px;
+    if (!this.term) return;
+    this.term.options.fontSize = px;
+    this.refit();
   }
 
   // Brings the terminal forward.

@@ -243,6 +243,10 @@ pub struct NodeView {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct NodePorts {
     pub ports: Vec<ListeningPort>,
+    /// Ports open at host names of their own (`SLIPWAY_PREVIEW_DOMAIN`), through
+    /// [`ListeningPort::host_path`].
+    #[serde(default)]
+    pub host_names: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -256,6 +260,12 @@ impl ListeningPort {
     /// Where the browser opens it, through Slipway.
     pub fn preview_path(sandbox: &str, node: &str, port: u16) -> String {
         format!("/sandboxes/{sandbox}/nodes/{node}/ports/{port}/")
+    }
+
+    /// Where the browser opens it at a host name of its own: Slipway hands it a pass
+    /// for that host and sends it there.
+    pub fn host_path(sandbox: &str, node: &str, port: u16) -> String {
+        format!("/api/sandboxes/{sandbox}/nodes/{node}/ports/{port}/host")
     }
 }
 

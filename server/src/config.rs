@@ -208,6 +208,14 @@ pub struct Config {
     )]
     pub allowed_hosts: Vec<String>,
 
+    /// A wildcard DNS name for previews at host names of their own, for apps that must
+    /// live at `/`: `*.NAME` must point at this server (`previews.example.org`, or
+    /// `localhost` on one machine, whose browsers send `*.localhost` to it). Node1's
+    /// port 8000 of sandbox `abc` is then also `http://8000-node1-abc.NAME/`. Unset:
+    /// previews live under `/sandboxes/...` only.
+    #[arg(long, env = "SLIPWAY_PREVIEW_DOMAIN", global = true)]
+    pub preview_domain: Option<String>,
+
     /// Who may start sandboxes: `open` (anyone who reaches the site: self-paced
     /// learning), `workshop` (only learners who joined a workshop with its code), or
     /// `auto`: open when listening on loopback, workshop members otherwise.

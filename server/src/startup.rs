@@ -17,6 +17,8 @@ use crate::instructors::Instructors;
 use crate::lessons;
 use crate::lessons::Catalog;
 use crate::lifecycle::{Lifecycle, WarmPool};
+use crate::previews::host::PassKey;
+use crate::previews::HostPreviews;
 use crate::sandbox::Sandboxes;
 use crate::store::{Store, StoreError};
 use crate::workshops::{Admittance, Workshops};
@@ -94,6 +96,17 @@ impl Application {
                 .await?,
         );
 
+        let host_previews = match &config.preview_domain {
+            Some(domain) => Some(Arc::new(HostPreviews {
+                domain: domain.trim().trim_start_matches("*.").to_ascii_lowercase(),
+                key: PassKey::new(
+                    store
+                        .secret("preview-pass-key", || Key::generate().master().to_vec())
+                        .await?,
+                ),
+            })),
+            None => None,
+        };
         let listener =
             TcpListener::bind(config.addr)
                 .await
@@ -131,6 +144,7 @@ impl Application {
             catalog,
             lifecycle,
             cookie_key,
+            host_previews,
         };
         let maintenance_every = Duration::from_secs(config.limits.maintenance_seconds.max(1));
         Ok(Self {

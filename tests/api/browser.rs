@@ -705,5 +705,33 @@ async fn a_file_block_opens_in_the_editor_and_a_save_reaches_the_node_but_never_
             || screen.contains("0 1 counted-8"),
         "{screen}"
     );
+
+    // The projector setting: the terminal's text grows, and the editor's with it.
+    let font_size = |css: &'static str| async move {
+        page.execute(
+            "return getComputedStyle(document.querySelector(arguments[0])).fontSize;",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap()
+    };
+    let terminal_font = font_size(r#".terminal[data-node="node1"] .xterm-rows"#).await;
+    page.find(Locator::Css("select.text-size"))
+        .await
+        .unwrap()
+        .select_by_value("projector")
+        .await
+        .unwrap();
+    wait_for(
+        "the editor's projector size",
+        Duration::from_secs(10),
+        || async { font_size(".editor .cm-editor").await == json!("24px") },
+    )
+    .await;
+    assert_ne!(
+        font_size(r#".terminal[data-node="node1"] .xterm-rows"#).await,
+        terminal_font
+    );
+    browser.screenshot("terminal-projector").await;
     browser.close().await;
 }

@@ -324,3 +324,118 @@ async fn an_instructor_sees_a_learners_app_in_an_origin_of_its_own() {
     assert!(!headers.contains("slipway_"), "{headers}");
     learner.delete_sandbox(&app, &id).await;
 }
+
+#[tokio::test]
+async fn with_a_preview_domain_a_port_lives_at_a_host_name_of_its_own() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.preview_domain = Some("localhost".into());
+    })
+    .await;
+    let learner = Learner::default();
+    let id = learner
+        .start_sandbox(&app, json!({ "template": { "kind": "single" } }))
+        .await;
+    run_app(&id, 8000).await;
+    let ports_url = app.url(&format!("/api/sandboxes/{id}/nodes/node1/ports"));
+    let mut events = EventStream::open(&learner.http, &ports_url).await;
+    let event = events
+        .next(Duration::from_secs(30))
+        .await
+        .expect("a ports event");
+    assert!(
+        event.data.contains(r#""host_names":true"#),
+        "{}",
+        event.data
+    );
+    if !event.data.contains(r#"{"port":8000,"#) {
+        ports_until(&mut events, "port 8000", |ports| {
+            has_port(ports, 8000, false)
+        })
+        .await;
+    }
+
+    // Slipway hands the browser a pass for the port's own host name.
+    let client = no_redirects(&learner, &app);
+    let handoff = client
+        .get(app.url(&format!("/api/sandboxes/{id}/nodes/node1/ports/8000/host")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(handoff.status(), 303);
+    let location = handoff.headers()["location"].to_str().unwrap().to_string();
+    let port = app.base.rsplit(':').next().unwrap();
+    let host = format!("8000-node1-{id}.localhost:{port}");
+    assert!(
+        location.starts_with(&format!("http://{host}/.slipway/enter?pass=")),
+        "{location}"
+    );
+
+    // The preview host, reached by name (here through the loopback address).
+    let on_host = |path: &str, cookie: Option<&str>| {
+        let mut request = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(app.url(path))
+            .header("host", &host);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let enter = on_host(location.split_once(&host).unwrap().1, None).await;
+    assert_eq!(enter.status(), 303);
+    let cookie = enter.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("slipway_preview=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    // The app at `/`, its absolute links as they are, no sandboxing needed.
+    let page = on_host("/style.css", Some(&cookie)).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.headers().get("content-security-policy").is_none());
+    assert!(page.text().await.unwrap().contains("Hello from /style.css"));
+    let moved = on_host("/go", Some(&cookie)).await;
+    assert_eq!(moved.headers()["location"], "/landing");
+    let headers = on_host("/headers", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!headers.contains("slipway_"), "{headers}");
+
+    // No pass, a stale or forged one, or another port's: a 404.
+    assert_eq!(on_host("/", None).await.status(), 404);
+    assert_eq!(
+        on_host("/", Some("slipway_preview=x.1.99999999999.00"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        on_host("/.slipway/enter?pass=nonsense", None)
+            .await
+            .status(),
+        404
+    );
+    let other = format!("8765-node1-{id}.localhost:{port}");
+    let elsewhere = reqwest::Client::new()
+        .get(app.url("/"))
+        .header("host", &other)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 404);
+    // A stranger gets no pass.
+    let stranger = Learner::default();
+    let _ = stranger.get_json(&app, "/api/sandboxes").await;
+    let refused = no_redirects(&stranger, &app)
+        .get(app.url(&format!("/api/sandboxes/{id}/nodes/node1/ports/8000/host")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    learner.delete_sandbox(&app, &id).await;
+}

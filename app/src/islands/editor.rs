@@ -24,6 +24,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = markSaved)]
     pub fn mark_saved(this: &NodeEditor, saved: &str);
 
+    /// The text size, in pixels (the panel's size setting, for a projector).
+    #[wasm_bindgen(method, js_name = setFontSize)]
+    pub fn set_font_size(this: &NodeEditor, px: f64);
+
     #[wasm_bindgen(method)]
     pub fn focus(this: &NodeEditor);
 

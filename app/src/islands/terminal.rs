@@ -27,6 +27,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn show(this: &NodeTerminal);
 
+    /// The text size, in pixels (the panel's size setting, for a projector).
+    #[wasm_bindgen(method, js_name = setFontSize)]
+    pub fn set_font_size(this: &NodeTerminal, px: f64);
+
     /// Types `text` into the shell and runs it; false if the shell is not connected.
     #[wasm_bindgen(method)]
     pub fn run(this: &NodeTerminal, text: &str) -> bool;

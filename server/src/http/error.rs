@@ -140,7 +140,9 @@ impl IntoResponse for ApiError {
             ApiError::Queued { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Preview(PreviewError::Platform(_)) => StatusCode::FORBIDDEN,
             ApiError::Preview(PreviewError::NoAnswer { .. }) => StatusCode::GATEWAY_TIMEOUT,
-            ApiError::Preview(PreviewError::NoSandbox) => StatusCode::NOT_FOUND,
+            ApiError::Preview(PreviewError::NoSandbox | PreviewError::NoPreviewDomain) => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::Preview(_) => StatusCode::BAD_GATEWAY,
             ApiError::File(FileError::NotFound(_)) => StatusCode::NOT_FOUND,
             ApiError::File(FileError::Changed(_)) => StatusCode::CONFLICT,

@@ -62,6 +62,8 @@ pub struct AppState {
     pub allowed_hosts: AllowedHosts,
     /// How often one client address may sign in, try a code, arrive, start a sandbox.
     pub limits: Arc<RateLimits>,
+    /// Previews at host names of their own (`SLIPWAY_PREVIEW_DOMAIN`), if configured.
+    pub host_previews: Option<Arc<crate::previews::HostPreviews>>,
 }
 
 impl AppState {
@@ -166,6 +168,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/sandboxes/{id}/nodes/{node}/ports/{port}/{*rest}",
             any(previews::open),
+        )
+        .route(
+            "/api/sandboxes/{id}/nodes/{node}/ports/{port}/host",
+            get(previews::to_host),
         );
     Router::new()
         .merge(api)
@@ -180,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(previews::follow_absolute_links))
         .layer(axum::middleware::from_fn(csrf::protect))
         .layer(from_fn_with_state(state.clone(), hosts::check_host))
+        .layer(from_fn_with_state(state.clone(), previews::by_host))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -16,7 +16,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,9 +28,10 @@ use serde::Deserialize;
 
 use super::session::{known_learner, LearnerId};
 use super::{instructor, json_event, ApiError, AppState};
-use crate::previews;
+use crate::previews::host::{self, Pass, PreviewHost};
+use crate::previews::{self, HostPreviews};
 use crate::sandbox::{Sandbox, SandboxError};
-use app::model::ListeningPort;
+use app::model::{ListeningPort, NodePorts};
 
 /// How long an app may take to start answering a request.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
@@ -50,8 +51,14 @@ pub async fn ports(
     if !sandbox.nodes.contains(&node) {
         return Err(SandboxError::NoSuchNode(id, node).into());
     }
-    let ports = previews::watch(lifecycle, sandbox, node)
-        .map(|ports| Ok::<_, Infallible>(json_event("ports", &ports)));
+    let host_names = state.host_previews.is_some();
+    let ports = previews::watch(lifecycle, sandbox, node).map(move |ports| {
+        let ports = NodePorts {
+            host_names,
+            ..ports
+        };
+        Ok::<_, Infallible>(json_event("ports", &ports))
+    });
     Ok(Sse::new(ports).keep_alive(KeepAlive::default()))
 }
 
@@ -106,47 +113,75 @@ pub async fn open(
     State(state): State<AppState>,
     jar: SignedCookieJar,
     Path(path): Path<PreviewPath>,
-    mut request: Request,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let instructor = instructor::signed_in(&state, &jar).await?;
     let (sandbox, owner) = viewed_sandbox(&state, &jar, instructor.as_ref(), &path.id).await?;
-    if !sandbox.nodes.contains(&path.node) {
-        // Someone else's node names tell a stranger nothing either.
-        return Err(SandboxError::NotFound(path.id).into());
-    }
-    let lifecycle = state.lifecycle()?;
-    let stream = previews::connect(lifecycle, &sandbox, &path.node, path.port).await?;
-
-    let prefix = format!(
-        "/sandboxes/{}/nodes/{}/ports/{}",
-        path.id, path.node, path.port
-    );
     let query = request
         .uri()
         .query()
         .map(|q| format!("?{q}"))
         .unwrap_or_default();
-    let authority = format!("{}:{}", path.node, path.port);
-    let upstream: Uri = format!("http://{authority}/{}{query}", path.rest)
+    let target = Target {
+        node: path.node,
+        port: path.port,
+        path_and_query: format!("/{}{query}", path.rest),
+        // Whoever is not the learner, or is also signed in as an instructor, sees the
+        // app in an origin of its own.
+        sandboxed: !owner || instructor.is_some(),
+    };
+    let prefix = format!(
+        "/sandboxes/{}/nodes/{}/ports/{}",
+        path.id, target.node, target.port
+    );
+    pass_through(&state, &sandbox, target, &prefix, request).await
+}
+
+/// Where in the node a request goes, and whether its answer is kept from Slipway's
+/// origin.
+struct Target {
+    node: String,
+    port: u16,
+    path_and_query: String,
+    sandboxed: bool,
+}
+
+/// Passes `request` to the node's port and its answer back, with the app's redirects
+/// kept under `prefix` (empty for a preview host) and Slipway's cookies kept out.
+async fn pass_through(
+    state: &AppState,
+    sandbox: &Sandbox,
+    target: Target,
+    prefix: &str,
+    mut request: Request,
+) -> Result<Response, ApiError> {
+    if !sandbox.nodes.contains(&target.node) {
+        // Someone else's node names tell a stranger nothing either.
+        return Err(SandboxError::NotFound(sandbox.id.clone()).into());
+    }
+    let lifecycle = state.lifecycle()?;
+    let stream = previews::connect(lifecycle, sandbox, &target.node, target.port).await?;
+    let authority = format!("{}:{}", target.node, target.port);
+    let upstream: Uri = format!("http://{authority}{}", target.path_and_query)
         .parse()
-        .map_err(|_| SandboxError::NotFound(path.id.clone()))?;
+        .map_err(|_| SandboxError::NotFound(sandbox.id.clone()))?;
     keep_slipway_cookies_home(request.headers_mut());
     let policy = ProxyPolicy::new().with_upstream_timeout(UPSTREAM_TIMEOUT);
     let Ok(mut response) = proxy_request_on_stream(upstream, request, stream, &policy).await;
 
     let address = lifecycle
         .sandboxes()
-        .node_address(&sandbox, &path.node)
+        .node_address(sandbox, &target.node)
         .await?;
     let hosts = [
         authority,
-        format!("{address}:{}", path.port),
-        format!("localhost:{}", path.port),
-        format!("127.0.0.1:{}", path.port),
+        format!("{address}:{}", target.port),
+        format!("localhost:{}", target.port),
+        format!("127.0.0.1:{}", target.port),
     ];
     let headers = response.headers_mut();
     if let Some(location) = headers.get(header::LOCATION).and_then(|l| l.to_str().ok()) {
-        let rewritten = previews::rewrite_location(location, &prefix, &hosts);
+        let rewritten = previews::rewrite_location(location, prefix, &hosts);
         if let Ok(value) = HeaderValue::from_str(&rewritten) {
             headers.insert(header::LOCATION, value);
         }
@@ -161,15 +196,160 @@ pub async fn open(
     for cookie in cookies {
         headers.append(header::SET_COOKIE, cookie);
     }
-    // Whoever is not the learner, or also signed in as an instructor, sees the app in an
-    // origin of its own.
-    if !owner || instructor.is_some() {
+    if target.sandboxed {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(SANDBOXED),
         );
     }
     Ok(response)
+}
+
+/// `GET /api/sandboxes/{id}/nodes/{node}/ports/{port}/host`: to the port's own host
+/// name (`SLIPWAY_PREVIEW_DOMAIN`), with a pass for it.
+pub async fn to_host(
+    State(state): State<AppState>,
+    jar: SignedCookieJar,
+    Path((id, node, port)): Path<(String, String, u16)>,
+    headers: HeaderMap,
+) -> Result<Redirect, ApiError> {
+    let hosts = state
+        .host_previews
+        .clone()
+        .ok_or(ApiError::Preview(previews::PreviewError::NoPreviewDomain))?;
+    let instructor = instructor::signed_in(&state, &jar).await?;
+    let (sandbox, owner) = viewed_sandbox(&state, &jar, instructor.as_ref(), &id).await?;
+    if !sandbox.nodes.contains(&node) {
+        return Err(SandboxError::NotFound(id).into());
+    }
+    let learner = match owner {
+        true => known_learner(&jar),
+        false => match &instructor {
+            Some(instructor) => state
+                .workshops
+                .member_of_sandbox(instructor, &id)
+                .await
+                .ok(),
+            None => None,
+        },
+    }
+    .ok_or_else(|| SandboxError::NotFound(id.clone()))?;
+    let preview = PreviewHost {
+        sandbox: sandbox.id,
+        node,
+        port,
+    };
+    let name = preview.name(&hosts.domain);
+    let pass = Pass {
+        learner,
+        owner: owner && instructor.is_none(),
+        expires: host::now() + host::HANDOFF_SECONDS,
+    };
+    let token = hosts.key.sign(&name, &pass);
+    // The same scheme and port the browser reached Slipway on.
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|p| p.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let port_suffix = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':'))
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map(|(_, port)| format!(":{port}"))
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!(
+        "{scheme}://{name}{port_suffix}{ENTER}?pass={token}"
+    )))
+}
+
+/// Where a preview host takes the pass Slipway hands it.
+const ENTER: &str = "/.slipway/enter";
+/// A preview host's own cookie.
+const VISIT_COOKIE: &str = "slipway_preview";
+
+/// Requests for a preview host (`8000-node1-abc.<SLIPWAY_PREVIEW_DOMAIN>`) go to that
+/// port, whole, for a browser with a pass for it; everything else goes on to Slipway.
+pub async fn by_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(hosts) = state.host_previews.clone() else {
+        return next.run(request).await;
+    };
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let Some(preview) = PreviewHost::parse(&host, &hosts.domain) else {
+        return next.run(request).await;
+    };
+    visit(&state, &hosts, preview, request)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn visit(
+    state: &AppState,
+    hosts: &HostPreviews,
+    preview: PreviewHost,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let name = preview.name(&hosts.domain);
+    let not_found = || ApiError::from(SandboxError::NotFound(preview.sandbox.clone()));
+    if request.uri().path() == ENTER {
+        let token = request
+            .uri()
+            .query()
+            .and_then(|q| q.strip_prefix("pass="))
+            .unwrap_or_default();
+        let pass = hosts
+            .key
+            .verify(&name, token, host::now())
+            .ok_or_else(not_found)?;
+        let visit = Pass {
+            expires: host::now() + host::VISIT_SECONDS,
+            ..pass
+        };
+        let cookie = format!(
+            "{VISIT_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+            hosts.key.sign(&name, &visit),
+            host::VISIT_SECONDS
+        );
+        let mut response = Redirect::to("/").into_response();
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        return Ok(response);
+    }
+    let pass = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|cookie| cookie.trim().strip_prefix(&format!("{VISIT_COOKIE}=")))
+        .find_map(|token| hosts.key.verify(&name, token, host::now()))
+        .ok_or_else(not_found)?;
+    let sandbox = state
+        .lifecycle()?
+        .ready(&pass.learner, &preview.sandbox)
+        .await?;
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let target = Target {
+        node: preview.node,
+        port: preview.port,
+        path_and_query,
+        // Its own origin already.
+        sandboxed: false,
+    };
+    pass_through(state, &sandbox, target, "", request).await
 }
 
 /// The sandbox a preview shows, if this browser may see it, and whether it is the

@@ -11,6 +11,8 @@
 //! http.server` shows as soon as it binds, with no engine event to wait for and one
 //! process per open page rather than one exec per poll.
 
+pub mod host;
+
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,10 +56,19 @@ pub enum PreviewError {
     Closed { node: String, port: u16 },
     #[error("the program on {node} listens on 127.0.0.1:{port} only, so only {node} itself reaches it. Start it on all addresses instead, for example `python3 -m http.server {port} --bind 0.0.0.0`, or with a server's `--host 0.0.0.0` option")]
     LoopbackOnly { node: String, port: u16 },
+    #[error("this server has no host names for previews (SLIPWAY_PREVIEW_DOMAIN): open the port by its path instead")]
+    NoPreviewDomain,
     #[error("you have no sandbox running to open this in: start the lesson's sandbox, then click the link again")]
     NoSandbox,
     #[error("{node} did not answer on port {port} within {CONNECT_TIMEOUT:?}: it may be stopped, paused or cut off from its network")]
     NoAnswer { node: String, port: u16 },
+}
+
+/// Previews at host names of their own, where a wildcard DNS name is configured.
+pub struct HostPreviews {
+    /// `previews.example.org`: `*.previews.example.org` points at Slipway.
+    pub domain: String,
+    pub key: host::PassKey,
 }
 
 /// The ports in a line of [`LISTENING`]'s output, without the node's plumbing and
@@ -186,6 +197,7 @@ impl Watcher {
                 };
                 let ports = NodePorts {
                     ports: parse_listing(listing),
+                    ..NodePorts::default()
                 };
                 if self.last.as_ref() != Some(&ports) {
                     self.last = Some(ports.clone());

@@ -31,6 +31,7 @@ const ECHO_SAMPLES_EACH_UNDER_LOAD: usize = 30;
 const TYPING_PACE: Duration = Duration::from_millis(100);
 const CHECK_SAMPLES: usize = 30;
 const PREVIEW_SAMPLES: usize = 200;
+const FILE_SAMPLES: usize = 20;
 const BUNDLED_CHECK_SAMPLES: usize = 10;
 const FLOOD_BYTES: u64 = 32_000_000;
 const FLOOD_BYTES_EACH_UNDER_LOAD: u64 = 2_000_000;
@@ -389,6 +390,63 @@ async fn previews(server: &ReleaseServer, open: &Open, table: &mut Table) {
                 "-".into()
             },
             met: targeted.then(|| ours < Duration::from_millis(20)),
+        });
+    }
+    editor_files(server, open, table).await;
+}
+
+/// The editor saving and opening a 4 KB file on the node, beside `docker exec` writing
+/// and reading the same size there.
+async fn editor_files(server: &ReleaseServer, open: &Open, table: &mut Table) {
+    let container = open.container();
+    let url = server.url(&format!("/api/sandboxes/{}/nodes/node1/file", open.sandbox));
+    let text = "services:\n  web:\n    image: nginx:1.27.2\n".repeat(100);
+    let (mut saves, mut opens, mut writes, mut reads) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..FILE_SAMPLES {
+        let started = Instant::now();
+        let saved = open
+            .learner
+            .http
+            .put(&url)
+            .json(&json!({ "path": "bench.yml", "text": text }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(saved.status(), 200);
+        saves.push(started.elapsed());
+        let started = Instant::now();
+        let opened = open
+            .learner
+            .http
+            .get(format!("{url}?path=bench.yml"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(opened.status(), 200);
+        opened.bytes().await.expect("the file");
+        opens.push(started.elapsed());
+        writes.push(
+            baseline::exec_script(&container, "head -c 4100 /dev/zero > /root/bench-raw.yml").await,
+        );
+        reads.push(baseline::exec_script(&container, "cat /root/bench-raw.yml").await);
+    }
+    for (what, ours, theirs) in [
+        (
+            "editor save, 4 KB, vs docker exec writing it",
+            &saves,
+            &writes,
+        ),
+        ("editor open, 4 KB, vs docker exec cat", &opens, &reads),
+    ] {
+        let (ours, theirs) = (percentile(ours, 50.0), percentile(theirs, 50.0));
+        table.add(Row {
+            measure: format!("{what} p50"),
+            slipway: ms(ours),
+            baseline: ms(theirs),
+            ratio: ratio(ours, theirs),
+            target: "< 200 ms".into(),
+            met: Some(ours < Duration::from_millis(200)),
         });
     }
 }

@@ -26,6 +26,8 @@ pub fn EditorPane(
     /// A file to open on the shown node (a lesson's file block wrote it); taken once
     /// opened.
     request: RwSignal<Option<String>>,
+    /// The panel's text size.
+    font_px: Signal<f64>,
 ) -> impl IntoView {
     let holder = NodeRef::<leptos::html::Div>::new();
     let editor: StoredValue<Option<NodeEditor>, LocalStorage> = StoredValue::new_local(None);
@@ -115,8 +117,13 @@ pub fn EditorPane(
         }
         if let Some(element) = holder.get() {
             let made = NodeEditor::create(&element, move |changed| dirty.set(changed), save);
+            made.set_font_size(font_px.get_untracked());
             editor.set_value(Some(made));
         }
+    });
+    Effect::new(move |_| {
+        let px = font_px.get();
+        editor.with_value(|e| e.as_ref().map(|e| e.set_font_size(px)));
     });
     // The tree follows the shown node, and comes fresh each time the pane shows.
     Effect::new(move |_| {

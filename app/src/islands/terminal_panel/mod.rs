@@ -9,6 +9,7 @@ mod fault_blocks;
 mod file_blocks;
 mod port_chips;
 mod status;
+mod text_size;
 
 use std::collections::HashMap;
 
@@ -99,13 +100,25 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
             }
         });
     });
+    let text_size_choice = RwSignal::new(text_size::TextSize::Normal);
+    // The browser's choice, once hydrated (the server renders the normal size).
+    Effect::new(move |_| text_size_choice.set(text_size::TextSize::remembered()));
+    Effect::new(move |_| {
+        let px = text_size_choice.get().px();
+        terminals.with_value(|all| all.values().for_each(|t| t.set_font_size(px)));
+    });
     // Once ready, every node gets its terminal (again, after a reset).
     Effect::new(move |_| {
         if phase.get() != Phase::Ready {
             return;
         }
         if let Some(sandbox) = shared.id() {
-            open_terminals(terminals, &stored_panes.get_value(), &sandbox);
+            open_terminals(
+                terminals,
+                &stored_panes.get_value(),
+                &sandbox,
+                text_size_choice.get_untracked().px(),
+            );
             show(terminals, &active.get_untracked());
         }
     });
@@ -177,6 +190,7 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
                 {tabs.collect_view()}
                 <span class="spacer"></span>
                 <Show when=move || phase.get() == Phase::Ready>
+                    <text_size::TextSizeChoice size=text_size_choice/>
                     <div class="view-switch" role="group" aria-label="Show">
                         <button type="button" class="show-terminal" aria-pressed=move || (view.get() == View::Terminal).to_string()
                             on:click=show_terminal>"Terminal"</button>
@@ -191,6 +205,7 @@ pub fn TerminalPanel(lesson: String, nodes: Vec<String>) -> impl IntoView {
             <div class="terminals">
                 {screens.collect_view()}
                 <editor_pane::EditorPane sandbox=sandbox_id node=active request=file_request
+                    font_px=Signal::derive(move || text_size_choice.get().px())
                     shown=Signal::derive(move || phase.get() == Phase::Ready && view.get() == View::Editor)/>
                 <status::PanelStatus phase queue_place=shared.queue_place stage=shared.stage panes start/>
             </div>
@@ -210,13 +225,14 @@ fn phase_name(phase: &Phase, queue_place: Option<i64>) -> &'static str {
 }
 
 /// A terminal per node, connected to the sandbox's shells; any before are let go.
-fn open_terminals(terminals: Terminals, panes: &[NodePane], sandbox: &str) {
+fn open_terminals(terminals: Terminals, panes: &[NodePane], sandbox: &str, font_px: f64) {
     for pane in panes {
         let Some(element) = pane.holder.get_untracked() else {
             continue;
         };
         let state = pane.state;
         let terminal = NodeTerminal::open(&element, false, move |new| state.set(new));
+        terminal.set_font_size(font_px);
         terminal.connect(&client::terminal_path(sandbox, &pane.node));
         if let Some(Some(old)) =
             terminals.try_update_value(|all| all.insert(pane.node.clone(), terminal))

@@ -16,6 +16,7 @@ pub fn PortChips(
     node: RwSignal<String>,
 ) -> impl IntoView {
     let ports = RwSignal::new(Vec::<ListeningPort>::new());
+    let host_names = RwSignal::new(false);
     let source: StoredValue<Option<web_sys::EventSource>, LocalStorage> =
         StoredValue::new_local(None);
     Effect::new(move |_| {
@@ -28,6 +29,7 @@ pub fn PortChips(
             return;
         };
         let watched = client::listen_to_ports(&sandbox, &node, move |update: NodePorts| {
+            host_names.set(update.host_names);
             ports.set(update.ports);
         });
         source.set_value(watched);
@@ -45,7 +47,11 @@ pub fn PortChips(
             .get()
             .into_iter()
             .map(|listening| {
-                let href = ListeningPort::preview_path(&sandbox, &node, listening.port);
+                let href = if host_names.get() {
+                    ListeningPort::host_path(&sandbox, &node, listening.port)
+                } else {
+                    ListeningPort::preview_path(&sandbox, &node, listening.port)
+                };
                 let title = if listening.loopback_only {
                     format!(
                         "{node} listens on 127.0.0.1:{} only: open it to see how to reach it",

@@ -17,9 +17,9 @@ use wasm_bindgen::JsCast;
 
 use crate::model::{
     CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, FileSaved,
-    FileText, Hints, JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop, News,
-    NodeFiles, NodePorts, RoomMessage, RoomView, SandboxView, SaveFile, Solution, StartSandbox,
-    StartStage, WorkshopSummary,
+    FileText, Hints, JoinCard, JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop,
+    News, NodeFiles, NodePorts, RoomMessage, RoomView, SandboxView, SaveFile, Solution,
+    StartSandbox, StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -234,6 +234,11 @@ pub fn listen_to_room(workshop: &str, on_event: impl Fn(Live<RoomEvent>) + 'stat
             on_event(live);
         }
     });
+}
+
+pub async fn join_card(workshop: &str) -> Result<JoinCard, Reason> {
+    let url = format!("/api/workshops/{workshop}/card");
+    send(Request::get(&url), None::<&()>).await
 }
 
 /// The WebSocket path of a learner's shell, read-only, for their instructor.

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/instructor/login") view=pages::InstructorLogin/>
                 <Route path=path!("/instructor") view=pages::InstructorHome/>
                 <Route path=path!("/instructor/workshops/:id") view=pages::RoomPage/>
+                <Route path=path!("/instructor/workshops/:id/card") view=pages::JoinCardPage/>
             </Routes>
         </Router>
     }

@@ -436,6 +436,20 @@ pub struct WorkshopSummary {
     pub message: Option<String>,
 }
 
+/// `GET /api/workshops/{id}/card`: what the printable join card shows.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JoinCard {
+    pub title: String,
+    pub join_code: String,
+    /// `http://workshop.example.org/join/ABC123`, as the instructor's browser reached
+    /// Slipway.
+    pub join_url: String,
+    /// The join URL as a QR code, an SVG image.
+    pub qr_svg: String,
+    /// Why learners cannot use this link, if they cannot (it names this machine itself).
+    pub warning: Option<String>,
+}
+
 /// The live view of a workshop: every learner by every step of the track.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RoomView {

@@ -285,6 +285,21 @@ pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
     let code = teacher.text_of(".join-code strong").await;
     assert_eq!(code.len(), 6, "a join code: {code:?}");
 
+    // The join card, for the projector: the same code, big, and a QR code.
+    let room = teacher.client.current_url().await.unwrap();
+    teacher.client.goto(&format!("{room}/card")).await.unwrap();
+    teacher
+        .wait_displayed(r#".join-card[data-ready="true"] .join-qr svg"#, true)
+        .await;
+    assert_eq!(teacher.text_of(".join-card .join-code-big").await, code);
+    assert!(teacher
+        .text_of(".join-card .join-url")
+        .await
+        .ends_with(&format!("/join/{code}")));
+    teacher.screenshot("join-card").await;
+    teacher.client.goto(room.as_str()).await.unwrap();
+    teacher.wait_displayed(".join-code strong", true).await;
+
     // A learner joins with the code and does the first step.
     let learner = Browser::start().await;
     learner

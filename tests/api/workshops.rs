@@ -580,3 +580,63 @@ async fn a_workshop_past_its_end_time_takes_nobody_and_bad_times_are_refused() {
     .await;
     assert_refused(backwards, 422, "ends after it starts").await;
 }
+
+#[tokio::test]
+async fn the_join_card_carries_the_code_and_a_qr_code_of_the_link_for_its_instructor_only() {
+    // Served on the room's network too, as at a meetup.
+    let app = spawn_app_with(&single_node_lessons(), |config| {
+        config.allowed_hosts = vec!["127.0.0.1".into(), "10.0.0.5".into()];
+    })
+    .await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &teacher, 30).await;
+    let id = workshop["id"].as_str().unwrap();
+    let code = workshop["join_code"].as_str().unwrap();
+
+    // As the browser reached Slipway: a room's address, or this machine itself.
+    let card: Value = teacher
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/card")))
+        .header("host", "10.0.0.5:3000")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card["join_code"], code);
+    assert_eq!(
+        card["join_url"],
+        format!("http://10.0.0.5:3000/join/{code}")
+    );
+    let svg = card["qr_svg"].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+    assert!(card["warning"].is_null());
+    let local = teacher
+        .get_json(&app, &format!("/api/workshops/{id}/card"))
+        .await;
+    assert!(
+        local["warning"]
+            .as_str()
+            .unwrap()
+            .contains("names this computer itself"),
+        "{local}"
+    );
+    // Not another instructor's, nor a learner's.
+    let other = sign_in_instructor(&app, "hopper").await;
+    let theirs = other
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/card")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 404);
+    let learner = Learner::default();
+    let refused = learner
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/card")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+}

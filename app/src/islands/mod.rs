@@ -3,6 +3,7 @@
 mod check_bar;
 mod editor;
 mod instructor;
+mod join_card;
 mod room;
 mod shared;
 mod step_navigator;
@@ -11,6 +12,7 @@ mod terminal_panel;
 mod workshop;
 
 pub use instructor::{Dashboard, LoginForm};
+pub use join_card::JoinCardView;
 pub use room::Room;
 pub use shared::LessonSandbox;
 pub use step_navigator::StepNavigator;

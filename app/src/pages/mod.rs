@@ -6,7 +6,7 @@ mod workshops;
 
 pub use home::Home;
 pub use lesson::LessonPage;
-pub use workshops::{InstructorHome, InstructorLogin, JoinPage, RoomPage};
+pub use workshops::{InstructorHome, InstructorLogin, JoinCardPage, JoinPage, RoomPage};
 
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{library, TerminalStyles};
-use crate::islands::{Dashboard, JoinForm, LoginForm, Room};
+use crate::islands::{Dashboard, JoinCardView, JoinForm, LoginForm, Room};
 
 /// `/join` and `/join/:code`: a code from the screen and a name, then the first lesson.
 #[component]
@@ -51,6 +51,20 @@ pub fn InstructorHome() -> impl IntoView {
         <Title text="Your workshops"/>
         <main class="page">
             <Dashboard tracks/>
+        </main>
+    }
+}
+
+/// The join card to print or show on the projector: the code and link, big, and a QR
+/// code for phones.
+#[component]
+pub fn JoinCardPage() -> impl IntoView {
+    let params = use_params_map();
+    let workshop = params.with_untracked(|p| p.get("id").unwrap_or_default());
+    view! {
+        <Title text="Join card"/>
+        <main class="page join-card-page">
+            <JoinCardView workshop/>
         </main>
     }
 }

@@ -16,7 +16,7 @@ use super::limits::Action;
 use super::{json_event, ApiError, AppState};
 use crate::instructors::{Instructor, SESSION_HOURS};
 use crate::workshops::RoomUpdate;
-use app::model::{Login, NewWorkshop, RoomMessage, RoomView, WorkshopSummary};
+use app::model::{JoinCard, Login, NewWorkshop, RoomMessage, RoomView, WorkshopSummary};
 use axum::extract::ConnectInfo;
 use std::net::SocketAddr;
 
@@ -125,6 +125,31 @@ pub async fn room(
     Path(id): Path<String>,
 ) -> Result<Json<RoomView>, ApiError> {
     Ok(Json(state.workshops.room(&instructor, &id).await?))
+}
+
+/// `GET /api/workshops/{id}/card`: the printable join card, with the link as this
+/// browser reached Slipway.
+pub async fn card(
+    State(state): State<AppState>,
+    Extension(instructor): Extension<Instructor>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<JoinCard>, ApiError> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|p| p.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let site = format!("{scheme}://{host}");
+    Ok(Json(
+        state.workshops.join_card(&instructor, &id, &site).await?,
+    ))
 }
 
 /// `GET /api/workshops/{id}/events`: the room as server-sent events. First `room` (all

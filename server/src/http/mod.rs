@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
             get(instructor::list).post(instructor::create),
         )
         .route("/api/workshops/{id}/room", get(instructor::room))
+        .route("/api/workshops/{id}/card", get(instructor::card))
         .route("/api/workshops/{id}/events", get(instructor::events))
         .route("/api/workshops/{id}/message", post(instructor::message))
         .route("/api/workshops/{id}/extend", post(instructor::extend))

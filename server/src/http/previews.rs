@@ -160,22 +160,19 @@ async fn pass_through(
         return Err(SandboxError::NotFound(sandbox.id.clone()).into());
     }
     let lifecycle = state.lifecycle()?;
-    let stream = previews::connect(lifecycle, sandbox, &target.node, target.port).await?;
+    let connection = previews::connect(lifecycle, sandbox, &target.node, target.port).await?;
     let authority = format!("{}:{}", target.node, target.port);
     let upstream: Uri = format!("http://{authority}{}", target.path_and_query)
         .parse()
         .map_err(|_| SandboxError::NotFound(sandbox.id.clone()))?;
     keep_slipway_cookies_home(request.headers_mut());
     let policy = ProxyPolicy::new().with_upstream_timeout(UPSTREAM_TIMEOUT);
-    let Ok(mut response) = proxy_request_on_stream(upstream, request, stream, &policy).await;
+    let Ok(mut response) =
+        proxy_request_on_stream(upstream, request, connection.stream, &policy).await;
 
-    let address = lifecycle
-        .sandboxes()
-        .node_address(sandbox, &target.node)
-        .await?;
     let hosts = [
         authority,
-        format!("{address}:{}", target.port),
+        format!("{}:{}", connection.address, target.port),
         format!("localhost:{}", target.port),
         format!("127.0.0.1:{}", target.port),
     ];

@@ -238,6 +238,12 @@ impl Watcher {
     }
 }
 
+/// A connection to a node's port, and the node's address (its redirects may name it).
+pub struct Connection {
+    pub stream: TcpStream,
+    pub address: IpAddr,
+}
+
 /// A connection to `port` on the node, for a preview; or why there is none, in words
 /// for the learner (nothing listens, it listens on loopback only, the node is silent).
 pub async fn connect(
@@ -245,7 +251,7 @@ pub async fn connect(
     sandbox: &Sandbox,
     node: &str,
     port: u16,
-) -> Result<TcpStream, PreviewError> {
+) -> Result<Connection, PreviewError> {
     if PLATFORM_PORTS.contains(&port) {
         return Err(PreviewError::Platform(port));
     }
@@ -255,7 +261,7 @@ pub async fn connect(
         Ok(Ok(stream)) => {
             // Keystroke-sized WebSocket messages go at once, as in terminals.
             let _ = stream.set_nodelay(true);
-            Ok(stream)
+            Ok(Connection { stream, address })
         }
         Ok(Err(_)) => Err(why_refused(lifecycle, sandbox, node, port).await),
         Err(_) => Err(PreviewError::NoAnswer { node, port }),

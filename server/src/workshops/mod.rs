@@ -12,7 +12,7 @@ pub use queue::Admission;
 
 use std::sync::Arc;
 
-use app::model::{Joined, NewWorkshop, RoomView, SandboxView, WorkshopSummary};
+use app::model::{JoinCard, Joined, NewWorkshop, RoomView, SandboxView, WorkshopSummary};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -256,6 +256,41 @@ impl Workshops {
             None,
         )
         .await
+    }
+
+    /// The printable join card of workshop `id`: its code, and `site` (`http://host`)'s
+    /// join link for it, written out and as a QR code.
+    pub async fn join_card(
+        &self,
+        instructor: &Instructor,
+        id: &str,
+        site: &str,
+    ) -> Result<JoinCard, WorkshopError> {
+        let record = self.owned(instructor, id).await?;
+        let join_url = format!("{site}/join/{}", record.join_code);
+        let qr_svg = qrcode::QrCode::new(join_url.as_bytes())
+            .map_err(|_| WorkshopError::Invalid("the join link is too long for a QR code"))?
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(320, 320)
+            .quiet_zone(true)
+            .build();
+        let host = site.split("://").nth(1).unwrap_or(site);
+        let this_machine = ["localhost", "127.", "[::1]"]
+            .iter()
+            .any(|name| host.starts_with(name));
+        let warning = this_machine.then(|| {
+            "This link names this computer itself, so learners' phones and laptops cannot \
+             follow it: open Slipway by its address on the room's network (the one learners \
+             use), then print this card again."
+                .to_string()
+        });
+        Ok(JoinCard {
+            title: record.title,
+            join_code: record.join_code,
+            join_url,
+            qr_svg,
+            warning,
+        })
     }
 
     /// One learner's line of the room, if they are in workshop `id`.

@@ -30,6 +30,8 @@ pub fn Header(state: RoomState) -> impl IntoView {
                     <div class="join-code" title="Learners join at /join with this code">
                         <span class="muted">"Join at " <a href=join_link.clone()>{join_link.clone()}</a> " with"</span>
                         <strong>{w.join_code.clone()}</strong>
+                        <a class="join-card-link" href=format!("/instructor/workshops/{}/card", w.id)
+                            target="_blank" rel="noopener">"Join card"</a>
                     </div>
                 </header>
             }

@@ -27,6 +27,20 @@ async fn run_app(sandbox: &str, port: u16) {
     assert_eq!(code, 0, "{output}");
 }
 
+/// Waits until the app in the node answers through its preview: the port is listened on
+/// (by Docker's proxy) as soon as the container starts, a moment before the app inside
+/// it answers.
+async fn wait_for_app(learner: &Learner, app: &TestApp, sandbox: &str, port: u16) {
+    let url = app.url(&format!(
+        "/sandboxes/{sandbox}/nodes/node1/ports/{port}/headers"
+    ));
+    crate::support::wait_for("the app to answer", Duration::from_secs(60), || async {
+        let answer = learner.http.get(&url).send().await;
+        answer.is_ok_and(|a| a.status() == 200)
+    })
+    .await;
+}
+
 /// Follows no redirects: a preview's redirects are what is tested.
 fn no_redirects(learner: &Learner, app: &TestApp) -> reqwest::Client {
     let cookie = learner.cookie(app);
@@ -90,6 +104,7 @@ async fn a_learners_app_is_reached_through_a_preview_and_by_nobody_else() {
         "figure: a published port appeared in the ports stream {:.1} s after docker run began",
         started.elapsed().as_secs_f64()
     );
+    wait_for_app(&learner, &app, &id, 8000).await;
 
     let preview = format!("/sandboxes/{id}/nodes/node1/ports/8000");
     let client = no_redirects(&learner, &app);
@@ -180,6 +195,7 @@ async fn a_learners_app_is_reached_through_a_preview_and_by_nobody_else() {
         has_port(ports, 8765, false)
     })
     .await;
+    wait_for_app(&learner, &app, &id, 8765).await;
     let ws_url = app
         .url(&format!("/sandboxes/{id}/nodes/node1/ports/8765/echo"))
         .replace("http://", "ws://");
@@ -300,16 +316,8 @@ async fn an_instructor_sees_a_learners_app_in_an_origin_of_its_own() {
         .start_sandbox(&app, json!({ "template": { "kind": "single" } }))
         .await;
     run_app(&id, 8000).await;
+    wait_for_app(&learner, &app, &id, 8000).await;
     let preview = app.url(&format!("/sandboxes/{id}/nodes/node1/ports/8000/headers"));
-    crate::support::wait_for("the app to answer", Duration::from_secs(60), || async {
-        learner
-            .http
-            .get(&preview)
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-    })
-    .await;
     let seen = instructor.http.get(&preview).send().await.unwrap();
     assert_eq!(seen.status(), 200);
     let policy = seen.headers()["content-security-policy"]
@@ -353,6 +361,8 @@ async fn with_a_preview_domain_a_port_lives_at_a_host_name_of_its_own() {
         })
         .await;
     }
+
+    wait_for_app(&learner, &app, &id, 8000).await;
 
     // Slipway hands the browser a pass for the port's own host name.
     let client = no_redirects(&learner, &app);

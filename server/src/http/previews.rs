@@ -22,7 +22,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use axum_extra::extract::cookie::SignedCookieJar;
-use axum_reverse_proxy::{proxy_request_on_stream, ProxyPolicy};
+use axum_reverse_proxy::{proxy_request_on_stream, ProxyError, ProxyPolicy};
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 
@@ -169,6 +169,15 @@ async fn pass_through(
     let policy = ProxyPolicy::new().with_upstream_timeout(UPSTREAM_TIMEOUT);
     let Ok(mut response) =
         proxy_request_on_stream(upstream, request, connection.stream, &policy).await;
+    if response.extensions().get::<ProxyError>().is_some() {
+        // Docker's proxy takes a published port's connections before the app behind it
+        // is up: say so, on the page that tries again.
+        return Err(previews::PreviewError::NotAnswering {
+            node: target.node,
+            port: target.port,
+        }
+        .into());
+    }
 
     let hosts = [
         authority,

@@ -56,6 +56,8 @@ pub enum PreviewError {
     Closed { node: String, port: u16 },
     #[error("the program on {node} listens on 127.0.0.1:{port} only, so only {node} itself reaches it. Start it on all addresses instead, for example `python3 -m http.server {port} --bind 0.0.0.0`, or with a server's `--host 0.0.0.0` option")]
     LoopbackOnly { node: String, port: u16 },
+    #[error("{node}:{port} took the connection but nothing behind it answered: the program may still be starting")]
+    NotAnswering { node: String, port: u16 },
     #[error("this server has no host names for previews (SLIPWAY_PREVIEW_DOMAIN): open the port by its path instead")]
     NoPreviewDomain,
     #[error("you have no sandbox running to open this in: start the lesson's sandbox, then click the link again")]

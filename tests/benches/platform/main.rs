@@ -186,21 +186,39 @@ struct Open {
 
 impl Open {
     async fn start(server: &ReleaseServer, lesson: &str) -> Open {
+        Open::try_start(server, lesson)
+            .await
+            .unwrap_or_else(|reason| panic!("the server refused a sandbox: {reason}"))
+    }
+
+    /// As [`Open::start`], or the server's reason if it refuses because the host is full
+    /// (a 503): how many a host holds is what the capacity rows measure.
+    async fn try_start(server: &ReleaseServer, lesson: &str) -> Result<Open, String> {
         let learner = Learner::default();
-        let sandbox = learner
-            .start_sandbox_at(&server.base, json!({ "lesson": lesson }))
-            .await;
+        let response = learner
+            .http
+            .post(server.url("/api/sandboxes"))
+            .json(&json!({ "lesson": lesson }))
+            .send()
+            .await
+            .expect("request");
+        if response.status() == 503 {
+            return Err(response.text().await.unwrap_or_default());
+        }
+        assert_eq!(response.status(), 201, "a sandbox starts");
+        let answer: serde_json::Value = response.json().await.expect("JSON");
+        let sandbox = answer["id"].as_str().expect("an id").to_string();
         let cookie = learner.cookie_for(&server.base);
         let mut terminal = TestTerminal::open(&server.base, &sandbox, "node1", &cookie, None)
             .await
             .expect("the owner opens the terminal");
         terminal.type_keys("echo ready-$((1+1))\r").await;
         terminal.read_until(0, "ready-2", WITHIN).await;
-        Open {
+        Ok(Open {
             learner,
             sandbox,
             terminal,
-        }
+        })
     }
 
     fn container(&self) -> String {
@@ -483,12 +501,20 @@ async fn capacity(server: &ReleaseServer, table: &mut Table) {
     let mut open: Vec<Open> = Vec::new();
     let mut held = 0;
     let mut echoes = Vec::new();
+    let mut refused = None;
     for level in CAPACITY_LEVELS {
-        while open.len() < level {
+        while open.len() < level && refused.is_none() {
             let batch = (level - open.len()).min(5);
-            let started = join_all((0..batch).map(|_| Open::start(server, "bench/single"))).await;
-            open.extend(started);
+            let started =
+                join_all((0..batch).map(|_| Open::try_start(server, "bench/single"))).await;
+            for result in started {
+                match result {
+                    Ok(started) => open.push(started),
+                    Err(reason) => refused = Some(reason),
+                }
+            }
         }
+        let level = open.len();
         echoes = join_all(open.iter_mut().map(|o| {
             echo_round_trips(
                 &mut o.terminal,
@@ -508,6 +534,10 @@ async fn capacity(server: &ReleaseServer, table: &mut Table) {
         );
         if holds {
             held = level;
+        }
+        if let Some(reason) = &refused {
+            println!("    the host took no more than {level}: {reason}");
+            break;
         }
     }
     let count = open.len();

@@ -18,8 +18,8 @@ use wasm_bindgen::JsCast;
 use crate::model::{
     CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, FileSaved,
     FileText, Hints, JoinCard, JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop,
-    News, NodeFiles, NodePorts, RoomMessage, RoomView, SandboxView, SaveFile, Solution,
-    StartSandbox, StartStage, WorkshopSummary,
+    News, NodeFiles, NodePorts, QuizAnswer, QuizReport, RoomMessage, RoomView, SandboxView,
+    SaveFile, Solution, StartSandbox, StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -107,6 +107,20 @@ pub async fn progress(lesson: &str) -> Result<LessonProgress, Reason> {
 
 pub async fn reveal_hint(lesson: &str, step: usize) -> Result<Hints, Reason> {
     send(Request::post(&step_url(lesson, step, "hint")), None::<&()>).await
+}
+
+/// Answers a step's quiz with the choices picked (by index); no sandbox is needed.
+pub async fn answer_quiz(
+    lesson: &str,
+    step: usize,
+    choices: Vec<usize>,
+) -> Result<QuizReport, Reason> {
+    let answer = QuizAnswer { choices };
+    send(
+        Request::post(&step_url(lesson, step, "quiz")),
+        Some(&answer),
+    )
+    .await
 }
 
 pub async fn reveal_solution(lesson: &str, step: usize) -> Result<Solution, Reason> {

@@ -62,8 +62,19 @@ pub struct StepView {
     pub title: String,
     pub blocks: Vec<BlockView>,
     pub has_check: bool,
+    pub quiz: Option<QuizView>,
     pub hints: usize,
     pub has_solution: bool,
+}
+
+/// A step's quiz as the learner sees it: which choices are right stays on the server.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QuizView {
+    pub question_html: String,
+    /// Each choice as HTML, in the lesson's order (answers name them by index).
+    pub choices: Vec<String>,
+    /// More than one choice is right: the learner picks all that apply.
+    pub multiple: bool,
 }
 
 /// What the step navigator needs to know of a step to offer its Check, hints and
@@ -72,6 +83,7 @@ pub struct StepView {
 pub struct StepOutline {
     pub title: String,
     pub has_check: bool,
+    pub quiz: Option<QuizView>,
     pub hints: usize,
     pub has_solution: bool,
 }
@@ -81,6 +93,7 @@ impl StepView {
         StepOutline {
             title: self.title.clone(),
             has_check: self.has_check,
+            quiz: self.quiz.clone(),
             hints: self.hints,
             has_solution: self.has_solution,
         }
@@ -334,6 +347,34 @@ pub struct CheckReport {
     pub output: String,
     pub timed_out: bool,
     pub duration_ms: u64,
+}
+
+/// `POST /api/lessons/{track}/{lesson}/steps/{step}/quiz`: the choices the learner
+/// picked, by index.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct QuizAnswer {
+    pub choices: Vec<usize>,
+}
+
+/// What an answer to a quiz came to; it counts like a press of Check.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QuizReport {
+    pub step: usize,
+    pub passed: bool,
+    /// Each wrong choice picked, by index, with why it is wrong (HTML).
+    pub wrong: Vec<WrongChoice>,
+    /// How many right choices were not picked (only a multiple-choice quiz has more
+    /// than one).
+    pub missed: usize,
+    /// Once passed: what the lesson says of the right choices (HTML).
+    pub explanations: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WrongChoice {
+    pub choice: usize,
+    pub why_html: String,
 }
 
 /// A learner's progress through one lesson: `GET /api/lessons/{track}/{lesson}/progress`.

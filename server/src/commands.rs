@@ -176,6 +176,9 @@ fn print_lesson(report: &rehearsal::LessonRehearsal) {
                     StepVerdict::Proven { mistakes } => format!(
                         "PASS (fails before and after {mistakes} mistake(s), passes after its solution)"
                     ),
+                    StepVerdict::QuizProven { wrong } => format!(
+                        "PASS (quiz: passes on its right answer, fails on each of {wrong} wrong ones)"
+                    ),
                     StepVerdict::NoCheck => "no check".to_string(),
                     StepVerdict::Broken(why) => format!("FAIL: {why}"),
                 };

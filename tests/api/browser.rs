@@ -9,8 +9,8 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use crate::support::{
-    fixture_lessons, lessons_dir, sign_in_instructor, spawn_app_with, spawn_app_with_lessons,
-    wait_for, Browser, Learner, TestApp, INSTRUCTOR_PASSWORD,
+    files_lessons, fixture_lessons, lessons_dir, sign_in_instructor, spawn_app_with,
+    spawn_app_with_lessons, wait_for, Browser, Learner, TestApp, INSTRUCTOR_PASSWORD,
 };
 
 #[tokio::test]
@@ -252,6 +252,87 @@ async fn check_fails_before_the_step_is_done_and_passes_after_and_the_step_list_
     browser
         .wait_displayed(r#".check-bar[data-passed="true"] .check-done"#, true)
         .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_quiz_says_why_a_choice_is_wrong_passes_on_the_right_one_and_unlocks_the_next() {
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&app.url("/lessons/checks/quiz"))
+        .await
+        .unwrap();
+    browser
+        .wait_displayed(r#".step-navigator[data-hydrated="true"]"#, true)
+        .await;
+    // No sandbox is needed: a quiz is answered on the page.
+    browser
+        .wait_displayed(r#".quiz[data-step="0"] .quiz-answer:disabled"#, true)
+        .await;
+    browser
+        .click(r#".quiz-choice[data-choice="0"] input[type="radio"]"#)
+        .await;
+    browser.click(".quiz-answer").await;
+    browser
+        .wait_displayed(
+            r#".quiz-choice[data-choice="0"][data-wrong="true"] .quiz-why"#,
+            true,
+        )
+        .await;
+    assert_eq!(
+        browser.text_of(".quiz-why").await,
+        "That lists the containers of one engine."
+    );
+    browser.screenshot("quiz-wrong").await;
+    assert!(browser
+        .text_of(".check-result .reason")
+        .await
+        .contains("Not quite"));
+    browser
+        .wait_displayed(".step-list li.locked:nth-child(2)", true)
+        .await;
+
+    browser
+        .click(r#".quiz-choice[data-choice="1"] input"#)
+        .await;
+    browser.click(".quiz-answer").await;
+    browser
+        .wait_displayed(r#".check-result[data-result="passed"]"#, true)
+        .await;
+    assert!(browser
+        .text_of(".check-result")
+        .await
+        .contains("It asks a manager, which knows every node."));
+    browser
+        .wait_displayed(".step-list li.passed:nth-child(1)", true)
+        .await;
+
+    // The second step's quiz takes several choices, and is open now.
+    browser.click(".step-buttons .next").await;
+    browser
+        .wait_displayed(r#".quiz[data-step="1"][data-multiple="true"]"#, true)
+        .await;
+    browser
+        .click(r#".quiz-choice[data-choice="0"] input[type="checkbox"]"#)
+        .await;
+    browser.click(".quiz-answer").await;
+    browser
+        .wait_displayed(r#".check-result[data-result="failed"]"#, true)
+        .await;
+    assert!(browser
+        .text_of(".check-result .reason")
+        .await
+        .contains("one more choice is right too"));
+    browser
+        .click(r#".quiz-choice[data-choice="1"] input"#)
+        .await;
+    browser.click(".quiz-answer").await;
+    browser
+        .wait_displayed(".step-list li.passed:nth-child(2)", true)
+        .await;
+    browser.screenshot("quiz-passed").await;
     browser.close().await;
 }
 

@@ -53,7 +53,7 @@ async fn a_check_fails_with_the_scripts_reason_then_passes_and_unlocks_the_next_
     assert_refused(
         check(&ada, &app, &sandbox, 1).await,
         409,
-        "pass the check of step 1 first",
+        "pass step 1 first",
     )
     .await;
 
@@ -216,6 +216,102 @@ async fn hints_reveal_one_at_a_time_and_the_solution_is_recorded_and_everything_
     assert_eq!(after["unlocked"], 2);
 }
 
+/// Answers step `step` of the fixture's quiz lesson with `choices`.
+async fn answer(
+    learner: &Learner,
+    app: &TestApp,
+    step: usize,
+    choices: Value,
+) -> reqwest::Response {
+    let path = format!("/api/lessons/checks/quiz/steps/{step}/quiz");
+    post(learner, app, &path, json!({ "choices": choices })).await
+}
+
+#[tokio::test]
+async fn a_quiz_answer_counts_like_a_check_says_why_a_choice_is_wrong_and_unlocks_the_next() {
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
+    let ada = Learner::default();
+    assert_refused(answer(&ada, &app, 1, json!([0, 1])).await, 409, "locked").await;
+    for (choices, reason) in [
+        (json!([]), "pick an answer"),
+        (json!([5]), "there is no choice 5"),
+        (json!([0, 1]), "pick one answer"),
+    ] {
+        assert_refused(answer(&ada, &app, 0, choices).await, 422, reason).await;
+    }
+    let malformed = post(
+        &ada,
+        &app,
+        "/api/lessons/checks/quiz/steps/0/quiz",
+        json!({}),
+    )
+    .await;
+    assert_eq!(malformed.status(), 422, "choices are required");
+    let no_quiz = post(
+        &ada,
+        &app,
+        "/api/lessons/checks/files/steps/0/quiz",
+        json!({ "choices": [0] }),
+    )
+    .await;
+    assert_refused(no_quiz, 404, "has no quiz").await;
+    let nowhere = post(
+        &ada,
+        &app,
+        "/api/lessons/checks/quiz/steps/7/quiz",
+        json!({ "choices": [0] }),
+    )
+    .await;
+    assert_refused(nowhere, 404, "has no step 7").await;
+
+    let wrong: Value = answer(&ada, &app, 0, json!([0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wrong["passed"], false);
+    assert_eq!(
+        wrong["wrong"],
+        json!([{ "choice": 0, "why_html": "That lists the containers of one engine." }])
+    );
+    let right: Value = answer(&ada, &app, 0, json!([1]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(right["passed"], true);
+    assert_eq!(
+        right["explanations"],
+        json!(["It asks a manager, which knows every node."])
+    );
+    let progress: Value = ada
+        .get_json(&app, "/api/lessons/checks/quiz/progress")
+        .await;
+    assert_eq!(progress["steps"][0]["passed"], true);
+    assert_eq!(
+        progress["steps"][0]["attempts"], 2,
+        "refused answers are not attempts"
+    );
+    assert_eq!(progress["unlocked"], 2);
+
+    let partial: Value = answer(&ada, &app, 1, json!([0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (partial["passed"].clone(), partial["missed"].clone()),
+        (json!(false), json!(1))
+    );
+    assert_eq!(partial["wrong"], json!([]));
+    let all: Value = answer(&ada, &app, 1, json!([1, 0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["passed"], true);
+}
+
 #[tokio::test]
 async fn a_rehearsal_proves_good_steps_and_catches_a_check_that_checks_nothing() {
     let lessons = lessons_dir(
@@ -253,6 +349,17 @@ true
 ## Prose only
 
 Nothing.
+
+## Quiz
+
+```quiz
+question: Which?
+choices:
+  - answer: This one
+    right: true
+  - answer: That one
+    why: Not that one.
+```
 "#,
         )],
     );
@@ -272,6 +379,7 @@ Nothing.
         steps[1].verdict
     );
     assert_eq!(steps[2].verdict, StepVerdict::NoCheck);
+    assert_eq!(steps[3].verdict, StepVerdict::QuizProven { wrong: 1 });
     assert!(!report.passed());
     let leftovers = engine.all_ids().await.unwrap();
     assert!(

@@ -268,6 +268,60 @@ async fn the_room_streams_a_learners_passed_check_and_exports_it_then_ends() {
 }
 
 #[tokio::test]
+async fn a_quiz_answered_wrong_then_right_shows_in_the_room_and_the_results() {
+    let app = app().await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = create_workshop(&app, &teacher, 10).await;
+    let id = workshop["id"].as_str().unwrap().to_string();
+    let mut room = EventStream::open(
+        &teacher.http,
+        &app.url(&format!("/api/workshops/{id}/events")),
+    )
+    .await;
+    let ada = Learner::default();
+    let code = workshop["join_code"].as_str().unwrap();
+    assert_eq!(join(&app, &ada, code, "Ada").await.status(), 200);
+    let quiz = "/api/lessons/checks/quiz/steps/0/quiz";
+    let wrong = post(&app, &ada, quiz, json!({ "choices": [0] })).await;
+    assert_eq!(wrong.status(), 200);
+    // The quiz is the track's second lesson.
+    room.wait_for("Ada's wrong answer", "learner", WITHIN, |l| {
+        l["cells"][1][0]["failed"] == 1
+            && l["last_check"]["reason"] == "That lists the containers of one engine."
+            && l["last_check"]["output"] == "Answered: `docker ps`"
+    })
+    .await;
+    let right = post(&app, &ada, quiz, json!({ "choices": [1] })).await;
+    assert_eq!(right.status(), 200);
+    let row = room
+        .wait_for("Ada's right answer", "learner", WITHIN, |l| {
+            l["cells"][1][0]["passed"] == true
+        })
+        .await;
+    assert_eq!(row["cells"][1][0]["attempts"], 2);
+    assert_eq!(row["passed"], 1);
+
+    let csv = teacher
+        .http
+        .get(app.url(&format!("/api/workshops/{id}/results.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line: Vec<&str> = csv
+        .lines()
+        .find(|l| l.contains("checks/quiz"))
+        .unwrap_or_else(|| panic!("no quiz line in {csv}"))
+        .split(',')
+        .collect();
+    assert_eq!(line[..4], ["Ada", "checks/quiz", "1", "Pick one"]);
+    assert!(line[4].starts_with("20"), "passed at: {line:?}");
+    assert_eq!(line[5..7], ["2", "1"]);
+}
+
+#[tokio::test]
 async fn only_the_workshops_instructor_sees_or_steers_it() {
     let app = app().await;
     let grace = sign_in_instructor(&app, "grace").await;

@@ -30,7 +30,7 @@ pub fn StepNavigator(
         steps: steps
             .iter()
             .map(|step| StepProgress {
-                has_check: step.has_check,
+                has_check: step.has_check || step.quiz.is_some(),
                 ..StepProgress::default()
             })
             .collect(),
@@ -94,7 +94,7 @@ pub fn StepNavigator(
                         class:passed=move || passed(index) class:skipped=move || skipped(index)
                         class:locked=move || locked(index)>
                         <a href=link(index) on:click=move |ev| { ev.prevent_default(); go_to(index); }
-                            title=move || if locked(index) { "Locked: pass the earlier checks first" } else { "" }>
+                            title=move || if locked(index) { "Locked: pass the earlier steps first" } else { "" }>
                             <span class="step-number">{move || if passed(index) { "✓".to_string() } else if skipped(index) { "»".to_string() } else { (index + 1).to_string() }}</span>
                             {step.title.clone()}
                         </a>

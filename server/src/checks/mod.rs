@@ -4,8 +4,10 @@
 //! never on the host or in the server. Exit 0 passes; otherwise the last lines the script
 //! wrote say what is still missing, and that is what the learner reads. Every attempt is
 //! stored; a passed step unlocks the next (steps without a check never lock anything).
+//! A step may carry a quiz instead of a check: an answer counts like a press of Check.
 //! Hints reveal one at a time; asking for a solution is recorded for the instructor.
 
+pub mod quiz;
 pub mod rehearsal;
 pub mod view;
 
@@ -15,10 +17,11 @@ use std::time::{Duration, Instant};
 use app::model::{CatchUpDone, Fault, FaultDone, FaultRequest};
 
 use crate::events::Events;
-use crate::lessons::{Catalog, Lesson, Script, Step};
+use crate::lessons::{Catalog, Lesson, Quiz, Script, Step};
 use crate::lifecycle::Lifecycle;
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
 use crate::store::{Attempt, StepKey, Store, StoreError};
+use quiz::QuizOutcome;
 
 /// How long a solution may run unless its block sets `timeout=`: longer than a check,
 /// since solutions wait for services to converge (`docker service create` does).
@@ -48,10 +51,14 @@ pub enum CheckError {
     },
     #[error("catching up stopped at step {}: {detail}. Reset your sandbox and try again; if it stops again, tell your instructor", step + 1)]
     CatchUp { step: usize, detail: String },
+    #[error("step {} of {lesson} has no quiz", step + 1)]
+    NoQuiz { lesson: String, step: usize },
+    #[error(transparent)]
+    Answer(#[from] quiz::AnswerError),
     #[error("step {} of {lesson} has no solution", step + 1)]
     NoSolution { lesson: String, step: usize },
     /// `open` is the step whose check must pass first.
-    #[error("step {} is locked: pass the check of step {} first", step + 1, open + 1)]
+    #[error("step {} is locked: pass step {} first (its check or quiz)", step + 1, open + 1)]
     Locked { step: usize, open: usize },
 }
 
@@ -78,6 +85,7 @@ pub struct Progress {
 /// A learner's record of one step.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepState {
+    /// A check or a quiz, which must pass before the steps after it unlock.
     pub has_check: bool,
     pub passed: bool,
     /// "Catch me up" did it for the learner.
@@ -129,13 +137,7 @@ impl Checks {
                 lesson: lesson_name.to_string(),
                 step,
             })?;
-        let progress = self.progress(learner, lesson_name).await?;
-        if step >= progress.unlocked {
-            return Err(CheckError::Locked {
-                step,
-                open: progress.unlocked.saturating_sub(1),
-            });
-        }
+        self.refuse_locked(learner, lesson_name, step).await?;
         let outcome = run_check(sandboxes, sandbox, script, self.default_timeout).await?;
         let key = StepKey {
             learner,
@@ -152,6 +154,59 @@ impl Checks {
         self.store.record_attempt(key, attempt).await?;
         self.events.learner_changed(learner);
         Ok(outcome)
+    }
+
+    /// Grades a learner's answer to a step's quiz and records it like a press of Check.
+    pub async fn answer_quiz(
+        &self,
+        learner: &str,
+        lesson_name: &str,
+        step: usize,
+        picked: &[usize],
+    ) -> Result<(&Quiz, QuizOutcome), CheckError> {
+        let (track, lesson) = self.lesson(lesson_name)?;
+        let quiz = step_of(lesson, lesson_name, step)?
+            .quiz
+            .as_ref()
+            .ok_or_else(|| CheckError::NoQuiz {
+                lesson: lesson_name.to_string(),
+                step,
+            })?;
+        let outcome = quiz::grade(quiz, picked)?;
+        self.refuse_locked(learner, lesson_name, step).await?;
+        let key = StepKey {
+            learner,
+            track,
+            lesson: &lesson.slug,
+            step,
+        };
+        let reason = quiz::reason(quiz, &outcome);
+        let attempt = Attempt {
+            passed: outcome.passed,
+            reason: reason.as_deref(),
+            output: &quiz::describe_answer(quiz, picked),
+            duration_ms: 0,
+        };
+        self.store.record_attempt(key, attempt).await?;
+        self.events.learner_changed(learner);
+        Ok((quiz, outcome))
+    }
+
+    /// Refuses work on a step that an earlier unpassed check or quiz still locks.
+    async fn refuse_locked(
+        &self,
+        learner: &str,
+        lesson_name: &str,
+        step: usize,
+    ) -> Result<(), CheckError> {
+        let progress = self.progress(learner, lesson_name).await?;
+        if step >= progress.unlocked {
+            return Err(CheckError::Locked {
+                step,
+                open: progress.unlocked.saturating_sub(1),
+            });
+        }
+        Ok(())
     }
 
     /// Presses a fault block's button: does what the step's block offers to the
@@ -224,7 +279,7 @@ impl Checks {
                         detail: failed,
                     });
                 }
-                if earlier.check.is_some() {
+                if earlier.is_gated() {
                     let key = StepKey {
                         learner: &learner,
                         track,
@@ -258,7 +313,7 @@ impl Checks {
             .steps
             .iter()
             .map(|step| StepState {
-                has_check: step.check.is_some(),
+                has_check: step.is_gated(),
                 ..StepState::default()
             })
             .collect();
@@ -283,8 +338,8 @@ impl Checks {
                 .filter(|_| record.solution_revealed_at.is_some())
                 .cloned();
         }
-        // The step after the first check not yet passed (or skipped) is the first
-        // locked one.
+        // The step after the first check or quiz not yet passed (or skipped) is the
+        // first locked one.
         let unlocked = steps
             .iter()
             .position(|s| s.has_check && !s.passed && !s.skipped)

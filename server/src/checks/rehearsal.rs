@@ -4,12 +4,14 @@
 //! `mistake` blocks it must still FAIL (it cannot be fooled), and the sandbox is then
 //! put back (a fresh one, brought to this step by the earlier steps' solutions); the
 //! step's fault buttons are pressed and its solution must succeed, and then the check
-//! must PASS.
+//! must PASS. A step with a quiz must pass on its right choices and fail on each wrong
+//! one, giving the lesson's reason.
 
 use std::time::{Duration, Instant};
 
+use super::quiz::{grade, reason};
 use super::{run_check, run_to_the_end, solve};
-use crate::lessons::{Lesson, Script};
+use crate::lessons::{Lesson, Quiz, Script};
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
 
 /// How one step fared.
@@ -18,6 +20,9 @@ pub enum StepVerdict {
     /// Failed before the solution and after each of `mistakes`, the solution ran,
     /// passed after.
     Proven { mistakes: usize },
+    /// The quiz passes on its right choices and fails, with its reason, on each of its
+    /// `wrong` choices.
+    QuizProven { wrong: usize },
     /// The step has no check, so nothing to prove.
     NoCheck,
     /// What went wrong, in a sentence.
@@ -95,9 +100,10 @@ pub async fn rehearse(
     let mut steps = Vec::new();
     for (index, step) in lesson.steps.iter().enumerate() {
         let started = Instant::now();
-        let verdict = match &step.check {
-            None => StepVerdict::NoCheck,
-            Some(_) => rehearsal
+        let verdict = match (&step.check, &step.quiz) {
+            (None, Some(quiz)) => prove_quiz(quiz),
+            (None, None) => StepVerdict::NoCheck,
+            (Some(_), _) => rehearsal
                 .prove(index)
                 .await
                 .unwrap_or_else(|error| StepVerdict::Broken(crate::error_chain(&error))),
@@ -114,6 +120,32 @@ pub async fn rehearse(
         sandbox_took,
         verdict: LessonVerdict::Ran(steps),
     }
+}
+
+/// Answers a quiz as a learner would: every right choice, then each wrong one alone.
+fn prove_quiz(quiz: &Quiz) -> StepVerdict {
+    let right: Vec<usize> = (0..quiz.choices.len())
+        .filter(|&c| quiz.choices[c].right)
+        .collect();
+    match grade(quiz, &right) {
+        Ok(outcome) if outcome.passed => {}
+        _ => return StepVerdict::Broken("the quiz's right choices do not pass it".into()),
+    }
+    let wrong: Vec<usize> = (0..quiz.choices.len())
+        .filter(|&c| !quiz.choices[c].right)
+        .collect();
+    for &choice in &wrong {
+        let fails_with_reason = grade(quiz, &[choice]).is_ok_and(|outcome| {
+            !outcome.passed && reason(quiz, &outcome).is_some_and(|why| !why.is_empty())
+        });
+        if !fails_with_reason {
+            return StepVerdict::Broken(format!(
+                "the quiz's wrong choice `{}` does not fail with a reason",
+                quiz.choices[choice].answer.text
+            ));
+        }
+    }
+    StepVerdict::QuizProven { wrong: wrong.len() }
 }
 
 /// One lesson's rehearsal, in the sandbox it has now (a mistake replaces it).

@@ -8,7 +8,7 @@ use super::{ApiError, AppState};
 use crate::checks::view;
 use app::model::{
     CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, Hints,
-    LessonProgress, Solution,
+    LessonProgress, QuizAnswer, QuizReport, Solution,
 };
 
 /// `POST /api/sandboxes/{id}/check`: runs the step's check in the learner's sandbox.
@@ -31,6 +31,22 @@ pub async fn check(
         )
         .await?;
     Ok(Json(view::report(request.step, outcome)))
+}
+
+/// `POST /api/lessons/{track}/{lesson}/steps/{step}/quiz`: grades an answer; no
+/// sandbox is needed.
+pub async fn quiz(
+    State(state): State<AppState>,
+    Extension(learner): Extension<LearnerId>,
+    Path((track, lesson, step)): Path<(String, String, usize)>,
+    Json(answer): Json<QuizAnswer>,
+) -> Result<Json<QuizReport>, ApiError> {
+    let name = format!("{track}/{lesson}");
+    let (quiz, outcome) = state
+        .checks
+        .answer_quiz(&learner.0, &name, step, &answer.choices)
+        .await?;
+    Ok(Json(view::quiz_report(step, quiz, outcome)))
 }
 
 /// `POST /api/sandboxes/{id}/fault`: a fault block's button.

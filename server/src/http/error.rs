@@ -121,6 +121,7 @@ impl IntoResponse for ApiError {
             ApiError::Workshop(WorkshopError::MembersOnly) => StatusCode::FORBIDDEN,
             ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,
             ApiError::Check(CheckError::CatchUp { .. }) => StatusCode::BAD_GATEWAY,
+            ApiError::Check(CheckError::Answer(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Check(_) => StatusCode::NOT_FOUND,
             ApiError::NotInstructor | ApiError::Instructor(InstructorError::WrongLogin) => {
                 StatusCode::UNAUTHORIZED

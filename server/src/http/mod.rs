@@ -112,6 +112,10 @@ pub fn router(state: AppState) -> Router {
             post(checks::hint),
         )
         .route(
+            "/api/lessons/{track}/{lesson}/steps/{step}/quiz",
+            post(checks::quiz),
+        )
+        .route(
             "/api/lessons/{track}/{lesson}/steps/{step}/solution",
             post(checks::solution),
         )

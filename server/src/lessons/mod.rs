@@ -61,6 +61,8 @@ pub struct Step {
     pub line: usize,
     pub blocks: Vec<Block>,
     pub check: Option<Script>,
+    /// A question the learner answers instead of a check; a step has one or the other.
+    pub quiz: Option<Quiz>,
     /// Rendered markdown, in the order they are revealed.
     pub hints: Vec<String>,
     pub solution: Option<Script>,
@@ -70,6 +72,12 @@ pub struct Step {
 }
 
 impl Step {
+    /// Whether the step is done only once its check passes or its quiz is answered
+    /// right; until then the steps after it stay locked.
+    pub fn is_gated(&self) -> bool {
+        self.check.is_some() || self.quiz.is_some()
+    }
+
     /// The faults the step's `fault` blocks do, in order, with their nodes.
     pub fn faults(&self) -> impl Iterator<Item = (&str, Fault)> {
         self.blocks.iter().filter_map(|block| match block {
@@ -77,6 +85,40 @@ impl Step {
             _ => None,
         })
     }
+}
+
+/// A `quiz` block: a question with choices, one or more of them right. Every wrong
+/// choice says why it is wrong, which is what a learner who picks it reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quiz {
+    /// The block's line in the lesson file, for reports about it.
+    pub line: usize,
+    /// Rendered markdown.
+    pub question_html: String,
+    pub choices: Vec<Choice>,
+}
+
+impl Quiz {
+    /// More than one choice is right: the learner picks all that apply.
+    pub fn is_multiple(&self) -> bool {
+        self.choices.iter().filter(|c| c.right).count() > 1
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    pub answer: Markdown,
+    pub right: bool,
+    /// Why a wrong choice is wrong (or, for a right one, why it is right).
+    pub why: Option<Markdown>,
+}
+
+/// A short piece of markdown as the lesson writes it, for the room and the results, and
+/// rendered (inline, without a paragraph around it) for the lesson page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Markdown {
+    pub text: String,
+    pub html: String,
 }
 
 /// A `mistake` block: what a learner might do instead of the step.
@@ -188,6 +230,10 @@ pub enum Problem {
     BadFault,
     #[error("a `file` block needs `path=` a file in the home folder, such as `path=~/stack.yml` (got `{0}`)")]
     BadFilePath(String),
+    #[error("quiz: {0}")]
+    Quiz(String),
+    #[error("a step has a `check` or a `quiz`, not both: give the quiz a step of its own")]
+    CheckAndQuiz,
     #[error("timeout must be whole seconds from 1 to {max}, not `{value}`", max = parse::MAX_TIMEOUT_SECS)]
     BadTimeout { value: String },
     #[error("markdown: {0}")]

@@ -7,7 +7,7 @@ use markdown::mdast::{Code, Node};
 use markdown::{Constructs, Options, ParseOptions};
 use serde::Deserialize;
 
-use super::{Block, Lesson, LessonError, Mistake, Problem, Script, Step};
+use super::{Block, Choice, Lesson, LessonError, Markdown, Mistake, Problem, Quiz, Script, Step};
 use app::model::{Fault, Template};
 
 pub const MAX_TIMEOUT_SECS: u64 = 600;
@@ -25,6 +25,23 @@ struct FrontMatter {
     images: Vec<String>,
 }
 
+/// A `quiz` block's YAML.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuizSource {
+    question: String,
+    choices: Vec<ChoiceSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceSource {
+    answer: String,
+    #[serde(default)]
+    right: bool,
+    why: Option<String>,
+}
+
 /// What a fenced block's info string makes it.
 enum Fence<'a> {
     Check,
@@ -33,6 +50,7 @@ enum Fence<'a> {
     Mistake,
     Fault,
     File,
+    Quiz,
     Shell,
     Display(&'a str),
 }
@@ -46,6 +64,7 @@ impl<'a> Fence<'a> {
             "mistake" => Fence::Mistake,
             "fault" => Fence::Fault,
             "file" => Fence::File,
+            "quiz" => Fence::Quiz,
             "sh" | "bash" | "shell" => Fence::Shell,
             other => Fence::Display(other),
         }
@@ -59,6 +78,7 @@ impl<'a> Fence<'a> {
             Fence::Mistake => Some("mistake"),
             Fence::Fault => Some("fault"),
             Fence::File => Some("file"),
+            Fence::Quiz => Some("quiz"),
             Fence::Shell | Fence::Display(_) => None,
         }
     }
@@ -70,7 +90,7 @@ impl<'a> Fence<'a> {
             Fence::Fault => "node=NAME, fault=stop|pause|disconnect",
             Fence::File => "path=~/NAME, node=NAME",
             Fence::Shell => "node=NAME, norun",
-            Fence::Hint | Fence::Display(_) => "none",
+            Fence::Hint | Fence::Quiz | Fence::Display(_) => "none",
         }
     }
 }
@@ -226,6 +246,7 @@ impl LessonBuilder<'_> {
                         line,
                         blocks: Vec::new(),
                         check: None,
+                        quiz: None,
                         hints: Vec::new(),
                         solution: None,
                         mistakes: Vec::new(),
@@ -286,7 +307,11 @@ impl LessonBuilder<'_> {
             Fence::Check if step.check.is_some() => {
                 return Err((line, Problem::Duplicate("check")))
             }
+            Fence::Quiz if step.quiz.is_some() => return Err((line, Problem::Duplicate("quiz"))),
+            Fence::Check if step.quiz.is_some() => return Err((line, Problem::CheckAndQuiz)),
+            Fence::Quiz if step.check.is_some() => return Err((line, Problem::CheckAndQuiz)),
             Fence::Check => step.check = Some(script(body)),
+            Fence::Quiz => step.quiz = Some(quiz(&body, line)?),
             Fence::Solution if step.solution.is_some() => {
                 return Err((line, Problem::Duplicate("solution")))
             }
@@ -440,6 +465,63 @@ impl LessonBuilder<'_> {
             .unwrap_or_default();
         Ok((intro_html, self.steps.into_iter().map(|s| s.step).collect()))
     }
+}
+
+/// A `quiz` block's YAML (`body`, whose fence is on `line`) to a [`Quiz`]: at least two
+/// choices, at least one right and one wrong, and every wrong one saying why.
+fn quiz(body: &str, line: usize) -> Result<Quiz, Located> {
+    let problem = |text: String| (line, Problem::Quiz(text));
+    let source: QuizSource = serde_yaml_ng::from_str(body).map_err(|e| {
+        // The YAML starts on the line after the fence.
+        let at = e.location().map_or(line, |l| line + l.line());
+        (at, Problem::Quiz(e.to_string()))
+    })?;
+    if source.choices.len() < 2 {
+        return Err(problem("it needs at least two `choices`".into()));
+    }
+    if !source.choices.iter().any(|c| c.right) {
+        return Err(problem(
+            "no choice is `right: true`: a quiz needs a right answer".into(),
+        ));
+    }
+    if source.choices.iter().all(|c| c.right) {
+        return Err(problem(
+            "every choice is right, so any answer passes: add a wrong one".into(),
+        ));
+    }
+    if let Some(unexplained) = source.choices.iter().find(|c| !c.right && c.why.is_none()) {
+        return Err(problem(format!(
+            "the wrong choice `{}` needs a `why:`, which a learner who picks it reads",
+            unexplained.answer
+        )));
+    }
+    let located = |p| (line, p);
+    let mut choices = Vec::with_capacity(source.choices.len());
+    for choice in source.choices {
+        choices.push(Choice {
+            answer: inline(choice.answer).map_err(located)?,
+            right: choice.right,
+            why: choice.why.map(inline).transpose().map_err(located)?,
+        });
+    }
+    Ok(Quiz {
+        line,
+        question_html: render(&source.question).map_err(located)?,
+        choices,
+    })
+}
+
+/// Markdown of one short paragraph, also rendered without the paragraph around it.
+fn inline(text: String) -> Result<Markdown, Problem> {
+    let html = render(&text)?;
+    let trimmed = html.trim();
+    let html = trimmed
+        .strip_prefix("<p>")
+        .and_then(|inner| inner.strip_suffix("</p>"))
+        .filter(|inner| !inner.contains("<p>"))
+        .unwrap_or(trimmed)
+        .to_string();
+    Ok(Markdown { text, html })
 }
 
 /// Checks, hints and solutions inside lists or quotes would silently render as plain code.

@@ -474,3 +474,53 @@ fn a_file_block_names_a_file_in_the_home_folder_and_a_node() {
     let (_, why) = problem("## Write it\n\n```file node=node1\nx\n```\n");
     assert!(why.contains("needs `path=`"), "{why}");
 }
+
+const QUIZ: &str = "## Think\n\n```quiz\nquestion: What does `docker service scale web=5` change?\nchoices:\n  - answer: The number of **tasks**\n    right: true\n  - answer: The number of nodes\n    why: Scaling never adds nodes.\n```\n";
+
+#[test]
+fn a_quiz_block_is_the_steps_question_with_its_choices_and_reasons() {
+    let lesson = parse(QUIZ).unwrap();
+    let step = &lesson.steps[0];
+    assert!(step.is_gated() && step.check.is_none());
+    assert!(step.blocks.is_empty(), "the quiz is not a block of prose");
+    let quiz = step.quiz.as_ref().expect("the quiz");
+    assert_eq!(quiz.line, FIRST + 2);
+    assert!(
+        quiz.question_html
+            .contains("<code>docker service scale web=5</code>"),
+        "{}",
+        quiz.question_html
+    );
+    assert_eq!(quiz.choices[0].answer.text, "The number of **tasks**");
+    assert_eq!(
+        quiz.choices[0].answer.html,
+        "The number of <strong>tasks</strong>"
+    );
+    assert!(quiz.choices[0].right && !quiz.choices[1].right);
+    let why = quiz.choices[1].why.as_ref().expect("a reason");
+    assert_eq!(why.html, "Scaling never adds nodes.");
+    assert!(!quiz.is_multiple());
+}
+
+#[test]
+fn a_quiz_without_a_right_answer_or_a_reason_for_a_wrong_one_is_refused() {
+    let quiz = |choices: &str| format!("## Q\n\n```quiz\nquestion: Why?\nchoices:\n{choices}```\n");
+    let (line, why) = problem(&quiz(
+        "  - answer: A\n    why: no\n  - answer: B\n    why: no\n",
+    ));
+    assert_eq!(line, FIRST + 2);
+    assert!(why.contains("needs a right answer"), "{why}");
+    let (_, why) = problem(&quiz("  - answer: A\n    right: true\n  - answer: B\n"));
+    assert!(why.contains("the wrong choice `B` needs a `why:`"), "{why}");
+    let (_, why) = problem(&quiz("  - answer: A\n    right: true\n"));
+    assert!(why.contains("at least two"), "{why}");
+    let (_, why) = problem(&quiz(
+        "  - answer: A\n    right: true\n  - answer: B\n    right: true\n",
+    ));
+    assert!(why.contains("any answer passes"), "{why}");
+    let (line, why) = problem(&quiz("  - answer: A\n    rihgt: true\n"));
+    assert_eq!(line, FIRST + 6, "the line of the misspelt key");
+    assert!(why.contains("rihgt"), "{why}");
+    let (_, why) = problem(&format!("{QUIZ}\n```check\ntrue\n```\n"));
+    assert!(why.contains("a `check` or a `quiz`, not both"), "{why}");
+}

@@ -1,8 +1,8 @@
 //! Lessons as the pages show them: no check scripts or solutions leave the server.
 
-use app::model::{BlockView, LessonSummary, LessonView, Library, StepView, TrackView};
+use app::model::{BlockView, LessonSummary, LessonView, Library, QuizView, StepView, TrackView};
 
-use super::{Block, Catalog, Lesson};
+use super::{Block, Catalog, Lesson, Quiz};
 
 /// The pages' view of the catalog. `missing_tools` are the tools the sandbox node image
 /// lacks: each lesson that uses one says so.
@@ -37,6 +37,7 @@ pub fn library(catalog: &Catalog, missing_tools: &[String]) -> Library {
                         title: step.title.clone(),
                         blocks: step.blocks.iter().map(block).collect(),
                         has_check: step.check.is_some(),
+                        quiz: step.quiz.as_ref().map(quiz),
                         hints: step.hints.len(),
                         has_solution: step.solution.is_some(),
                     })
@@ -58,6 +59,15 @@ fn summary(lesson: &Lesson) -> LessonSummary {
         minutes: lesson.minutes,
         steps: lesson.steps.len(),
         sandbox: lesson.sandbox.describe(),
+    }
+}
+
+/// The question and choices; which are right stays here.
+fn quiz(quiz: &Quiz) -> QuizView {
+    QuizView {
+        question_html: quiz.question_html.clone(),
+        choices: quiz.choices.iter().map(|c| c.answer.html.clone()).collect(),
+        multiple: quiz.is_multiple(),
     }
 }
 

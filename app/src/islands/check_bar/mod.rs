@@ -4,6 +4,7 @@
 mod catch_up;
 mod help;
 mod outcome;
+mod quiz;
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -11,13 +12,15 @@ use leptos::task::spawn_local;
 
 use super::shared::LessonSandbox;
 use crate::client;
-use crate::model::{CheckReport, LessonProgress, StepOutline};
+use crate::model::{CheckReport, LessonProgress, QuizReport, StepOutline, StepProgress};
 
 /// What the last press of Check on a step came to, on this page.
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
     Running,
     Done(CheckReport),
+    /// The step's quiz was answered.
+    Answered(QuizReport),
     /// The check could not run (no sandbox, a locked step, a network error).
     Refused(String),
 }
@@ -35,6 +38,7 @@ pub fn CheckBar(
     // The step it belongs to, so that it is not shown on another step.
     let outcome = RwSignal::new(None::<(usize, Outcome)>);
     let catching_up = RwSignal::new((0, catch_up::Asked::Not));
+    let picked: quiz::Picked = RwSignal::new(Vec::new());
 
     let check = move |_| {
         let step = current.get_untracked();
@@ -80,31 +84,40 @@ pub fn CheckBar(
                             disabled=locked || running>
                             {if running { "Checking…" } else { "Check" }}
                         </button>
-                        {if passed {
-                            view! { <span class="check-done">"✓ Done"</span> }.into_any()
-                        } else if state.skipped {
-                            view! { <span class="check-skipped">"Skipped: done for you by Catch me up"</span> }.into_any()
-                        } else if locked {
-                            view! {
-                                <span class="check-locked">
-                                    {format!("Locked: pass the check of step {blocking} first.")}
-                                </span>
-                            }
-                            .into_any()
-                        } else {
-                            view! {
-                                <span class="check-hint-text">"Do the step, then press Check."</span>
-                            }
-                            .into_any()
-                        }}
+                        {status_view(&state, locked.then_some(blocking), "Do the step, then press Check.")}
                     </div>
                 })}
-                {shown_outcome.map(outcome::outcome_view)}
+                {outline.quiz.clone().map(|quiz| view! {
+                    <quiz::QuizForm lesson=lesson.get_value() step quiz state=state.clone()
+                        locked=locked.then_some(blocking) picked outcome progress/>
+                })}
+                // An answer is graded at once: no "running" line for a quiz.
+                {shown_outcome
+                    .filter(|shown| outline.quiz.is_none() || *shown != Outcome::Running)
+                    .map(outcome::outcome_view)}
                 <help::StepHelp lesson=lesson.get_value() step outline state progress/>
                 {(step > 0).then(|| view! {
                     <catch_up::CatchUp lesson=lesson.get_value() step progress state=catching_up/>
                 })}
             </section>
         })
+    }
+}
+
+/// Where the step stands, beside its Check or Answer button. `locked_by` is the step
+/// (counted from 1) whose check or quiz must pass first.
+fn status_view(state: &StepProgress, locked_by: Option<usize>, idle: &'static str) -> AnyView {
+    if state.passed {
+        view! { <span class="check-done">"✓ Done"</span> }.into_any()
+    } else if state.skipped {
+        view! { <span class="check-skipped">"Skipped: done for you by Catch me up"</span> }
+            .into_any()
+    } else if let Some(step) = locked_by {
+        view! {
+            <span class="check-locked">{format!("Locked: pass step {step} first.")}</span>
+        }
+        .into_any()
+    } else {
+        view! { <span class="check-hint-text">{idle}</span> }.into_any()
     }
 }

@@ -12,6 +12,7 @@ pub fn outcome_view(outcome: Outcome) -> impl IntoView {
             </div>
         }
         .into_any(),
+        Outcome::Answered(report) => super::quiz::report_view(report).into_any(),
         Outcome::Refused(reason) => view! {
             <div class="check-result" data-result="refused" role="alert"><p>{reason}</p></div>
         }

@@ -413,6 +413,63 @@ pub struct Hints {
     pub hints: Vec<String>,
 }
 
+/// A room's preflight, as it runs: `GET /api/workshops/{id}/preflight` streams it, one
+/// report each time a line changes; `slipway workshop preflight CODE` prints it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PreflightReport {
+    pub lines: Vec<PreflightLine>,
+    /// Every line has its verdict.
+    pub done: bool,
+    /// How many learners the host holds at once, by the measured sandboxes of the
+    /// track, once that line has run.
+    pub fits: Option<u32>,
+}
+
+impl PreflightReport {
+    /// No line failed (NOT RUN lines are counted apart, not as failures).
+    pub fn is_green(&self) -> bool {
+        self.lines.iter().all(|l| l.state != LineState::Failed)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PreflightLine {
+    pub title: String,
+    pub state: LineState,
+    /// What was found, in a sentence.
+    pub detail: String,
+    /// What to do about a red or amber line.
+    pub fix: Option<String>,
+    pub seconds: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LineState {
+    Waiting,
+    Running,
+    Passed,
+    /// Works, but not as well as it could: the fix says how.
+    Warning,
+    Failed,
+    /// This host cannot run it (a kind cluster here); neither a pass nor a failure.
+    NotRun,
+}
+
+impl LineState {
+    /// How the command line shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LineState::Waiting => "WAIT",
+            LineState::Running => "RUNNING",
+            LineState::Passed => "PASS",
+            LineState::Warning => "WARN",
+            LineState::Failed => "FAIL",
+            LineState::NotRun => "NOT RUN",
+        }
+    }
+}
+
 /// `POST /api/instructor/login`
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

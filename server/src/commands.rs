@@ -5,10 +5,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use app::model::{LineState, PreflightLine};
 use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::config::{Config, ImagesCommand};
 use slipway::instructors::Instructors;
 use slipway::lessons;
+use slipway::preflight::Preflight;
 use slipway::sandbox::{new_id, Sandboxes};
 use slipway::store::Store;
 
@@ -217,6 +219,100 @@ pub async fn add_instructor(
         instructor.name
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `slipway workshop preflight CODE`: the room's checklist, each line printed as it
+/// ends, against this server's database and engine.
+pub async fn preflight(config: &Config, code: &str) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.database)
+        .await
+        .with_context(|| format!("cannot open {}", config.database.display()))?;
+    let workshop = store
+        .workshop_by_code(&code.trim().to_ascii_uppercase())
+        .await?
+        .with_context(|| format!("no workshop has the code {code}"))?;
+    let catalog = lessons::load(&config.lessons);
+    // A name of its own on the engine, as for lesson tests, so a running server never
+    // takes the rehearsals' sandboxes for its orphans.
+    let instance = format!("test-lessons-{}", new_id());
+    let sandboxes = match Sandboxes::connect(
+        config.docker_host.as_deref(),
+        &instance,
+        config.node_settings(),
+    )
+    .await
+    {
+        Ok(sandboxes) => Some(sandboxes),
+        Err(error) => {
+            eprintln!("no Docker engine: {}", slipway::error_chain(&error));
+            None
+        }
+    };
+    let quotas = config.quotas();
+    let preflight = Preflight {
+        catalog: &catalog,
+        sandboxes: sandboxes.as_ref(),
+        store: &store,
+        quotas: &quotas,
+        check_timeout: Duration::from_secs(config.limits.check_timeout_seconds.max(1)),
+    };
+    println!(
+        "Preflight of {} ({}), {} places",
+        workshop.title, workshop.join_code, workshop.capacity
+    );
+    let mut printed = 0;
+    let report = preflight
+        .run(&workshop, |report| {
+            // Lines end in order: print each once, when it has its verdict.
+            while let Some(line) = report
+                .lines
+                .get(printed)
+                .filter(|l| !matches!(l.state, LineState::Waiting | LineState::Running))
+            {
+                print_preflight_line(line);
+                printed += 1;
+            }
+        })
+        .await;
+    let failed = report
+        .lines
+        .iter()
+        .filter(|l| l.state == LineState::Failed)
+        .count();
+    let not_run = report
+        .lines
+        .iter()
+        .filter(|l| l.state == LineState::NotRun)
+        .count();
+    println!(
+        "\n{}: {failed} red line(s), {not_run} NOT RUN{}",
+        if report.is_green() {
+            "READY"
+        } else {
+            "NOT READY"
+        },
+        report
+            .fits
+            .map(|fits| format!("; the host holds {fits} learners at once"))
+            .unwrap_or_default()
+    );
+    Ok(exit_code(report.is_green()))
+}
+
+fn print_preflight_line(line: &PreflightLine) {
+    let seconds = line
+        .seconds
+        .map(|s| format!("{s:.1} s"))
+        .unwrap_or_default();
+    println!(
+        "{:<8} {:<56} {seconds:>8}  {}",
+        line.state.label(),
+        line.title,
+        line.detail
+    );
+    if let Some(fix) = &line.fix {
+        println!("{:<8} what to do: {fix}", "");
+    }
 }
 
 fn exit_code(success: bool) -> ExitCode {

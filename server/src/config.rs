@@ -46,6 +46,22 @@ pub enum Command {
         #[command(subcommand)]
         action: InstructorCommand,
     },
+    /// Work with a workshop of this server's database.
+    Workshop {
+        #[command(subcommand)]
+        action: WorkshopCommand,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum WorkshopCommand {
+    /// Check the room before the doors open: the track's lessons, the registry's
+    /// images, a rehearsal of every lesson, the host's capacity for the places, the
+    /// pool. Prints each line as it ends; fails if one is red.
+    Preflight {
+        /// The workshop's join code.
+        code: String,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone)]

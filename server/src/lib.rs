@@ -21,6 +21,7 @@ pub mod http;
 pub mod instructors;
 pub mod lessons;
 pub mod lifecycle;
+pub mod preflight;
 pub mod previews;
 pub mod sandbox;
 pub mod startup;

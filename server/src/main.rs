@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use slipway::config::{Cli, Command, InstructorCommand, LessonsCommand};
+use slipway::config::{Cli, Command, InstructorCommand, LessonsCommand, WorkshopCommand};
 use slipway::{startup::Application, telemetry};
 
 mod commands;
@@ -37,6 +37,9 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Instructor {
             action: InstructorCommand::Add { name, password },
         } => commands::add_instructor(&cli.config, &name, password).await,
+        Command::Workshop {
+            action: WorkshopCommand::Preflight { code },
+        } => commands::preflight(&cli.config, &code).await,
     }
 }
 

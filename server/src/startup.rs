@@ -17,6 +17,7 @@ use crate::instructors::Instructors;
 use crate::lessons;
 use crate::lessons::Catalog;
 use crate::lifecycle::{Lifecycle, WarmPool};
+use crate::preflight::PreflightRuns;
 use crate::previews::host::PassKey;
 use crate::previews::HostPreviews;
 use crate::sandbox::Sandboxes;
@@ -126,8 +127,16 @@ impl Application {
             check_timeout,
         ));
         log_who_is_served(&config);
+        let preflights = Arc::new(PreflightRuns::new(
+            catalog.clone(),
+            lifecycle.clone(),
+            store.clone(),
+            config.quotas(),
+            check_timeout,
+        ));
         let state = AppState {
             checks,
+            preflights,
             instructors: Arc::new(Instructors::new(store.clone())),
             workshops: Arc::new(Workshops::new(
                 store.clone(),

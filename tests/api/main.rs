@@ -15,6 +15,7 @@ mod fooled_checks;
 mod isolation;
 mod kubernetes;
 mod pages;
+mod preflight;
 mod previews;
 mod release;
 mod sandbox_api;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::quiz::{grade, reason};
 use super::{run_check, run_to_the_end, solve};
 use crate::lessons::{Lesson, Quiz, Script};
-use crate::sandbox::{Sandbox, SandboxError, Sandboxes};
+use crate::sandbox::{Sandbox, SandboxError, SandboxUsage, Sandboxes};
 
 /// How one step fared.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct LessonRehearsal {
     /// `track/lesson`.
     pub name: String,
     pub sandbox_took: Duration,
+    /// What the fresh sandbox used of the host, measured before any step ran.
+    pub usage: Option<SandboxUsage>,
     pub verdict: LessonVerdict,
 }
 
@@ -82,6 +84,7 @@ pub async fn rehearse(
             return LessonRehearsal {
                 name: name.to_string(),
                 sandbox_took: started.elapsed(),
+                usage: None,
                 verdict: if error.is_host_unable() {
                     LessonVerdict::NotRun(why)
                 } else {
@@ -91,6 +94,16 @@ pub async fn rehearse(
         }
     };
     let sandbox_took = started.elapsed();
+    let usage = match sandboxes.usage(&sandbox).await {
+        Ok(usage) => Some(usage),
+        Err(error) => {
+            tracing::warn!(
+                "could not measure {name}'s sandbox: {}",
+                crate::error_chain(&error)
+            );
+            None
+        }
+    };
     let mut rehearsal = Rehearsal {
         sandboxes,
         lesson,
@@ -118,6 +131,7 @@ pub async fn rehearse(
     LessonRehearsal {
         name: name.to_string(),
         sandbox_took,
+        usage,
         verdict: LessonVerdict::Ran(steps),
     }
 }

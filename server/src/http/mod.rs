@@ -8,6 +8,7 @@ mod files;
 mod hosts;
 mod instructor;
 mod limits;
+mod preflight;
 mod previews;
 mod sandboxes;
 mod session;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub checks: Arc<Checks>,
     pub instructors: Arc<Instructors>,
     pub workshops: Arc<Workshops>,
+    /// Rooms' preflights, running or done.
+    pub preflights: Arc<crate::preflight::PreflightRuns>,
     pub events: Events,
     /// Signs learners' and instructors' session cookies.
     pub cookie_key: Key,
@@ -133,6 +136,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/workshops/{id}/room", get(instructor::room))
         .route("/api/workshops/{id}/card", get(instructor::card))
+        .route(
+            "/api/workshops/{id}/preflight",
+            post(preflight::start).get(preflight::follow),
+        )
         .route("/api/workshops/{id}/events", get(instructor::events))
         .route("/api/workshops/{id}/message", post(instructor::message))
         .route("/api/workshops/{id}/extend", post(instructor::extend))

@@ -16,8 +16,8 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
     ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
-    TagImageOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StatsOptionsBuilder,
+    StopContainerOptionsBuilder, TagImageOptionsBuilder,
 };
 use bollard::Docker;
 use bytes::Bytes;
@@ -515,6 +515,66 @@ impl Engine {
             }) => Ok(false),
             Err(error) => Err(call("container inspect")(error)),
         }
+    }
+
+    /// What a running container uses now: its memory as `docker stats` counts it (less
+    /// the page cache the kernel can take back) and its processes.
+    pub async fn usage(&self, container: &str) -> Result<NodeUsage, EngineError> {
+        let options = StatsOptionsBuilder::new()
+            .stream(false)
+            .one_shot(true)
+            .build();
+        let mut stats = self.docker.stats(container, Some(options));
+        let Some(stats) = stats
+            .next()
+            .await
+            .transpose()
+            .map_err(call("container stats"))?
+        else {
+            return Ok(NodeUsage::default());
+        };
+        let memory = stats.memory_stats.unwrap_or_default();
+        let cache = memory
+            .stats
+            .as_ref()
+            .and_then(|s| {
+                s.get("inactive_file")
+                    .or_else(|| s.get("total_inactive_file"))
+            })
+            .copied()
+            .unwrap_or(0);
+        Ok(NodeUsage {
+            memory_bytes: memory.usage.unwrap_or(0).saturating_sub(cache),
+            pids: stats.pids_stats.and_then(|p| p.current).unwrap_or(0),
+        })
+    }
+
+    /// The host address a container's `port` is published on, if it is.
+    pub async fn published_address(
+        &self,
+        container: &str,
+        port: u16,
+    ) -> Result<Option<std::net::SocketAddr>, EngineError> {
+        let found = match self.docker.inspect_container(container, None).await {
+            Ok(found) => found,
+            Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(None),
+            Err(error) => return Err(call("container inspect")(error)),
+        };
+        let bindings = found
+            .network_settings
+            .and_then(|n| n.ports)
+            .and_then(|mut ports| ports.remove(&format!("{port}/tcp")))
+            .flatten()
+            .unwrap_or_default();
+        Ok(bindings.into_iter().find_map(|binding| {
+            let ip = match binding.host_ip.as_deref() {
+                None | Some("" | "0.0.0.0") => "127.0.0.1",
+                Some(ip) => ip,
+            };
+            format!("{ip}:{}", binding.host_port?).parse().ok()
+        }))
     }
 
     /// Where a node is now: running, paused, and on which networks; for fault blocks,
@@ -1316,6 +1376,13 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
 }
 
 /// What [`Engine::node_condition`] found.
+/// What one node container uses of the host right now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeUsage {
+    pub memory_bytes: u64,
+    pub pids: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeCondition {
     pub running: bool,

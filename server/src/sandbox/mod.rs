@@ -20,8 +20,8 @@ use crate::store::Footprint;
 pub use disks::DiskQuota;
 pub use egress::EgressPolicy;
 pub use engine::{
-    container_name, EngineError, ExecBytes, ExecOutput, Labelled, Tty, DROPPED_CAPABILITIES,
-    SYSBOX_RUNTIME, TTY_READ_BYTES,
+    container_name, EngineError, ExecBytes, ExecOutput, Labelled, NodeUsage, Tty,
+    DROPPED_CAPABILITIES, SYSBOX_RUNTIME, TTY_READ_BYTES,
 };
 pub use provision::Report;
 pub use subnets::{BadPool, SubnetPool};
@@ -142,6 +142,14 @@ pub struct Sandbox {
     pub id: String,
     pub template: Template,
     pub nodes: Vec<String>,
+}
+
+/// What a sandbox uses of the host at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SandboxUsage {
+    pub memory_bytes: u64,
+    pub pids: u64,
+    pub disk_bytes: u64,
 }
 
 /// The sandbox engine: creates, inspects and removes sandboxes on one Docker host.
@@ -436,22 +444,9 @@ impl Sandboxes {
         let registry = "127.0.0.1:5000";
         let (mut found, mut missing) = (Vec::new(), Vec::new());
         for image in images {
-            // `nginx` is `nginx:latest`; a digest-pinned image goes by its tag.
-            let name = image.split('@').next().unwrap_or(image);
-            let name = if name
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last.contains(':'))
-            {
-                name.to_string()
-            } else {
-                format!("{name}:latest")
-            };
-            let repository_path = if name.contains('/') {
-                name.clone()
-            } else {
-                format!("library/{name}")
-            };
+            let (repository, tag) = served_as(image);
+            let name = format!("{}:{tag}", repository.trim_start_matches("library/"));
+            let repository_path = format!("{repository}:{tag}");
             let candidates = [name.clone(), format!("{registry}/{repository_path}")];
             let mut source = None;
             for candidate in candidates {
@@ -478,6 +473,39 @@ impl Sandboxes {
     /// Loads images a tar file carries (`export_images`, or `docker save`).
     pub async fn import_images(&self, file: &std::path::Path) -> Result<Vec<String>, SandboxError> {
         Ok(self.engine.load_images(file).await?)
+    }
+
+    /// What a sandbox uses of the host now, all its nodes together: memory and
+    /// processes as the engine counts them, and the disk its nodes' inner engines and
+    /// home folders take.
+    pub async fn usage(&self, sandbox: &Sandbox) -> Result<SandboxUsage, SandboxError> {
+        let mut usage = SandboxUsage::default();
+        for node in &sandbox.nodes {
+            let now = self
+                .engine
+                .usage(&container_name(&sandbox.id, node))
+                .await?;
+            usage.memory_bytes += now.memory_bytes;
+            usage.pids += now.pids;
+            let du = self
+                .run_script(
+                    sandbox,
+                    node,
+                    "du -skx /var/lib/docker /root /tmp 2>/dev/null | awk '{ kb += $1 } END { print kb + 0 }'",
+                    Duration::from_secs(30),
+                )
+                .await?;
+            usage.disk_bytes += du.output.trim().parse::<u64>().unwrap_or(0) * 1024;
+        }
+        Ok(usage)
+    }
+
+    /// The host address the room's registry answers on, if it runs and is published.
+    pub async fn registry_address(&self) -> Result<Option<std::net::SocketAddr>, SandboxError> {
+        match self.settings.registry.as_deref() {
+            Some(registry) => Ok(self.engine.published_address(registry, 5000).await?),
+            None => Ok(None),
+        }
     }
 
     /// Removes every container, volume and network of a sandbox.
@@ -515,6 +543,23 @@ impl Sandboxes {
         }
         Ok(removed)
     }
+}
+
+/// The repository and tag the room's registry serves an image as, the way
+/// `docker/registry.sh` seeds it: `nginx` is `library/nginx` `latest`; a digest-pinned
+/// image goes by its tag.
+pub fn served_as(image: &str) -> (String, String) {
+    let name = image.split('@').next().unwrap_or(image);
+    let (repository, tag) = match name.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => (repository, tag),
+        _ => (name, "latest"),
+    };
+    let repository = if repository.contains('/') {
+        repository.to_string()
+    } else {
+        format!("library/{repository}")
+    };
+    (repository, tag.to_string())
 }
 
 /// Short, random and safe in container names.

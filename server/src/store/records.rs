@@ -233,6 +233,17 @@ impl Store {
         Ok(count.try_into().unwrap_or(u32::MAX))
     }
 
+    /// Pooled sandboxes of `template` that are up and wait for a learner.
+    pub async fn warm_count(&self, template: &Template) -> Result<u32, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sandboxes WHERE learner_id IS NULL AND state = 'pooled' AND template = ?",
+        )
+        .bind(Json(template))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count.try_into().unwrap_or(u32::MAX))
+    }
+
     /// Sandboxes recorded as starting or being removed.
     pub async fn unsettled_sandboxes(&self) -> Result<Vec<String>, StoreError> {
         Ok(

@@ -486,7 +486,8 @@ impl Workshops {
     }
 
     /// The workshop, if `instructor` runs it; another instructor's is not found.
-    async fn owned(
+    /// Workshop `id`, if `instructor` runs it (a 404 otherwise, as for one that is not).
+    pub async fn owned(
         &self,
         instructor: &Instructor,
         id: &str,

@@ -18,8 +18,8 @@ use wasm_bindgen::JsCast;
 use crate::model::{
     CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, FileSaved,
     FileText, Hints, JoinCard, JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop,
-    News, NodeFiles, NodePorts, QuizAnswer, QuizReport, RoomMessage, RoomView, SandboxView,
-    SaveFile, Solution, StartSandbox, StartStage, WorkshopSummary,
+    News, NodeFiles, NodePorts, PreflightReport, QuizAnswer, QuizReport, RoomMessage, RoomView,
+    SandboxView, SaveFile, Solution, StartSandbox, StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -248,6 +248,27 @@ pub fn listen_to_room(workshop: &str, on_event: impl Fn(Live<RoomEvent>) + 'stat
             on_event(live);
         }
     });
+}
+
+/// Starts checking the room (or finds the check running); the checklist as it stands.
+pub async fn start_preflight(workshop: &str) -> Result<PreflightReport, Reason> {
+    let url = format!("/api/workshops/{workshop}/preflight");
+    send(Request::post(&url), None::<&()>).await
+}
+
+/// The room's check as it runs; the caller closes the source once it is done.
+pub fn follow_preflight(
+    workshop: &str,
+    on_report: impl Fn(PreflightReport) + 'static,
+) -> Option<web_sys::EventSource> {
+    let url = format!("/api/workshops/{workshop}/preflight");
+    listen(&url, &["report"], move |live| {
+        if let Live::Event((_, data)) = live {
+            if let Ok(report) = serde_json::from_str(&data) {
+                on_report(report);
+            }
+        }
+    })
 }
 
 pub async fn join_card(workshop: &str) -> Result<JoinCard, Reason> {

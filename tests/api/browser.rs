@@ -337,6 +337,52 @@ async fn a_quiz_says_why_a_choice_is_wrong_passes_on_the_right_one_and_unlocks_t
 }
 
 #[tokio::test]
+async fn check_the_room_shows_the_preflight_line_by_line_to_its_verdict() {
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
+    // Signed in through the API first, which creates the account the page signs in to.
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let created: Value = teacher
+        .post(
+            &app,
+            "/api/workshops",
+            json!({ "title": "Checked", "track": "checks", "capacity": 1, "sandbox_minutes": 30 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let browser = Browser::start().await;
+    browser
+        .sign_in_as_instructor(&app.url("/instructor"), "grace")
+        .await;
+    let room = format!("/instructor/workshops/{}", created["id"].as_str().unwrap());
+    browser.client.goto(&app.url(&room)).await.unwrap();
+    browser.wait_displayed("button.check-room", true).await;
+    browser.click("button.check-room").await;
+    browser
+        .wait_displayed(r#".preflight-line[data-state="running"]"#, true)
+        .await;
+    browser
+        .wait_displayed(r#".preflight[data-done="true"] .preflight-summary"#, true)
+        .await;
+    // The fixture's second step waits for nothing on purpose: its rehearsal is red.
+    assert!(
+        browser
+            .text_of(".preflight-summary")
+            .await
+            .contains("Not ready"),
+        "{}",
+        browser.text_of(".preflight").await
+    );
+    assert!(browser
+        .text_of(r#".preflight-line[data-state="failed"] .preflight-fix"#)
+        .await
+        .contains("slipway lessons test --only checks/files"));
+    browser.screenshot("preflight").await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_instructors_grid_shows_a_learner_passing_a_step_without_a_reload() {
     let app = spawn_app_with_lessons(&fixture_lessons()).await;
     a_workshop_in_two_browsers(&app.base, &app.database).await;

@@ -8,6 +8,7 @@
 mod controls;
 mod detail;
 mod grid;
+mod preflight;
 mod watch;
 
 use leptos::prelude::*;
@@ -116,6 +117,7 @@ pub fn Room(workshop: String) -> impl IntoView {
         <section class="room" data-connection=move || state.connection.get()>
             <controls::Header state/>
             <controls::Controls state/>
+            <preflight::RoomCheck state/>
             <grid::Grid state/>
             <detail::LearnerDetail state/>
             <watch::WatchPanel state/>

@@ -344,6 +344,17 @@ pub struct Limits {
     #[arg(long, env = "SLIPWAY_POOL_SIZE", default_value_t = 1, global = true)]
     pub pool_size: u32,
 
+    /// Minutes before a workshop's start time its places are made ready: the pool
+    /// starts a sandbox of its track's first lesson for each, handed out as learners
+    /// join, and removes what is left over at its end.
+    #[arg(
+        long,
+        env = "SLIPWAY_POOL_LEAD_MINUTES",
+        default_value_t = 10,
+        global = true
+    )]
+    pub pool_lead_minutes: u32,
+
     /// Seconds between sweeps that remove expired sandboxes and refill the pool.
     #[arg(
         long,

@@ -49,6 +49,34 @@ pub struct ExtendRule {
 pub struct WarmPool {
     pub templates: Vec<Template>,
     pub size: u32,
+    /// Each track's first lesson's sandbox: what a workshop's learners start with.
+    pub first_of_track: HashMap<String, Template>,
+    /// How long before a workshop starts its places are made ready.
+    pub lead_minutes: u32,
+}
+
+impl WarmPool {
+    /// How many sandboxes of each template to keep waiting: `size` of each, and for
+    /// every workshop about to start or running, one of its track's first lesson's
+    /// for each place whose learner holds no sandbox yet.
+    fn targets(&self, warming: &[crate::store::WarmingRecord]) -> Vec<(Template, u32)> {
+        let mut targets: Vec<(Template, u32)> = self
+            .templates
+            .iter()
+            .map(|t| (t.clone(), self.size))
+            .collect();
+        for workshop in warming {
+            let Some(template) = self.first_of_track.get(&workshop.track) else {
+                continue;
+            };
+            let open = u32::try_from(workshop.open_places).unwrap_or(0);
+            match targets.iter_mut().find(|(t, _)| t == template) {
+                Some((_, target)) => *target = target.saturating_add(open),
+                None => targets.push((template.clone(), open)),
+            }
+        }
+        targets
+    }
 }
 
 pub struct Lifecycle {
@@ -376,49 +404,75 @@ impl Lifecycle {
         if self.store.queue_length().await? > 0 {
             return Ok(());
         }
-        for template in &self.pool.templates {
-            if self.cannot_run(template) {
+        let warming = self.store.warming_workshops(self.pool.lead_minutes).await?;
+        for (template, target) in self.pool.targets(&warming) {
+            if self.cannot_run(&template) {
                 continue;
             }
-            let footprint = self.sandboxes.footprint(template);
-            while self.store.pooled_count(template).await? < self.pool.size {
-                if self.host_limit_reached(footprint).await?.is_some() {
-                    return Ok(());
-                }
-                let id = new_id();
-                let ttl = self.limits.sandbox_ttl_minutes;
-                if !self
+            // A workshop that ended (or filled) leaves sandboxes nobody will claim.
+            let waiting = self.store.warm_count(&template).await?;
+            if waiting > target {
+                for id in self
                     .store
-                    .insert_sandbox(&id, None, template, footprint, ttl, self.caps())
+                    .take_from_pool(&template, waiting - target)
                     .await?
                 {
-                    return Ok(());
+                    tracing::info!("sandbox {id} is no longer wanted in the pool; removing it");
+                    self.remove(&id).await?;
                 }
-                match self
-                    .provision(&id, template, SandboxState::Pooled, None)
-                    .await
-                {
-                    Err(error) if error.is_host_unable() => {
-                        tracing::warn!(
-                            "the pool keeps no {} sandbox: {}",
-                            template.describe(),
-                            crate::error_chain(&error)
-                        );
-                        self.unrunnable
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(template.clone());
-                        break;
-                    }
-                    other => other?,
-                }
-                tracing::info!("sandbox {id} ({}) waits in the pool", template.describe());
+            }
+            if !self.fill_pool(&template, target).await? {
+                return Ok(());
             }
         }
         Ok(())
     }
 
-    /// Sandboxes recorded as starting or going that nothing in this server works on.
+    /// Starts pooled sandboxes of `template` until `target` wait or start; `false` when
+    /// the host is full, which stops the filling of every template.
+    async fn fill_pool(&self, template: &Template, target: u32) -> Result<bool, SandboxError> {
+        let footprint = self.sandboxes.footprint(template);
+        while self.store.pooled_count(template).await? < target {
+            if self.host_limit_reached(footprint).await?.is_some() {
+                tracing::info!(
+                    "the pool holds {} {} sandboxes of the {target} wanted: the host fits no more",
+                    self.store.pooled_count(template).await?,
+                    template.describe()
+                );
+                return Ok(false);
+            }
+            let id = new_id();
+            let ttl = self.limits.sandbox_ttl_minutes;
+            if !self
+                .store
+                .insert_sandbox(&id, None, template, footprint, ttl, self.caps())
+                .await?
+            {
+                return Ok(false);
+            }
+            match self
+                .provision(&id, template, SandboxState::Pooled, None)
+                .await
+            {
+                Err(error) if error.is_host_unable() => {
+                    tracing::warn!(
+                        "the pool keeps no {} sandbox: {}",
+                        template.describe(),
+                        crate::error_chain(&error)
+                    );
+                    self.unrunnable
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(template.clone());
+                    return Ok(true);
+                }
+                other => other?,
+            }
+            tracing::info!("sandbox {id} ({}) waits in the pool", template.describe());
+        }
+        Ok(true)
+    }
+
     async fn stale_sandboxes(&self) -> Result<Vec<String>, SandboxError> {
         let unsettled = self.store.unsettled_sandboxes().await?;
         let in_flight = self

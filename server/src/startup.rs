@@ -261,6 +261,12 @@ async fn connect_sandboxes(
     let pool = WarmPool {
         templates: catalog.templates(),
         size: config.limits.pool_size,
+        first_of_track: catalog
+            .tracks
+            .iter()
+            .filter_map(|t| Some((t.slug.clone(), t.lessons.first()?.sandbox.clone())))
+            .collect(),
+        lead_minutes: config.limits.pool_lead_minutes,
     };
     let lifecycle = Lifecycle::new(
         sandboxes,

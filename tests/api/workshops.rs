@@ -322,6 +322,72 @@ async fn a_quiz_answered_wrong_then_right_shows_in_the_room_and_the_results() {
 }
 
 #[tokio::test]
+async fn a_workshop_starting_in_a_minute_has_its_places_ready_at_the_start_and_none_after_its_end()
+{
+    let app = spawn_app_with(&single_node_lessons(), |config| {
+        config.limits.maintenance_seconds = 1;
+    })
+    .await;
+    let store = slipway::store::Store::open(&app.database).await.unwrap();
+    let single = app::model::Template::Single;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let starts = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    let starts_at = starts
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let response = post(
+        &app,
+        &teacher,
+        "/api/workshops",
+        json!({ "title": "At seven", "track": "checks", "capacity": 2,
+                "sandbox_minutes": 30, "starts_at": starts_at }),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let workshop: Value = response.json().await.unwrap();
+
+    // Both places are ready before the doors open.
+    let until_start = (starts - time::OffsetDateTime::now_utc()).unsigned_abs();
+    crate::support::wait_for(
+        "two ready sandboxes before the start",
+        until_start,
+        || async { store.warm_count(&single).await.unwrap() == 2 },
+    )
+    .await;
+
+    // A learner who joins gets one of them at once, and the pool does not start
+    // another for a place that is now taken.
+    let ada = Learner::default();
+    let code = workshop["join_code"].as_str().unwrap();
+    assert_eq!(join(&app, &ada, code, "Ada").await.status(), 200);
+    let started = std::time::Instant::now();
+    ada.start_sandbox(&app, json!({ "lesson": "checks/files" }))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "a ready sandbox is handed out, not started: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(store.warm_count(&single).await.unwrap(), 1);
+
+    // At the end, what is left over goes.
+    let id = workshop["id"].as_str().unwrap();
+    let ended = post(
+        &app,
+        &teacher,
+        &format!("/api/workshops/{id}/end"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(ended.status(), 204);
+    crate::support::wait_for("no ready sandboxes after the end", WITHIN, || async {
+        store.warm_count(&single).await.unwrap() == 0
+            && store.pooled_count(&single).await.unwrap() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn only_the_workshops_instructor_sees_or_steers_it() {
     let app = app().await;
     let grace = sign_in_instructor(&app, "grace").await;

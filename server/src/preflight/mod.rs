@@ -460,7 +460,15 @@ impl Preflight<'_> {
         };
         let wanted = u32::try_from(workshop.capacity - workshop.learners).unwrap_or(0);
         let kind = first.sandbox.describe();
-        if warm == 0 {
+        let upcoming = workshop.starts_at.as_deref().filter(|starts| {
+            time::OffsetDateTime::parse(starts, &time::format_description::well_known::Rfc3339)
+                .is_ok_and(|starts| starts > time::OffsetDateTime::now_utc())
+        });
+        if let (Some(starts), true) = (upcoming, warm < wanted) {
+            Verdict::passed(format!(
+                "{warm} {kind} sandbox(es) ready now; the pool makes the {wanted} open places ready ahead of the start at {starts} (SLIPWAY_POOL_LEAD_MINUTES before)"
+            ))
+        } else if warm == 0 {
             Verdict::warning(
                 format!("no {kind} sandbox waits ready for the first lesson: each learner waits for theirs to start"),
                 "Set SLIPWAY_POOL_SIZE to the places you expect at once, or give the workshop a start time so its places are ready by then.",

@@ -9,7 +9,7 @@ pub use progress::{Attempt, StepKey, StepProgress};
 pub use records::{Caps, Footprint, HostUsage, SandboxRecord, SandboxState};
 pub use workshops::{
     LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, QueuedRecord,
-    WorkshopRecord,
+    WarmingRecord, WorkshopRecord,
 };
 
 use std::path::{Path, PathBuf};

@@ -233,6 +233,24 @@ impl Store {
         Ok(count.try_into().unwrap_or(u32::MAX))
     }
 
+    /// Takes up to `count` of the oldest pooled sandboxes of `template` out of the pool
+    /// (marks them deleting, so no learner can claim them any more); their ids.
+    pub async fn take_from_pool(
+        &self,
+        template: &Template,
+        count: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE sandboxes SET state = 'deleting' WHERE id IN \
+             (SELECT id FROM sandboxes WHERE learner_id IS NULL AND state = 'pooled' AND template = ?1 \
+              ORDER BY created_at LIMIT ?2) RETURNING id",
+        )
+        .bind(Json(template))
+        .bind(count)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Pooled sandboxes of `template` that are up and wait for a learner.
     pub async fn warm_count(&self, template: &Template) -> Result<u32, StoreError> {
         let count: i64 = sqlx::query_scalar(

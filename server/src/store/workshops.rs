@@ -23,6 +23,14 @@ pub struct WorkshopRecord {
     pub learners: i64,
 }
 
+/// A workshop whose places the pool keeps ready: its track, and its places not yet
+/// holding a sandbox.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct WarmingRecord {
+    pub track: String,
+    pub open_places: i64,
+}
+
 /// A learner waiting for a sandbox, and the lesson it is for (`track/lesson`).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueuedRecord {
@@ -219,6 +227,28 @@ impl Store {
         ))
         .bind(id)
         .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The workshops the pool warms now: from `lead_minutes` before their start until
+    /// their end (or, without one, the length of a learner's sandbox after the start),
+    /// unless ended; with their places whose learner holds no sandbox yet.
+    pub async fn warming_workshops(
+        &self,
+        lead_minutes: u32,
+    ) -> Result<Vec<WarmingRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT w.track, w.capacity - (SELECT COUNT(DISTINCT s.learner_id) FROM sandboxes s \
+               JOIN learners l ON l.id = s.learner_id \
+               WHERE l.workshop_id = w.id AND s.state IN ('starting', 'ready')) AS open_places \
+             FROM workshops w \
+             WHERE w.ended_at IS NULL AND w.starts_at IS NOT NULL \
+               AND julianday(w.starts_at) <= julianday('now', '+' || ?1 || ' minutes') \
+               AND julianday('now') < julianday(COALESCE(w.ends_at, \
+                   datetime(w.starts_at, '+' || w.sandbox_minutes || ' minutes')))",
+        )
+        .bind(lead_minutes)
+        .fetch_all(&self.pool)
         .await?)
     }
 

@@ -470,6 +470,40 @@ impl LineState {
     }
 }
 
+/// A learner's recorded terminals and their check attempts, for the instructor's
+/// replay: `GET /api/workshops/{id}/learners/{learner}/replay`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ReplayView {
+    pub recordings: Vec<RecordingView>,
+}
+
+/// One recorded terminal session; its asciicast is at `cast_url`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RecordingView {
+    pub id: String,
+    pub node: String,
+    pub started_at: String,
+    pub cast_url: String,
+    /// The learner's check and quiz attempts during it, at seconds into it: the
+    /// player's markers.
+    pub marks: Vec<AttemptMark>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AttemptMark {
+    pub seconds: f64,
+    /// "Step 2 of docker-swarm/healing: passed", or its reason.
+    pub label: String,
+    pub passed: bool,
+}
+
+/// `POST /api/workshops/{id}/recording`: turns the workshop's terminal recording on or off.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingSwitch {
+    pub on: bool,
+}
+
 /// `POST /api/instructor/login`
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -532,6 +566,9 @@ pub struct WorkshopSummary {
     pub ended: bool,
     /// The instructor's latest message to the room.
     pub message: Option<String>,
+    /// Its learners' terminals are recorded, for replay.
+    #[serde(default)]
+    pub recording: bool,
 }
 
 /// `GET /api/workshops/{id}/card`: what the printable join card shows.
@@ -635,6 +672,9 @@ pub struct News {
     pub ended: bool,
     /// The learner's place in the queue for a sandbox (from 1), while they wait in it.
     pub queue_place: Option<i64>,
+    /// The workshop records its learners' terminals (the lesson page says so).
+    #[serde(default)]
+    pub recording: bool,
 }
 
 /// Where the start of a learner's sandbox is: the `stage` server-sent event, while it

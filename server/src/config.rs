@@ -509,6 +509,14 @@ impl Config {
         }
     }
 
+    /// Where terminal recordings are kept: `recordings/` beside the database.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.database
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .join("recordings")
+    }
+
     /// What sandbox nodes may reach (see `sandbox::egress`).
     pub fn egress(&self) -> EgressPolicy {
         EgressPolicy {

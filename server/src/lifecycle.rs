@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use crate::events::{Event, Events};
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
 use crate::store::{Caps, Footprint, SandboxRecord, SandboxState, Store};
-use crate::terminal::{Attachment, TerminalError, Terminals, Watch};
+use crate::terminal::{Attachment, Recordings, TerminalError, Terminals, Watch};
 use app::model::{NodeView, SandboxView, StartStage, Template};
 
 /// How much of the host learners may hold, and for how long (`Config::quotas`).
@@ -109,11 +109,12 @@ impl Lifecycle {
         events: Events,
         limits: Quotas,
         pool: WarmPool,
+        recordings: Arc<Recordings>,
     ) -> Arc<Self> {
         let sandboxes = Arc::new(sandboxes);
         Arc::new_cyclic(|me| Self {
             me: me.clone(),
-            terminals: Terminals::new(sandboxes.clone(), store.clone()),
+            terminals: Terminals::new(sandboxes.clone(), store.clone(), recordings),
             sandboxes,
             store,
             events,

@@ -22,6 +22,7 @@ use crate::previews::host::PassKey;
 use crate::previews::HostPreviews;
 use crate::sandbox::Sandboxes;
 use crate::store::{Store, StoreError};
+use crate::terminal::Recordings;
 use crate::workshops::{Admittance, Workshops};
 
 /// The name scripts/build-site.sh gives the WASM and CSS bundle (`LEPTOS_OUTPUT_NAME`).
@@ -68,7 +69,9 @@ impl Application {
         );
 
         let events = Events::default();
-        let lifecycle = connect_sandboxes(&config, &store, &events, &catalog).await;
+        let recordings = Arc::new(Recordings::new(config.recordings_dir(), store.clone()));
+        let lifecycle =
+            connect_sandboxes(&config, &store, &events, &catalog, recordings.clone()).await;
         // Lessons that use a tool the node image lacks say so on their page.
         let missing_tools = match &lifecycle {
             Some(lifecycle) => match lifecycle.sandboxes().missing_tools().await {
@@ -137,6 +140,7 @@ impl Application {
         let state = AppState {
             checks,
             preflights,
+            recordings,
             instructors: Arc::new(Instructors::new(store.clone())),
             workshops: Arc::new(Workshops::new(
                 store.clone(),
@@ -221,6 +225,7 @@ async fn connect_sandboxes(
     store: &Store,
     events: &Events,
     catalog: &Catalog,
+    recordings: Arc<Recordings>,
 ) -> Option<Arc<Lifecycle>> {
     let settings = config.node_settings();
     let sandboxes =
@@ -274,6 +279,7 @@ async fn connect_sandboxes(
         events.clone(),
         config.quotas(),
         pool,
+        recordings,
     );
     if let Err(error) = lifecycle.reconcile().await {
         tracing::error!(

@@ -18,6 +18,7 @@ mod pages;
 mod preflight;
 mod previews;
 mod release;
+mod replay;
 mod sandbox_api;
 mod sandboxes;
 use slipway_tests as support;

@@ -42,6 +42,8 @@ pub enum ApiError {
     NotInstructor,
     #[error("the room has not been checked since the server started: press Check the room")]
     NoPreflight,
+    #[error("this recording's file is gone from the server's recordings folder")]
+    RecordingGone,
     #[error("this server does not answer to the name {0:?}; its administrator can add it to SLIPWAY_ALLOWED_HOSTS")]
     UnknownHost(String),
     #[error(transparent)]
@@ -119,7 +121,7 @@ impl IntoResponse for ApiError {
             ApiError::Terminal(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ForeignOrigin | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::UnknownHost(_) => StatusCode::MISDIRECTED_REQUEST,
-            ApiError::NoPreflight => StatusCode::NOT_FOUND,
+            ApiError::NoPreflight | ApiError::RecordingGone => StatusCode::NOT_FOUND,
             ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Workshop(WorkshopError::MembersOnly) => StatusCode::FORBIDDEN,
             ApiError::Check(CheckError::Locked { .. }) => StatusCode::CONFLICT,

@@ -10,6 +10,7 @@ mod instructor;
 mod limits;
 mod preflight;
 mod previews;
+mod replay;
 mod sandboxes;
 mod session;
 mod terminal;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub checks: Arc<Checks>,
     pub instructors: Arc<Instructors>,
     pub workshops: Arc<Workshops>,
+    /// Terminal recordings, for replay and transcripts.
+    pub recordings: Arc<crate::terminal::Recordings>,
     /// Rooms' preflights, running or done.
     pub preflights: Arc<crate::preflight::PreflightRuns>,
     pub events: Events,
@@ -128,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/workshops/join", post(workshops::join))
         .route("/api/me/events", get(workshops::news))
+        .route("/api/me/transcript", get(replay::transcript))
         .route_layer(from_fn_with_state(state.clone(), session::ensure_learner));
     let instructor_api = Router::new()
         .route(
@@ -149,6 +153,15 @@ pub fn router(state: AppState) -> Router {
             "/api/workshops/{id}/learners/{learner}/nodes/{node}/terminal",
             get(terminal::watch),
         )
+        .route(
+            "/api/workshops/{id}/learners/{learner}/replay",
+            get(replay::replay),
+        )
+        .route(
+            "/api/workshops/{id}/learners/{learner}/recordings/{recording}",
+            get(replay::recording),
+        )
+        .route("/api/workshops/{id}/recording", post(replay::switch))
         .route_layer(from_fn_with_state(
             state.clone(),
             instructor::require_instructor,

@@ -2,10 +2,12 @@
 //! Migrations in `migrations/` are applied when the store opens.
 
 mod progress;
+mod recordings;
 mod records;
 mod workshops;
 
 pub use progress::{Attempt, StepKey, StepProgress};
+pub use recordings::RecordingRecord;
 pub use records::{Caps, Footprint, HostUsage, SandboxRecord, SandboxState};
 pub use workshops::{
     LastCheckRecord, MemberRecord, MemberStepRecord, NewWorkshopRecord, QueuedRecord,

@@ -19,6 +19,8 @@ pub struct WorkshopRecord {
     pub instructor_id: Option<String>,
     pub ended_at: Option<String>,
     pub message: Option<String>,
+    /// Its learners' terminals are recorded.
+    pub record_terminals: bool,
     /// How many learners have joined.
     pub learners: i64,
 }
@@ -93,7 +95,7 @@ pub struct NewWorkshopRecord<'a> {
 
 const WORKSHOP_COLUMNS: &str = "w.id, w.join_code, w.title, w.track, w.starts_at, w.ends_at, \
      w.capacity, w.sandbox_minutes, w.sandbox_extensions, w.instructor_id, w.ended_at, w.message, \
-     (SELECT count(*) FROM learners l WHERE l.workshop_id = w.id) AS learners";
+     w.record_terminals, (SELECT count(*) FROM learners l WHERE l.workshop_id = w.id) AS learners";
 
 impl Store {
     /// Returns false if the name is taken.

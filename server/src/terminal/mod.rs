@@ -19,6 +19,8 @@
 //! So one connection holds at most `QUEUED_CHUNKS × TTY_READ_BYTES` (256 KiB) of output
 //! in flight, plus what the WebSocket layer buffers, and one session `REPLAY_BYTES`.
 
+mod recording;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -33,6 +35,8 @@ use tokio::task::AbortHandle;
 pub use crate::sandbox::TTY_READ_BYTES;
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Tty};
 use crate::store::Store;
+use recording::Recording;
+pub use recording::{Recordings, RECORDING_BYTES};
 
 /// How much recent output a session keeps to replay to the next attachment.
 pub const REPLAY_BYTES: usize = 64 * 1024;
@@ -84,6 +88,7 @@ pub enum Notice {
 pub struct Terminals {
     sandboxes: Arc<Sandboxes>,
     store: Store,
+    recordings: Arc<Recordings>,
     /// The map's lock is held only to find a node's slot; a slot's lock is held while a
     /// shell starts on that node, so a node that hangs keeps no other node waiting.
     sessions: Mutex<HashMap<(String, String), Arc<Slot>>>,
@@ -108,10 +113,11 @@ pub struct Watch {
 }
 
 impl Terminals {
-    pub fn new(sandboxes: Arc<Sandboxes>, store: Store) -> Self {
+    pub fn new(sandboxes: Arc<Sandboxes>, store: Store, recordings: Arc<Recordings>) -> Self {
         Self {
             sandboxes,
             store,
+            recordings,
             sessions: Mutex::new(HashMap::new()),
         }
     }
@@ -137,7 +143,21 @@ impl Terminals {
                     node: node.to_string(),
                     timeout: SHELL_OPEN_TIMEOUT,
                 })??;
-        let session = Session::start(tty, self.sandboxes.clone(), self.store.clone(), &sandbox.id);
+        let owner = match self.store.sandbox(&sandbox.id).await {
+            Ok(record) => record.and_then(|r| r.learner_id),
+            Err(_) => None,
+        };
+        let recording = match owner {
+            Some(learner) => self.recordings.start(&learner, &sandbox.id, node).await,
+            None => None,
+        };
+        let session = Session::start(
+            tty,
+            self.sandboxes.clone(),
+            self.store.clone(),
+            &sandbox.id,
+            recording,
+        );
         *held = Some(session.clone());
         Ok(session.attach(false))
     }
@@ -186,6 +206,8 @@ pub struct Session {
     keys: mpsc::Sender<Bytes>,
     screen: SyncMutex<Screen>,
     activity: Activity,
+    /// Where its output is recorded, unless the learner's workshop turned that off.
+    recording: Option<Arc<Recording>>,
     tasks: SyncMutex<Vec<AbortHandle>>,
 }
 
@@ -198,7 +220,13 @@ struct Screen {
 }
 
 impl Session {
-    fn start(tty: Tty, sandboxes: Arc<Sandboxes>, store: Store, sandbox: &str) -> Arc<Self> {
+    fn start(
+        tty: Tty,
+        sandboxes: Arc<Sandboxes>,
+        store: Store,
+        sandbox: &str,
+        recording: Option<Recording>,
+    ) -> Arc<Self> {
         let Tty {
             exec,
             mut output,
@@ -216,6 +244,7 @@ impl Session {
                 ended: false,
             }),
             activity: Activity::new(store, sandbox),
+            recording: recording.map(Arc::new),
             tasks: SyncMutex::new(Vec::new()),
         });
 
@@ -230,9 +259,13 @@ impl Session {
         let reader = tokio::spawn(async move {
             while let Some(Ok(chunk)) = output.next().await {
                 let viewer = reader_session.record(&chunk);
+                let recorded = reader_session.recording.is_some().then(|| chunk.clone());
                 if let Some(viewer) = viewer {
                     // Waiting here is the backpressure: a slow connection slows the shell.
                     let _ = viewer.send(chunk).await;
+                }
+                if let (Some(recording), Some(chunk)) = (&reader_session.recording, recorded) {
+                    recording.output(chunk).await;
                 }
             }
             reader_session.end();
@@ -257,7 +290,11 @@ impl Session {
         if !(1..=1000).contains(&cols) || !(1..=1000).contains(&rows) {
             return Err(TerminalError::BadSize { cols, rows });
         }
-        Ok(self.sandboxes.resize_shell(&self.exec, cols, rows).await?)
+        self.sandboxes.resize_shell(&self.exec, cols, rows).await?;
+        if let Some(recording) = &self.recording {
+            recording.resize(cols, rows);
+        }
+        Ok(())
     }
 
     pub fn has_ended(&self) -> bool {

@@ -112,6 +112,7 @@ impl Workshops {
             message: workshop.message.filter(|m| !m.is_empty()),
             ended: workshop.ended_at.is_some(),
             queue_place: self.store.queue_place(learner).await?,
+            recording: workshop.record_terminals,
         }))
     }
 }

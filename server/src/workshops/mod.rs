@@ -5,6 +5,7 @@
 
 mod live;
 mod queue;
+mod replay;
 mod room;
 
 pub use live::RoomUpdate;
@@ -523,6 +524,7 @@ impl Workshops {
                 .and_then(|n| u32::try_from(n).ok()),
             ended: record.ended_at.is_some(),
             message: record.message.clone(),
+            recording: record.record_terminals,
         }
     }
 }

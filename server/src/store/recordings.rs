@@ -1,0 +1,77 @@
+//! Terminal recordings: which sessions were recorded, whose, and whether a learner's
+//! workshop lets them be.
+
+use super::{LastCheckRecord, Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordingRecord {
+    pub id: String,
+    pub learner_id: String,
+    pub sandbox_id: String,
+    pub node: String,
+    pub started_at: String,
+}
+
+impl Store {
+    /// Whether `learner`'s terminals are recorded: unless their workshop turned it off.
+    pub async fn records_terminals_of(&self, learner: &str) -> Result<bool, StoreError> {
+        let off: Option<i64> = sqlx::query_scalar(
+            "SELECT w.record_terminals FROM learners l JOIN workshops w ON w.id = l.workshop_id \
+             WHERE l.id = ?",
+        )
+        .bind(learner)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(off != Some(0))
+    }
+
+    pub async fn insert_recording(
+        &self,
+        id: &str,
+        learner: &str,
+        sandbox: &str,
+        node: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO terminal_recordings (id, learner_id, sandbox_id, node) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(learner)
+        .bind(sandbox)
+        .bind(node)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A learner's recordings, oldest first.
+    pub async fn recordings_of(&self, learner: &str) -> Result<Vec<RecordingRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, learner_id, sandbox_id, node, started_at FROM terminal_recordings \
+             WHERE learner_id = ? ORDER BY started_at, id",
+        )
+        .bind(learner)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every check and quiz attempt of a learner, oldest first.
+    pub async fn attempts_of(&self, learner: &str) -> Result<Vec<LastCheckRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT learner_id, track || '/' || lesson AS lesson, step, passed, reason, NULL AS output, \
+             attempted_at FROM check_attempts WHERE learner_id = ? ORDER BY id",
+        )
+        .bind(learner)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn set_workshop_recording(&self, workshop: &str, on: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE workshops SET record_terminals = ? WHERE id = ?")
+            .bind(on)
+            .bind(workshop)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

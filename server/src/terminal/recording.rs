@@ -1,0 +1,223 @@
+//! Recording terminal sessions in the asciicast v2 format (asciinema's): a JSON header
+//! line, then one `[seconds, "o", text]` line per chunk of output and `[seconds, "r",
+//! "COLSxROWS"]` per resize, so an instructor can replay a learner's terminal and a
+//! learner can take theirs home. Keystrokes are not recorded, only what the screen
+//! showed. Each session's file stops at [`RECORDING_BYTES`], with a marker saying so.
+//!
+//! The file is written by a task of its own, fed through a bounded queue after the
+//! output has reached the learner: a slow disk slows the shell (as a slow connection
+//! does), never the learner's echo, and nothing is lost or reordered.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+use crate::store::Store;
+
+/// The most one session's recording holds.
+pub const RECORDING_BYTES: u64 = 2 * 1024 * 1024;
+/// Events queued for the recording's writer before the shell waits for it.
+const QUEUED_EVENTS: usize = 64;
+/// The size a session starts at, until the learner's terminal says its own.
+const COLS: u16 = 80;
+const ROWS: u16 = 24;
+
+/// Where recordings go, and who says whether a learner's are kept.
+pub struct Recordings {
+    dir: PathBuf,
+    store: Store,
+}
+
+impl Recordings {
+    pub fn new(dir: PathBuf, store: Store) -> Self {
+        Self { dir, store }
+    }
+
+    /// The file of recording `id` (an id the store gave out, never the learner's input).
+    pub fn file_of(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.cast"))
+    }
+
+    /// Starts recording a new session on `node` of `learner`'s sandbox, unless their
+    /// workshop turned recording off. A recording that cannot be made is logged and
+    /// skipped: the terminal works regardless.
+    pub async fn start(&self, learner: &str, sandbox: &str, node: &str) -> Option<Recording> {
+        match self.store.records_terminals_of(learner).await {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(error) => {
+                tracing::warn!(
+                    "not recording {sandbox}/{node}: {}",
+                    crate::error_chain(&error)
+                );
+                return None;
+            }
+        }
+        let id = crate::sandbox::new_id();
+        let path = self.file_of(&id);
+        let file = match create(&path, node).await {
+            Ok(file) => file,
+            Err(error) => {
+                tracing::warn!("cannot record to {}: {error}", path.display());
+                return None;
+            }
+        };
+        if let Err(error) = self
+            .store
+            .insert_recording(&id, learner, sandbox, node)
+            .await
+        {
+            tracing::warn!(
+                "not recording {sandbox}/{node}: {}",
+                crate::error_chain(&error)
+            );
+            return None;
+        }
+        let (events, queue) = mpsc::channel(QUEUED_EVENTS);
+        tokio::spawn(write_events(file, queue));
+        Some(Recording {
+            events,
+            started: Instant::now(),
+        })
+    }
+}
+
+/// A session's recording: what the session tells it goes to the file, in order.
+pub struct Recording {
+    events: mpsc::Sender<Event>,
+    started: Instant,
+}
+
+enum Event {
+    Output(Duration, Bytes),
+    Resize(Duration, u16, u16),
+}
+
+impl Recording {
+    /// Records output the learner has just been sent; waits while the writer is behind.
+    pub async fn output(&self, chunk: Bytes) {
+        let _ = self
+            .events
+            .send(Event::Output(self.started.elapsed(), chunk))
+            .await;
+    }
+
+    pub fn resize(&self, cols: u16, rows: u16) {
+        let _ = self
+            .events
+            .try_send(Event::Resize(self.started.elapsed(), cols, rows));
+    }
+}
+
+async fn create(path: &Path, node: &str) -> std::io::Result<tokio::fs::File> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let mut file = tokio::fs::File::create(path).await?;
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let header = serde_json::json!({
+        "version": 2,
+        "width": COLS,
+        "height": ROWS,
+        "timestamp": timestamp,
+        "title": node,
+        "env": { "TERM": "xterm-256color" },
+    });
+    file.write_all(format!("{header}\n").as_bytes()).await?;
+    Ok(file)
+}
+
+async fn write_events(mut file: tokio::fs::File, mut queue: mpsc::Receiver<Event>) {
+    let mut text = Utf8Text::default();
+    let mut written: u64 = 0;
+    while let Some(event) = queue.recv().await {
+        let line = match event {
+            Event::Output(at, chunk) => {
+                let Some(text) = text.decode(&chunk) else {
+                    continue;
+                };
+                serde_json::json!([seconds(at), "o", text])
+            }
+            Event::Resize(at, cols, rows) => {
+                serde_json::json!([seconds(at), "r", format!("{cols}x{rows}")])
+            }
+        };
+        let line = format!("{line}\n");
+        let full = written + line.len() as u64 > RECORDING_BYTES;
+        let line = if full {
+            let at = line_time(&line);
+            format!(
+                "{}\n",
+                serde_json::json!([
+                    at,
+                    "m",
+                    "The recording stops here: it reached its size limit."
+                ])
+            )
+        } else {
+            line
+        };
+        if file.write_all(line.as_bytes()).await.is_err() {
+            return;
+        }
+        written += line.len() as u64;
+        if full {
+            // The shell goes on; what it prints is no longer kept.
+            while queue.recv().await.is_some() {}
+            return;
+        }
+    }
+}
+
+fn seconds(at: Duration) -> f64 {
+    (at.as_secs_f64() * 1_000_000.0).round() / 1_000_000.0
+}
+
+/// The time of an event line written by [`write_events`].
+fn line_time(line: &str) -> f64 {
+    serde_json::from_str::<(f64, String, String)>(line).map_or(0.0, |(at, _, _)| at)
+}
+
+/// Output as text: asciicast holds strings, and a chunk of terminal output may end in
+/// the middle of a character, whose first bytes wait for the next chunk.
+#[derive(Default)]
+struct Utf8Text {
+    pending: Vec<u8>,
+}
+
+impl Utf8Text {
+    /// The text of `chunk` (with what the last one left), or `None` if it is all part of
+    /// a character still incomplete.
+    fn decode(&mut self, chunk: &[u8]) -> Option<String> {
+        self.pending.extend_from_slice(chunk);
+        let complete = match std::str::from_utf8(&self.pending) {
+            Ok(_) => self.pending.len(),
+            Err(error) if error.error_len().is_none() => error.valid_up_to(),
+            // Bytes that are not UTF-8 at all: shown as the replacement character.
+            Err(_) => self.pending.len(),
+        };
+        let rest = self.pending.split_off(complete);
+        let text = String::from_utf8_lossy(&self.pending).into_owned();
+        self.pending = rest;
+        (!text.is_empty()).then_some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Utf8Text;
+
+    #[test]
+    fn a_character_split_across_chunks_is_kept_whole() {
+        let mut text = Utf8Text::default();
+        let e_acute = "é".as_bytes();
+        assert_eq!(text.decode(&[b'h', e_acute[0]]).as_deref(), Some("h"));
+        assert_eq!(text.decode(&[e_acute[1], b'!']).as_deref(), Some("é!"));
+        assert_eq!(text.decode(&[0xff]).as_deref(), Some("\u{fffd}"));
+    }
+}

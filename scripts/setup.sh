@@ -119,6 +119,17 @@ else
         --log-level=warning --outfile="$codemirror_bundle"
     ok "bundled CodeMirror into $codemirror_bundle"
 fi
+# The room's replay (app/js/replay.js) imports asciinema-player the same way.
+player_entry=app/js/asciinema-entry.mjs
+player_bundle=public/vendor/asciinema-player.mjs
+if [[ -f $player_bundle && ! package-lock.json -nt $player_bundle && ! $player_entry -nt $player_bundle ]]; then
+    ok "$player_bundle is up to date"
+else
+    node_modules/.bin/esbuild "$player_entry" --bundle --minify --format=esm --target=es2020 \
+        --log-level=warning --outfile="$player_bundle"
+    cp node_modules/asciinema-player/dist/bundle/asciinema-player.css public/vendor/
+    ok "bundled asciinema-player into $player_bundle"
+fi
 # The release build shrinks its WASM with npm's binaryen (the Makefile puts it first on
 # PATH): Debian 12's binaryen 108 rewrites wasm-bindgen's externref table export to point
 # at the function table, and no island can start ("Table.set(): Argument 1 is invalid").

@@ -18,8 +18,9 @@ use wasm_bindgen::JsCast;
 use crate::model::{
     CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, FileSaved,
     FileText, Hints, JoinCard, JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop,
-    News, NodeFiles, NodePorts, PreflightReport, QuizAnswer, QuizReport, RoomMessage, RoomView,
-    SandboxView, SaveFile, Solution, StartSandbox, StartStage, WorkshopSummary,
+    News, NodeFiles, NodePorts, PreflightReport, QuizAnswer, QuizReport, RecordingSwitch,
+    ReplayView, RoomMessage, RoomView, SandboxView, SaveFile, Solution, StartSandbox, StartStage,
+    WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -269,6 +270,18 @@ pub fn follow_preflight(
             }
         }
     })
+}
+
+/// A learner's recorded terminals, with their check attempts as markers.
+pub async fn replay(workshop: &str, learner: &str) -> Result<ReplayView, Reason> {
+    let url = format!("/api/workshops/{workshop}/learners/{learner}/replay");
+    send(Request::get(&url), None::<&()>).await
+}
+
+/// Turns the workshop's terminal recording on or off.
+pub async fn set_recording(workshop: &str, on: bool) -> Result<(), Reason> {
+    let url = format!("/api/workshops/{workshop}/recording");
+    send(Request::post(&url), Some(&RecordingSwitch { on })).await
 }
 
 pub async fn join_card(workshop: &str) -> Result<JoinCard, Reason> {

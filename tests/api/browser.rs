@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::support::{
     files_lessons, fixture_lessons, lessons_dir, sign_in_instructor, spawn_app_with,
-    spawn_app_with_lessons, wait_for, Browser, Learner, TestApp, INSTRUCTOR_PASSWORD,
+    spawn_app_with_lessons, wait_for, Browser, Learner, TestApp, TestTerminal, INSTRUCTOR_PASSWORD,
 };
 
 #[tokio::test]
@@ -379,6 +379,88 @@ async fn check_the_room_shows_the_preflight_line_by_line_to_its_verdict() {
         .await
         .contains("slipway lessons test --only checks/files"));
     browser.screenshot("preflight").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_room_replays_a_learners_recorded_terminal_and_seeks_to_their_check() {
+    let app = spawn_app_with(&files_lessons(), |_| {}).await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop: Value = teacher
+        .post(
+            &app,
+            "/api/workshops",
+            json!({ "title": "Replayed", "track": "checks", "capacity": 2, "sandbox_minutes": 30 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ada = Learner::default();
+    let joined = ada
+        .post(
+            &app,
+            "/api/workshops/join",
+            json!({ "code": workshop["join_code"], "name": "Ada" }),
+        )
+        .await;
+    assert_eq!(joined.status(), 200);
+    let sandbox = ada
+        .start_sandbox(&app, json!({ "lesson": "checks/files" }))
+        .await;
+    let mut shell = TestTerminal::open(&app.base, &sandbox, "node1", &ada.cookie(&app), None)
+        .await
+        .expect("Ada's terminal");
+    shell.type_keys("echo replayed-$((6*7))\r").await;
+    shell
+        .read_until(0, "replayed-42", Duration::from_secs(30))
+        .await;
+    let check = ada
+        .post(
+            &app,
+            &format!("/api/sandboxes/{sandbox}/check"),
+            json!({ "lesson": "checks/files", "step": 0 }),
+        )
+        .await;
+    assert_eq!(check.status(), 200);
+
+    let browser = Browser::start().await;
+    browser
+        .sign_in_as_instructor(&app.url("/instructor"), "grace")
+        .await;
+    let room = format!("/instructor/workshops/{}", workshop["id"].as_str().unwrap());
+    browser.client.goto(&app.url(&room)).await.unwrap();
+    browser.wait_displayed("tr.learner", true).await;
+    browser.click("tr.learner").await;
+    browser.click("button.load-replay").await;
+    browser.wait_displayed("button.play-recording", true).await;
+    assert!(browser
+        .text_of("button.play-recording")
+        .await
+        .contains("1 check(s)"));
+    browser.click("button.play-recording").await;
+    browser
+        .wait_displayed(r#".replay-player[data-player="ready"] .ap-player"#, true)
+        .await;
+    // The check's marker seeks the player to it: by then the screen shows the command.
+    browser.click(".replay-marks button.seek").await;
+    wait_for(
+        "the replay to show Ada's command",
+        Duration::from_secs(30),
+        || async {
+            browser
+                .text_of(".replay-player")
+                .await
+                .contains("replayed-42")
+        },
+    )
+    .await;
+    browser
+        .client
+        .execute("document.querySelector('.replay').scrollIntoView()", Vec::new())
+        .await
+        .expect("scrolled");
+    browser.screenshot("replay").await;
     browser.close().await;
 }
 

@@ -4,6 +4,7 @@ mod check_bar;
 mod editor;
 mod instructor;
 mod join_card;
+mod replay;
 mod room;
 mod shared;
 mod step_navigator;

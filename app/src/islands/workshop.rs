@@ -78,6 +78,15 @@ pub fn WorkshopNews() -> impl IntoView {
                     } else {
                         news.message.map(|m| format!(" · {m}"))
                     }}
+                    <p class="recording-note" data-recording=news.recording.to_string()>
+                        {if news.recording {
+                            "⏺ This workshop records what your terminals show, so that your instructor can replay it. "
+                        } else {
+                            "This workshop does not record your terminals. "
+                        }}
+                        <a href="/api/me/transcript" download="slipway-transcript.json">"Download your transcript"</a>
+                        " (your checks and any recordings, one file)."
+                    </p>
                 </div>
             }
         })

@@ -13,16 +13,17 @@ pub struct RecordingRecord {
 }
 
 impl Store {
-    /// Whether `learner`'s terminals are recorded: unless their workshop turned it off.
+    /// Whether `learner`'s terminals are recorded: in a workshop, unless it turned that
+    /// off (self-paced learners are not recorded).
     pub async fn records_terminals_of(&self, learner: &str) -> Result<bool, StoreError> {
-        let off: Option<i64> = sqlx::query_scalar(
+        let on: Option<i64> = sqlx::query_scalar(
             "SELECT w.record_terminals FROM learners l JOIN workshops w ON w.id = l.workshop_id \
              WHERE l.id = ?",
         )
         .bind(learner)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(off != Some(0))
+        Ok(on == Some(1))
     }
 
     pub async fn insert_recording(

@@ -41,8 +41,8 @@ impl Recordings {
         self.dir.join(format!("{id}.cast"))
     }
 
-    /// Starts recording a new session on `node` of `learner`'s sandbox, unless their
-    /// workshop turned recording off. A recording that cannot be made is logged and
+    /// Starts recording a new session on `node` of `learner`'s sandbox, if they are in a
+    /// workshop that records (one does unless its instructor turned that off). A recording that cannot be made is logged and
     /// skipped: the terminal works regardless.
     pub async fn start(&self, learner: &str, sandbox: &str, node: &str) -> Option<Recording> {
         match self.store.records_terminals_of(learner).await {

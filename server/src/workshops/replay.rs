@@ -180,7 +180,8 @@ fn marks(
             }
             let outcome = match (&attempt.reason, attempt.passed) {
                 (_, true) => "passed".to_string(),
-                (Some(reason), false) => reason.lines().next().unwrap_or("failed").to_string(),
+                // Checks say what is still wrong last.
+                (Some(reason), false) => reason.lines().last().unwrap_or("failed").to_string(),
                 (None, false) => "failed".to_string(),
             };
             Some(AttemptMark {

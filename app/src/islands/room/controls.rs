@@ -89,6 +89,22 @@ pub fn Controls(state: RoomState) -> impl IntoView {
                 "Give everyone more time"
             </button>
             <a class="button secondary" href=move || format!("/api/workshops/{}/results.csv", workshop.get_value())>"Export CSV"</a>
+            <label class="record-switch" title="Recorded terminals can be replayed here; learners download theirs">
+                <input type="checkbox" name="record"
+                    prop:checked=move || state.room.with(|r| r.as_ref().is_some_and(|r| r.workshop.recording))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        spawn_local(async move {
+                            let answer = client::set_recording(&workshop.get_value(), on).await;
+                            tell(answer, if on {
+                                "Terminals are recorded from each learner's next session on."
+                            } else {
+                                "Terminals are no longer recorded, from each learner's next session on."
+                            });
+                        });
+                    }/>
+                " Record terminals"
+            </label>
             <button type="button" class="button danger end" on:click=end>"End workshop"</button>
             <a class="link-button" href="/instructor">"All workshops"</a>
         </div>

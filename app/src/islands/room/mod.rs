@@ -9,6 +9,7 @@ mod controls;
 mod detail;
 mod grid;
 mod preflight;
+mod replay;
 mod watch;
 
 use leptos::prelude::*;
@@ -120,6 +121,7 @@ pub fn Room(workshop: String) -> impl IntoView {
             <preflight::RoomCheck state/>
             <grid::Grid state/>
             <detail::LearnerDetail state/>
+            <replay::ReplayPanel state/>
             <watch::WatchPanel state/>
         </section>
     }

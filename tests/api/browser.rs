@@ -457,7 +457,10 @@ async fn the_room_replays_a_learners_recorded_terminal_and_seeks_to_their_check(
     .await;
     browser
         .client
-        .execute("document.querySelector('.replay').scrollIntoView()", Vec::new())
+        .execute(
+            "document.querySelector('.replay').scrollIntoView()",
+            Vec::new(),
+        )
         .await
         .expect("scrolled");
     browser.screenshot("replay").await;
@@ -556,6 +559,7 @@ pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
     teacher
         .wait_displayed(".room-grid tr.learner td.cell.passed", true)
         .await;
+    teacher.screenshot("room-grid").await;
     assert!(teacher
         .client
         .current_url()

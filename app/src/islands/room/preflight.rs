@@ -43,10 +43,10 @@ pub fn RoomCheck(state: RoomState) -> impl IntoView {
     view! {
         <section class="preflight" data-done=move || report.with(|r| r.as_ref().is_some_and(|r| r.done)).to_string()>
             <div class="preflight-head">
-                <button type="button" class="button check-room" on:click=start disabled=running>
+                <button type="button" class="button check-room" on:click=start disabled=running
+                    title="Lessons, images, a rehearsal of every lesson, the host's capacity and the pool, for real">
                     {move || if running() { "Checking the room…" } else { "Check the room" }}
                 </button>
-                <span class="muted">"Lessons, images, a rehearsal of every lesson, the host's capacity and the pool, for real."</span>
             </div>
             {move || refused.get().map(|reason| view! { <p class="preflight-refused" role="alert">{reason}</p> })}
             {move || report.get().map(|report| view! {

@@ -367,34 +367,31 @@ impl Preflight<'_> {
             );
         };
         let free = HostFree::now();
-        let mut limits: Vec<(u32, String)> = Vec::new();
-        let mut limit = |fit: u64, why: String| {
-            limits.push((u32::try_from(fit).unwrap_or(u32::MAX), why));
+        // Each limit: how many learners it lets in, what it is, and what raises it.
+        let mut limits: Vec<(u32, String, String)> = Vec::new();
+        let mut limit = |fit: u64, what: String, raise: String| {
+            limits.push((u32::try_from(fit).unwrap_or(u32::MAX), what, raise));
         };
+        let more_host = "give the host more of it, or run fewer places".to_string();
         if let Some(memory) = free.memory_bytes {
             limit(
                 memory / largest.memory_bytes.max(1),
-                format!(
-                    "memory: {} free, {} a learner",
-                    mib(memory),
-                    mib(largest.memory_bytes)
-                ),
+                format!("the host's free memory ({})", mib(memory)),
+                more_host.clone(),
             );
         }
         if let Some(disk) = free.disk_bytes {
             limit(
                 disk / largest.disk_bytes.max(1),
-                format!(
-                    "disk: {} free, {} a learner",
-                    mib(disk),
-                    mib(largest.disk_bytes)
-                ),
+                format!("the host's free disk ({})", mib(disk)),
+                more_host.clone(),
             );
         }
         if let Some(pids) = free.pids {
             limit(
                 pids / largest.pids.max(1),
-                format!("processes: {pids} free, {} a learner", largest.pids),
+                format!("the host's free process ids ({pids})"),
+                more_host,
             );
         }
         let templates = track.lessons.iter().map(|l| &l.sandbox);
@@ -404,30 +401,47 @@ impl Preflight<'_> {
         });
         limit(
             u64::from(self.quotas.max_sandboxes),
-            format!("SLIPWAY_MAX_SANDBOXES: {}", self.quotas.max_sandboxes),
+            format!("SLIPWAY_MAX_SANDBOXES ({})", self.quotas.max_sandboxes),
+            format!("set SLIPWAY_MAX_SANDBOXES to {places}"),
         );
         limit(
             u64::from(self.quotas.max_nodes / nodes.max(1)),
             format!(
-                "SLIPWAY_MAX_NODES: {} nodes, {nodes} a learner",
+                "SLIPWAY_MAX_NODES ({} nodes, {nodes} a learner)",
                 self.quotas.max_nodes
             ),
+            format!("set SLIPWAY_MAX_NODES to {}", places * nodes),
         );
+        // Slipway admits a sandbox by its nodes' memory limits, not by what it uses.
         limit(
             u64::from(self.quotas.max_memory_mb / memory_mb.max(1)),
             format!(
-                "the nodes' memory limits: {} MiB for all, {memory_mb} MiB a learner",
+                "the nodes' memory limits added up (SLIPWAY_MAX_NODE_MEMORY_MB: {} MiB for all, {memory_mb} MiB a learner)",
                 self.quotas.max_memory_mb
             ),
+            format!(
+                "a learner's sandbox uses {} but is admitted by its limits: set SLIPWAY_MAX_NODE_MEMORY_MB to {} (or lower SLIPWAY_NODE_MEMORY_MB) if the host's free memory holds them",
+                mib(largest.memory_bytes),
+                places.saturating_mul(memory_mb)
+            ),
         );
-        let Some((fits, binding)) = limits.iter().min_by_key(|(fit, _)| *fit).cloned() else {
+        let Some((fits, binding, raise)) = limits.iter().min_by_key(|(fit, ..)| *fit).cloned()
+        else {
             return (Verdict::not_run("nothing to count with"), None);
         };
+        let by_use = limits
+            .iter()
+            .filter(|(_, what, _)| what.starts_with("the host's"))
+            .map(|(fit, ..)| *fit)
+            .min();
         let measured_as = format!(
-            "a learner's sandbox measured {} memory, {} disk, {} processes",
+            "a learner's sandbox measured {} memory, {} disk, {} processes{}",
             mib(largest.memory_bytes),
             mib(largest.disk_bytes),
-            largest.pids
+            largest.pids,
+            by_use
+                .map(|n| format!(", so the host's free resources hold {n}"))
+                .unwrap_or_default()
         );
         let verdict = if fits >= places {
             Verdict::passed(format!(
@@ -436,7 +450,7 @@ impl Preflight<'_> {
         } else {
             Verdict::failed(
                 format!("only {fits} of {places} learners fit at once ({measured_as}; the limit is {binding})"),
-                format!("Lower the workshop's places to {fits}, or give the host more of what runs out first ({binding}); the queue holds the rest until room frees."),
+                format!("Lower the workshop's places to {fits}, or raise the limit: {raise}. The queue holds the rest until room frees."),
             )
         };
         (verdict, Some(fits))
@@ -466,21 +480,21 @@ impl Preflight<'_> {
         });
         if let (Some(starts), true) = (upcoming, warm < wanted) {
             Verdict::passed(format!(
-                "{warm} {kind} sandbox(es) ready now; the pool makes the {wanted} open places ready ahead of the start at {starts} (SLIPWAY_POOL_LEAD_MINUTES before)"
+                "{warm} sandbox(es) ready now for the first lesson ({kind}); the pool makes the {wanted} open places ready ahead of the start at {starts} (SLIPWAY_POOL_LEAD_MINUTES before)"
             ))
         } else if warm == 0 {
             Verdict::warning(
-                format!("no {kind} sandbox waits ready for the first lesson: each learner waits for theirs to start"),
+                format!("no sandbox waits ready for the first lesson ({kind}): each learner waits for theirs to start"),
                 "Set SLIPWAY_POOL_SIZE to the places you expect at once, or give the workshop a start time so its places are ready by then.",
             )
         } else if warm < wanted {
             Verdict::warning(
-                format!("{warm} {kind} sandbox(es) wait ready for {wanted} places still open: the rest start as learners come"),
+                format!("{warm} sandbox(es) wait ready for the first lesson ({kind}), for {wanted} places still open: the rest start as learners come"),
                 "Raise SLIPWAY_POOL_SIZE, or give the workshop a start time so its places are ready by then.",
             )
         } else {
             Verdict::passed(format!(
-                "{warm} {kind} sandbox(es) wait ready for the first lesson"
+                "{warm} sandbox(es) wait ready for the first lesson ({kind})"
             ))
         }
     }

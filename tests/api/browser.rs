@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::{
     files_lessons, fixture_lessons, lessons_dir, sign_in_instructor, spawn_app_with,
@@ -341,16 +341,7 @@ async fn check_the_room_shows_the_preflight_line_by_line_to_its_verdict() {
     let app = spawn_app_with(&files_lessons(), |_| {}).await;
     // Signed in through the API first, which creates the account the page signs in to.
     let teacher = sign_in_instructor(&app, "grace").await;
-    let created: Value = teacher
-        .post(
-            &app,
-            "/api/workshops",
-            json!({ "title": "Checked", "track": "checks", "capacity": 1, "sandbox_minutes": 30 }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created = teacher.create_workshop(&app, "Checked", "checks", 1).await;
     let browser = Browser::start().await;
     browser
         .sign_in_as_instructor(&app.url("/instructor"), "grace")
@@ -386,25 +377,9 @@ async fn check_the_room_shows_the_preflight_line_by_line_to_its_verdict() {
 async fn the_room_replays_a_learners_recorded_terminal_and_seeks_to_their_check() {
     let app = spawn_app_with(&files_lessons(), |_| {}).await;
     let teacher = sign_in_instructor(&app, "grace").await;
-    let workshop: Value = teacher
-        .post(
-            &app,
-            "/api/workshops",
-            json!({ "title": "Replayed", "track": "checks", "capacity": 2, "sandbox_minutes": 30 }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let workshop = teacher.create_workshop(&app, "Replayed", "checks", 2).await;
     let ada = Learner::default();
-    let joined = ada
-        .post(
-            &app,
-            "/api/workshops/join",
-            json!({ "code": workshop["join_code"], "name": "Ada" }),
-        )
-        .await;
-    assert_eq!(joined.status(), 200);
+    ada.join_workshop(&app, &workshop["join_code"], "Ada").await;
     let sandbox = ada
         .start_sandbox(&app, json!({ "lesson": "checks/files" }))
         .await;
@@ -576,16 +551,9 @@ async fn a_queued_learners_terminals_connect_by_themselves_when_room_frees() {
     let lessons = fixture_lessons();
     let app = spawn_app_with(&lessons, |config| config.limits.max_sandboxes = 1).await;
     let teacher = sign_in_instructor(&app, "grace").await;
-    let workshop: Value = teacher
-        .post(
-            &app,
-            "/api/workshops",
-            json!({ "title": "Full house", "track": "basics", "capacity": 10, "sandbox_minutes": 30 }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let workshop = teacher
+        .create_workshop(&app, "Full house", "basics", 10)
+        .await;
     let code = workshop["join_code"].as_str().unwrap();
 
     // Ada holds the host's only place.

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::support::{
     assert_refused, lessons_dir, sign_in_instructor, spawn_app_with, EventStream, Learner, TestApp,
@@ -52,18 +52,6 @@ fn two_tracks() -> tempfile::TempDir {
     dir
 }
 
-async fn workshop(app: &TestApp, teacher: &Learner, track: &str) -> Value {
-    let response = teacher
-        .post(
-            app,
-            "/api/workshops",
-            json!({ "title": "Night", "track": track, "capacity": 2, "sandbox_minutes": 30 }),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
-}
-
 /// Starts the preflight of workshop `id` and follows it to its end.
 async fn preflight(app: &TestApp, teacher: &Learner, id: &str) -> Value {
     let path = format!("/api/workshops/{id}/preflight");
@@ -92,7 +80,7 @@ async fn a_healthy_room_is_green_and_a_missing_image_is_named_with_what_to_do() 
     let app = spawn_app_with(lessons.path(), |_| {}).await;
     let teacher = sign_in_instructor(&app, "grace").await;
 
-    let healthy = workshop(&app, &teacher, "healthy").await;
+    let healthy = teacher.create_workshop(&app, "Night", "healthy", 2).await;
     let report = preflight(&app, &teacher, healthy["id"].as_str().unwrap()).await;
     for title in [
         "lessons load",
@@ -123,7 +111,7 @@ async fn a_healthy_room_is_green_and_a_missing_image_is_named_with_what_to_do() 
     assert_eq!(pool["state"], "warning", "{report}");
     assert!(pool["fix"].as_str().unwrap().contains("SLIPWAY_POOL_SIZE"));
 
-    let missing = workshop(&app, &teacher, "missing").await;
+    let missing = teacher.create_workshop(&app, "Night", "missing", 2).await;
     let report = preflight(&app, &teacher, missing["id"].as_str().unwrap()).await;
     let images = line(&report, "registry");
     assert_eq!(images["state"], "failed", "{report}");
@@ -168,7 +156,7 @@ async fn only_the_workshops_instructor_checks_its_room() {
     let lessons = two_tracks();
     let app = spawn_app_with(lessons.path(), |_| {}).await;
     let teacher = sign_in_instructor(&app, "grace").await;
-    let id = workshop(&app, &teacher, "healthy").await["id"]
+    let id = teacher.create_workshop(&app, "Night", "healthy", 2).await["id"]
         .as_str()
         .unwrap()
         .to_string();

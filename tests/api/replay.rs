@@ -22,14 +22,9 @@ async fn learner_with_sandbox(
     workshop: &Value,
 ) -> (Learner, String, String) {
     let learner = Learner::default();
-    let joined = learner
-        .post(
-            app,
-            "/api/workshops/join",
-            json!({ "code": workshop["join_code"], "name": name }),
-        )
+    learner
+        .join_workshop(app, &workshop["join_code"], name)
         .await;
-    assert_eq!(joined.status(), 200);
     let sandbox = learner
         .start_sandbox(app, json!({ "lesson": "checks/files" }))
         .await;
@@ -68,16 +63,7 @@ fn output_of(cast: &str) -> String {
 async fn a_recorded_terminal_replays_what_the_learner_saw_with_their_checks_on_its_time_line() {
     let app = spawn_app_with(&repo_root().join("tests/fixtures/single-node"), |_| {}).await;
     let teacher = sign_in_instructor(&app, "grace").await;
-    let workshop: Value = teacher
-        .post(
-            &app,
-            "/api/workshops",
-            json!({ "title": "Taped", "track": "checks", "capacity": 5, "sandbox_minutes": 30 }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let workshop = teacher.create_workshop(&app, "Taped", "checks", 5).await;
     let id = workshop["id"].as_str().unwrap().to_string();
     let (ada, ada_id, sandbox) = learner_with_sandbox(&app, &teacher, "Ada", &workshop).await;
 

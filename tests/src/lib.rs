@@ -201,6 +201,30 @@ impl Learner {
             .expect("request")
     }
 
+    /// Creates a workshop of `track` with `places`, as this signed-in instructor; its
+    /// JSON (the server must answer 201).
+    pub async fn create_workshop(
+        &self,
+        app: &TestApp,
+        title: &str,
+        track: &str,
+        places: u32,
+    ) -> serde_json::Value {
+        let body = serde_json::json!({
+            "title": title, "track": track, "capacity": places, "sandbox_minutes": 30,
+        });
+        let response = self.post(app, "/api/workshops", body).await;
+        assert_eq!(response.status(), 201, "a workshop is created");
+        response.json().await.expect("JSON")
+    }
+
+    /// Joins the workshop with join code `code` as `name` (the server must answer 200).
+    pub async fn join_workshop(&self, app: &TestApp, code: &serde_json::Value, name: &str) {
+        let body = serde_json::json!({ "code": code, "name": name });
+        let response = self.post(app, "/api/workshops/join", body).await;
+        assert_eq!(response.status(), 200, "{name} joins");
+    }
+
     /// Deletes the learner's sandbox `id` from `app`, which must answer 204.
     pub async fn delete_sandbox(&self, app: &TestApp, id: &str) {
         let response = self

@@ -42,21 +42,7 @@ impl Catalog {
     /// Every image the room's registry needs for these lessons: those they declare, and
     /// the kind node image of each Kubernetes version they run.
     pub fn images(&self) -> Vec<String> {
-        let mut images: Vec<String> = Vec::new();
-        for lesson in self.tracks.iter().flat_map(|t| &t.lessons) {
-            let node_image = match &lesson.sandbox {
-                Template::Kind { kubernetes, .. } => {
-                    Some(crate::sandbox::kind::node_image(kubernetes.as_deref()).to_string())
-                }
-                _ => None,
-            };
-            for image in lesson.images.iter().cloned().chain(node_image) {
-                if !images.contains(&image) {
-                    images.push(image);
-                }
-            }
-        }
-        images
+        images_of(self.tracks.iter().flat_map(|t| &t.lessons))
     }
 
     /// The lesson named `track/lesson`, with its track's slug.
@@ -196,4 +182,29 @@ fn order_and_slug(stem: &str) -> Option<(u32, String)> {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     (order.len() >= 2 && valid_slug).then_some(())?;
     Some((order.parse().ok()?, slug.to_string()))
+}
+
+impl Track {
+    /// The images its lessons need in the room's registry (see [`Catalog::images`]).
+    pub fn images(&self) -> Vec<String> {
+        images_of(&self.lessons)
+    }
+}
+
+fn images_of<'a>(lessons: impl IntoIterator<Item = &'a Lesson>) -> Vec<String> {
+    let mut images: Vec<String> = Vec::new();
+    for lesson in lessons {
+        let node_image = match &lesson.sandbox {
+            Template::Kind { kubernetes, .. } => {
+                Some(crate::sandbox::kind::node_image(kubernetes.as_deref()).to_string())
+            }
+            _ => None,
+        };
+        for image in lesson.images.iter().cloned().chain(node_image) {
+            if !images.contains(&image) {
+                images.push(image);
+            }
+        }
+    }
+    images
 }

@@ -288,11 +288,7 @@ impl Preflight<'_> {
         let Some(track) = track else {
             return Verdict::not_run("no track");
         };
-        let catalog = Catalog {
-            tracks: vec![track.clone()],
-            problems: Vec::new(),
-        };
-        let images = catalog.images();
+        let images = track.images();
         if images.is_empty() {
             return Verdict::passed("the lessons pull no images");
         }

@@ -272,8 +272,8 @@ pub struct Limits {
     #[arg(long, env = "SLIPWAY_MAX_NODES", default_value_t = 150, global = true)]
     pub max_nodes: u32,
 
-    /// Most memory, in MiB, the running nodes' limits may add up to. 0: 80% of this
-    /// host's memory.
+    /// Most memory, in MiB, the running nodes' reserves (SLIPWAY_NODE_MEMORY_RESERVE_MB)
+    /// may add up to. 0: 80% of this host's memory.
     #[arg(
         long,
         env = "SLIPWAY_MAX_NODE_MEMORY_MB",
@@ -281,6 +281,17 @@ pub struct Limits {
         global = true
     )]
     pub max_node_memory_mb: u32,
+
+    /// Memory, in MiB, a new sandbox needs free on the host, beyond its nodes' reserves,
+    /// or it waits (the queue): what keeps a room whose learners use more than their
+    /// reserves from running the host out. 0: a tenth of this host's memory.
+    #[arg(
+        long,
+        env = "SLIPWAY_MIN_FREE_MEMORY_MB",
+        default_value_t = 0,
+        global = true
+    )]
+    pub min_free_memory_mb: u32,
 
     /// Hours a learner's sandbox may live at most, however often it is extended.
     #[arg(
@@ -327,7 +338,7 @@ pub struct Limits {
     )]
     pub check_timeout_seconds: u64,
 
-    /// Memory limit of each sandbox node, in MiB.
+    /// Memory limit of each sandbox node, in MiB: the most one node may take.
     #[arg(
         long,
         env = "SLIPWAY_NODE_MEMORY_MB",
@@ -335,6 +346,18 @@ pub struct Limits {
         global = true
     )]
     pub node_memory_mb: u32,
+
+    /// Memory, in MiB, the host sets aside for each sandbox node when it admits a
+    /// sandbox. Nodes are admitted by what they use, not by their limits: a swarm node
+    /// of the bundled lessons uses under 100 MiB (`make bench`, "a room of learners"),
+    /// so reserving its 1024 MiB limit would turn a room away from a host with room.
+    #[arg(
+        long,
+        env = "SLIPWAY_NODE_MEMORY_RESERVE_MB",
+        default_value_t = 128,
+        global = true
+    )]
+    pub node_memory_reserve_mb: u32,
 
     /// CPU limit of each sandbox node, in cores.
     #[arg(long, env = "SLIPWAY_NODE_CPUS", default_value_t = 1.0, global = true)]
@@ -388,6 +411,17 @@ pub struct Limits {
         global = true
     )]
     pub kind_node_memory_mb: u32,
+
+    /// Memory, in MiB, set aside for node1 of a Kubernetes sandbox when it is admitted
+    /// (see SLIPWAY_NODE_MEMORY_RESERVE_MB): kind's control plane and workers' needs,
+    /// from kind's published figures, not measured here.
+    #[arg(
+        long,
+        env = "SLIPWAY_KIND_NODE_MEMORY_RESERVE_MB",
+        default_value_t = 2048,
+        global = true
+    )]
+    pub kind_node_memory_reserve_mb: u32,
 
     /// Sign-in attempts one client address may make per minute.
     #[arg(
@@ -451,6 +485,8 @@ impl Config {
             nano_cpus: (self.limits.node_cpus * 1e9) as i64,
             pids: i64::from(self.limits.node_pids),
             kind_memory_bytes: i64::from(self.limits.kind_node_memory_mb) * 1024 * 1024,
+            memory_reserve_mb: self.limits.node_memory_reserve_mb,
+            kind_memory_reserve_mb: self.limits.kind_node_memory_reserve_mb,
             kind_pids: i64::from(self.limits.kind_node_pids),
             registry: Some(self.registry.clone()).filter(|name| !name.is_empty()),
             subnets: self.subnet_pool,
@@ -532,6 +568,10 @@ impl Config {
             max_nodes: self.limits.max_nodes,
             max_memory_mb: match self.limits.max_node_memory_mb {
                 0 => host_memory_mb().map_or(u32::MAX, |total| total / 5 * 4),
+                set => set,
+            },
+            min_free_memory_mb: match self.limits.min_free_memory_mb {
+                0 => host_memory_mb().map_or(0, |total| total / 10),
                 set => set,
             },
             longest_minutes: self.limits.sandbox_longest_hours.saturating_mul(60),

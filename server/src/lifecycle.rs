@@ -25,8 +25,10 @@ pub struct Quotas {
     pub max_sandboxes: u32,
     /// Nodes running at once on the host, in all sandboxes.
     pub max_nodes: u32,
-    /// The nodes' memory limits added up, in MiB.
+    /// The nodes' memory reserves added up, in MiB.
     pub max_memory_mb: u32,
+    /// Memory, in MiB, that must stay free on the host beyond a new sandbox's reserve.
+    pub min_free_memory_mb: u32,
     /// Minutes a learner's sandbox may live at most, extensions included.
     pub longest_minutes: u32,
     pub max_sandboxes_per_learner: u32,
@@ -180,6 +182,9 @@ impl Lifecycle {
         let id = new_id();
         let owner = learner.to_string();
         let footprint = self.sandboxes.footprint(&template);
+        if let Some(limit) = self.memory_short(footprint) {
+            return Err(SandboxError::HostFull { limit });
+        }
         self.detached(&id.clone(), move |me| async move {
             // The caps are checked again, atomically, as the sandbox is recorded: parallel
             // requests (or a host filling up meanwhile) get the same refusal as above.
@@ -550,7 +555,21 @@ impl Lifecycle {
                 limits.max_memory_mb, used.memory_mb
             ))
         } else {
-            None
+            self.memory_short(footprint)
+        })
+    }
+
+    /// Why the host's free memory (MemAvailable) is too little for one more sandbox of
+    /// this footprint, if it is: the reserves are a promise the learners' use may
+    /// outgrow, and this keeps the host itself from running out.
+    fn memory_short(&self, footprint: Footprint) -> Option<String> {
+        let free_mb = crate::preflight::HostFree::now().memory_bytes? / (1024 * 1024);
+        let keep = self.limits.min_free_memory_mb;
+        (free_mb < u64::from(footprint.memory_mb) + u64::from(keep)).then(|| {
+            format!(
+                "{free_mb} MiB of its memory is free, and it keeps {keep} MiB free beyond the {} MiB a new sandbox reserves",
+                footprint.memory_mb
+            )
         })
     }
 

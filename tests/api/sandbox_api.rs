@@ -319,7 +319,7 @@ async fn a_full_host_says_so_plainly() {
 async fn the_host_cap_counts_nodes_and_memory_not_only_sandboxes() {
     let app = spawn_app_with(&fixture_lessons(), |config| {
         config.limits.max_nodes = 2;
-        config.limits.node_memory_mb = 512;
+        config.limits.node_memory_reserve_mb = 512;
         config.limits.max_node_memory_mb = 1024;
     })
     .await;
@@ -335,7 +335,7 @@ async fn the_host_cap_counts_nodes_and_memory_not_only_sandboxes() {
 #[tokio::test]
 async fn the_host_memory_cap_holds_back_what_would_not_fit() {
     let app = spawn_app_with(&fixture_lessons(), |config| {
-        config.limits.node_memory_mb = 512;
+        config.limits.node_memory_reserve_mb = 512;
         config.limits.max_node_memory_mb = 1000;
     })
     .await;
@@ -349,6 +349,23 @@ async fn the_host_memory_cap_holds_back_what_would_not_fit() {
         response,
         503,
         "may use 1000 MiB of memory and 0 MiB are taken",
+    )
+    .await;
+}
+
+/// Admission reserves less than a node's limit; the host's free memory, read at each
+/// start, is what stops a room that uses more than its reserves.
+#[tokio::test]
+async fn a_host_short_of_free_memory_admits_no_more() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.min_free_memory_mb = 10_000_000;
+    })
+    .await;
+    let response = start_single(&app, &learner()).await;
+    assert_refused(
+        response,
+        503,
+        "MiB of its memory is free, and it keeps 10000000 MiB free beyond the 128 MiB a new sandbox reserves",
     )
     .await;
 }

@@ -21,6 +21,7 @@ async fn a_hundred_learners_press_check_at_once() {
             config.limits.max_sandboxes = 120;
             config.limits.max_nodes = 120;
             config.limits.node_memory_mb = 256;
+            config.limits.node_memory_reserve_mb = 256;
             config.limits.max_node_memory_mb = 120 * 256;
             config.limits.node_disk_mb = 1024;
             config.limits.check_timeout_seconds = 60;

@@ -370,9 +370,14 @@ impl Preflight<'_> {
         };
         let more_host = "give the host more of it, or run fewer places".to_string();
         if let Some(memory) = free.memory_bytes {
+            let kept = u64::from(self.quotas.min_free_memory_mb) * 1024 * 1024;
             limit(
-                memory / largest.memory_bytes.max(1),
-                format!("the host's free memory ({})", mib(memory)),
+                memory.saturating_sub(kept) / largest.memory_bytes.max(1),
+                format!(
+                    "the host's free memory ({}, of which SLIPWAY_MIN_FREE_MEMORY_MB keeps {})",
+                    mib(memory),
+                    mib(kept)
+                ),
                 more_host.clone(),
             );
         }
@@ -408,15 +413,14 @@ impl Preflight<'_> {
             ),
             format!("set SLIPWAY_MAX_NODES to {}", places * nodes),
         );
-        // Slipway admits a sandbox by its nodes' memory limits, not by what it uses.
         limit(
             u64::from(self.quotas.max_memory_mb / memory_mb.max(1)),
             format!(
-                "the nodes' memory limits added up (SLIPWAY_MAX_NODE_MEMORY_MB: {} MiB for all, {memory_mb} MiB a learner)",
+                "the nodes' memory reserves added up (SLIPWAY_MAX_NODE_MEMORY_MB: {} MiB for all, {memory_mb} MiB a learner)",
                 self.quotas.max_memory_mb
             ),
             format!(
-                "a learner's sandbox uses {} but is admitted by its limits: set SLIPWAY_MAX_NODE_MEMORY_MB to {} (or lower SLIPWAY_NODE_MEMORY_MB) if the host's free memory holds them",
+                "a learner's sandbox uses {} and reserves {memory_mb} MiB: set SLIPWAY_MAX_NODE_MEMORY_MB to {} (or lower SLIPWAY_NODE_MEMORY_RESERVE_MB) if the host's free memory holds them",
                 mib(largest.memory_bytes),
                 places.saturating_mul(memory_mb)
             ),

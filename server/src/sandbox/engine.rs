@@ -67,6 +67,9 @@ impl Tail {
 /// A node's own log (its inner engine's output) is kept to this many files of this size.
 const NODE_LOG_FILE_SIZE: &str = "5m";
 const NODE_LOG_FILES: u32 = 2;
+/// How much sooner than the host's own processes the kernel's out-of-memory killer
+/// picks a node's (from -1000, never, to 1000, first).
+const NODE_OOM_SCORE_ADJ: i64 = 500;
 
 /// What a node's read-only root leaves writable in memory (its inner engine's sockets
 /// and pid files): a tmpfs, counted in the node's memory limit.
@@ -1336,6 +1339,9 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
             ])),
         }),
         memory: Some(spec.memory_bytes),
+        // Should the room outgrow the host's memory after all, the kernel ends a
+        // learner's process before the server or the host's own.
+        oom_score_adj: Some(NODE_OOM_SCORE_ADJ),
         nano_cpus: Some(spec.nano_cpus),
         pids_limit: Some(spec.pids),
         mounts: Some(vec![Mount {

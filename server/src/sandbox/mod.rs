@@ -104,6 +104,9 @@ pub struct NodeSettings {
     /// node1 of a Kubernetes sandbox holds the kind cluster: limits of its own.
     pub kind_memory_bytes: i64,
     pub kind_pids: i64,
+    /// What admission sets aside for each node, and for node1 of a Kubernetes sandbox.
+    pub memory_reserve_mb: u32,
+    pub kind_memory_reserve_mb: u32,
     /// The container of the lesson-image registry every inner engine uses as its Docker
     /// Hub mirror (started by `docker/registry.sh`); `None` for no mirror.
     pub registry: Option<String>,
@@ -124,11 +127,13 @@ impl NodeSettings {
         }
     }
 
-    /// What a sandbox of this template takes of the host.
+    /// What a sandbox of this template takes of the host when it is admitted.
     pub fn footprint(&self, template: &Template) -> Footprint {
         let nodes = u32::try_from(template.node_names().len()).unwrap_or(u32::MAX);
-        let (memory_bytes, _) = self.limits_for(template);
-        let node_mb = u32::try_from(memory_bytes / (1024 * 1024)).unwrap_or(u32::MAX);
+        let node_mb = match template {
+            Template::Kind { .. } => self.kind_memory_reserve_mb,
+            _ => self.memory_reserve_mb,
+        };
         Footprint {
             nodes,
             memory_mb: node_mb.saturating_mul(nodes),

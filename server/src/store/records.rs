@@ -52,7 +52,7 @@ impl Caps {
     };
 }
 
-/// What a sandbox takes of the host: its nodes and their memory limits.
+/// What a sandbox takes of the host: its nodes and the memory reserved for them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Footprint {
     pub nodes: u32,

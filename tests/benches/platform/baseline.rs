@@ -328,3 +328,50 @@ pub async fn container_address(container: &str) -> String {
         .expect("docker inspect runs");
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
+
+/// A container's memory (without the page cache, as `docker stats` counts it) and
+/// processes now.
+pub async fn stats(container: &str) -> (u64, u64) {
+    let line = docker(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.PIDs}} {{.MemUsage}}",
+        container,
+    ])
+    .await;
+    let mut words = line.split_whitespace();
+    let pids = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let memory = words.next().map_or(0, size_in_bytes);
+    (memory, pids)
+}
+
+/// `45.2MiB`, `1.1GiB`, `900KiB` or `12B`, in bytes.
+fn size_in_bytes(size: &str) -> u64 {
+    let units = [
+        ("GiB", 1u64 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+        ("B", 1),
+    ];
+    units
+        .iter()
+        .find_map(|(unit, scale)| {
+            let number: f64 = size.strip_suffix(unit)?.parse().ok()?;
+            Some((number * *scale as f64) as u64)
+        })
+        .unwrap_or(0)
+}
+
+/// The disk a node's inner engine, home and /tmp take, as Slipway's preflight counts it.
+pub async fn disk_used(container: &str) -> u64 {
+    let kib = docker(&[
+        "exec",
+        container,
+        "sh",
+        "-c",
+        "du -skx /var/lib/docker /root /tmp 2>/dev/null | awk '{ kb += $1 } END { print kb + 0 }'",
+    ])
+    .await;
+    kib.trim().parse::<u64>().unwrap_or(0) * 1024
+}

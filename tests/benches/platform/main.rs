@@ -7,6 +7,7 @@
 
 mod baseline;
 mod report;
+mod room_load;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -61,41 +62,62 @@ async fn main() {
     let raw = Raw::detect().await;
     let mut table = Table::default();
 
-    println!("==> Sandbox start-up, cold ({COLD_SAMPLES} of each, raw CLI in turn)");
     let server = ReleaseServer::start(lessons.path(), 0).await;
-    let cold_single = cold_start(&server, &raw, "bench/single", 1, None, &mut table).await;
-    let cold_swarm = cold_start(&server, &raw, "bench/swarm", 3, Some(1), &mut table).await;
-
-    println!("==> Terminal and checks, one learner");
-    one_terminal(&server, &mut table).await;
-
-    println!("==> Capacity: sandboxes with an open terminal");
-    capacity(&server, &mut table).await;
-
-    println!("==> A room of {ROOM_SIZE} learners");
-    room(&server, &mut table).await;
+    let mut cold = None;
+    if wanted("start") {
+        println!("==> Sandbox start-up, cold ({COLD_SAMPLES} of each, raw CLI in turn)");
+        let single = cold_start(&server, &raw, "bench/single", 1, None, &mut table).await;
+        let swarm = cold_start(&server, &raw, "bench/swarm", 3, Some(1), &mut table).await;
+        cold = Some((single, swarm));
+    }
+    if wanted("terminal") {
+        println!("==> Terminal and checks, one learner");
+        one_terminal(&server, &mut table).await;
+    }
+    if wanted("capacity") {
+        println!("==> Capacity: sandboxes with an open terminal");
+        capacity(&server, &mut table).await;
+    }
+    if wanted("typing") {
+        println!("==> A room of learners typing: three-node swarms, a terminal on each node");
+        room_load::room_of_learners(&server, &raw, &mut table).await;
+    }
+    if wanted("room") {
+        println!("==> A room of {ROOM_SIZE} learners");
+        room(&server, &mut table).await;
+    }
     server.stop().await;
 
-    println!("==> Sandbox start-up from the warm pool");
-    let server = ReleaseServer::start(lessons.path(), 1).await;
-    pooled_start(
-        &server,
-        "bench/single",
-        &Template::Single,
-        cold_single,
-        &mut table,
-    )
-    .await;
-    pooled_start(&server, "bench/swarm", &SWARM, cold_swarm, &mut table).await;
-    server.stop().await;
+    if let Some((cold_single, cold_swarm)) = cold {
+        println!("==> Sandbox start-up from the warm pool");
+        let server = ReleaseServer::start(lessons.path(), 1).await;
+        pooled_start(
+            &server,
+            "bench/single",
+            &Template::Single,
+            cold_single,
+            &mut table,
+        )
+        .await;
+        pooled_start(&server, "bench/swarm", &SWARM, cold_swarm, &mut table).await;
+        server.stop().await;
+    }
 
-    println!("==> The bundled lessons: checks and the lesson page");
-    let server = ReleaseServer::start(&repo_root().join("lessons"), 0).await;
-    bundled_checks(&server, &mut table).await;
-    lesson_page(&server, &mut table).await;
-    server.stop().await;
+    if wanted("lessons") {
+        println!("==> The bundled lessons: checks and the lesson page");
+        let server = ReleaseServer::start(&repo_root().join("lessons"), 0).await;
+        bundled_checks(&server, &mut table).await;
+        lesson_page(&server, &mut table).await;
+        server.stop().await;
+    }
 
     table.print();
+}
+
+/// Whether `BENCH_ONLY` (a comma-separated list of sections: start, terminal, capacity,
+/// typing, room, lessons) asks for this section; without it, every section runs.
+fn wanted(section: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
 }
 
 /// Cold starts through the API beside the CLI starting the same nodes; returns the raw

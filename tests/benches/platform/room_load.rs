@@ -1,0 +1,311 @@
+//! A room as learners have it: each learner holds a three-node swarm with a terminal open
+//! on every node and types at a person's pace, while one in ten runs something heavy (a
+//! service that converges, or a log flood). The number of learners rises level by level
+//! until keystroke echo leaves its target; the largest level held, and what each learner
+//! cost the host there, are the rows. The raw baseline is `docker exec -i` typing on the
+//! same nodes under the same heavy work, and a room of the same size started with the
+//! plain CLI for what the host gives each learner without Slipway.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use slipway::sandbox::{container_name, SandboxUsage};
+use slipway_tests::{ReleaseServer, TestTerminal};
+
+use super::baseline::{self, Raw, RawSandbox};
+use super::report::{mb, ms, percentile, ratio, Row, Table};
+use super::{delete, echo_round_trips, memory_available, Open};
+
+/// Learners in the room at each level; the last is the target (150 nodes).
+const LEVELS: [usize; 3] = [10, 25, 50];
+/// A person typing steadily: four keys a second.
+const HUMAN_PACE: Duration = Duration::from_millis(250);
+const KEYS_EACH: usize = 40;
+/// What a heavy learner's log flood prints.
+const FLOOD_BYTES: u64 = 8_000_000;
+/// Learners asking for a sandbox at once while the room fills.
+const STARTING_AT_ONCE: usize = 5;
+const HEAVY_SERVICE: &str = "docker service create --quiet --name heavy --replicas 3 nginx:1.27.2 >/dev/null && docker service rm heavy >/dev/null";
+const DONE: &str = "heavy-done-42";
+
+/// One learner: their swarm, with node1's terminal (where they type) and the other two.
+struct Seat {
+    open: Open,
+    node2: TestTerminal,
+    node3: TestTerminal,
+}
+
+/// What one in ten learners does while the room types.
+#[derive(Clone, Copy)]
+enum Heavy {
+    ServiceConverges,
+    LogFlood,
+}
+
+fn heavy_of(learner: usize) -> Option<Heavy> {
+    match learner % 20 {
+        0 => Some(Heavy::ServiceConverges),
+        10 => Some(Heavy::LogFlood),
+        _ => None,
+    }
+}
+
+impl Seat {
+    async fn take(server: &ReleaseServer) -> Result<Seat, String> {
+        let open = Open::try_start(server, "bench/swarm").await?;
+        let cookie = open.learner.cookie_for(&server.base);
+        let terminal = |node: &'static str| {
+            let (sandbox, cookie) = (open.sandbox.clone(), cookie.clone());
+            async move {
+                TestTerminal::open(&server.base, &sandbox, node, &cookie, None)
+                    .await
+                    .expect("the owner opens the terminal")
+            }
+        };
+        let (node2, node3) = futures_util::join!(terminal("node2"), terminal("node3"));
+        Ok(Seat { open, node2, node3 })
+    }
+
+    fn containers(&self) -> Vec<String> {
+        ["node1", "node2", "node3"]
+            .map(|node| container_name(&self.open.sandbox, node))
+            .to_vec()
+    }
+}
+
+/// A heavy learner's work, typed into one of their terminals and read to its end.
+async fn work_in(terminal: &mut TestTerminal, heavy: Heavy) {
+    let command = match heavy {
+        Heavy::ServiceConverges => HEAVY_SERVICE.to_string(),
+        Heavy::LogFlood => format!("seq 1 {} | head -c {FLOOD_BYTES}", FLOOD_BYTES / 7),
+    };
+    terminal
+        .type_keys(&format!("{command}; echo; echo heavy-done-$((6*7))\r"))
+        .await;
+    // Only the marker is looked for, so a flood is read without keeping it all.
+    let mut tail: Vec<u8> = Vec::new();
+    while !tail.windows(DONE.len()).any(|w| w == DONE.as_bytes()) {
+        tail.extend_from_slice(&terminal.read_output(Duration::from_secs(180)).await);
+        tail.drain(..tail.len().saturating_sub(DONE.len() * 2));
+    }
+}
+
+/// The same heavy work with `docker exec`, for the raw baseline.
+async fn raw_work(containers: &[String], heavy: Heavy) {
+    match heavy {
+        Heavy::ServiceConverges => {
+            baseline::exec_script(&containers[2], HEAVY_SERVICE).await;
+        }
+        Heavy::LogFlood => {
+            baseline::throughput(&containers[1], FLOOD_BYTES, false).await;
+        }
+    }
+}
+
+/// Every learner typing at once on node1, the heavy ones working meanwhile on node2
+/// (the flood) or node3 (the service); the echoes.
+async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
+    join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
+        let Seat { open, node2, node3 } = seat;
+        let echoes = echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE));
+        match heavy_of(i) {
+            Some(heavy @ Heavy::ServiceConverges) => {
+                futures_util::join!(echoes, work_in(node3, heavy)).0
+            }
+            Some(heavy @ Heavy::LogFlood) => futures_util::join!(echoes, work_in(node2, heavy)).0,
+            None => echoes.await,
+        }
+    }))
+    .await
+    .concat()
+}
+
+/// The same room typing through `docker exec -i` on the same nodes, under the same
+/// heavy work.
+async fn type_raw(rooms: &[Vec<String>]) -> Vec<Duration> {
+    join_all(rooms.iter().enumerate().map(|(i, containers)| async move {
+        let echoes = baseline::echo_round_trips(&containers[0], KEYS_EACH, Some(HUMAN_PACE));
+        match heavy_of(i) {
+            Some(heavy) => futures_util::join!(echoes, raw_work(containers, heavy)).0,
+            None => echoes.await,
+        }
+    }))
+    .await
+    .concat()
+}
+
+fn on_target(echoes: &[Duration]) -> bool {
+    percentile(echoes, 50.0) < Duration::from_millis(2)
+        && percentile(echoes, 99.0) < Duration::from_millis(10)
+}
+
+/// What one learner's nodes use, by the engine's count: memory without the page cache,
+/// processes, and the disk of their inner engines and homes.
+async fn usage_of(containers: &[String]) -> SandboxUsage {
+    let mut usage = SandboxUsage::default();
+    for node in containers {
+        let (memory_bytes, pids) = baseline::stats(node).await;
+        usage.memory_bytes += memory_bytes;
+        usage.pids += pids;
+        usage.disk_bytes += baseline::disk_used(node).await;
+    }
+    usage
+}
+
+async fn average_usage(rooms: &[Vec<String>]) -> SandboxUsage {
+    let mut total = SandboxUsage::default();
+    for containers in rooms {
+        let one = usage_of(containers).await;
+        total.memory_bytes += one.memory_bytes;
+        total.pids += one.pids;
+        total.disk_bytes += one.disk_bytes;
+    }
+    let count = rooms.len().max(1) as u64;
+    SandboxUsage {
+        memory_bytes: total.memory_bytes / count,
+        pids: total.pids / count,
+        disk_bytes: total.disk_bytes / count,
+    }
+}
+
+/// The room, level by level, then the raw room at the size reached.
+pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Table) {
+    let available_before = memory_available();
+    let mut seats: Vec<Seat> = Vec::new();
+    let mut refused = None;
+    let mut held = 0;
+    let mut last = (Vec::new(), Vec::new());
+    for level in LEVELS {
+        while seats.len() < level && refused.is_none() {
+            let batch = (level - seats.len()).min(STARTING_AT_ONCE);
+            for taken in join_all((0..batch).map(|_| Seat::take(server))).await {
+                match taken {
+                    Ok(seat) => seats.push(seat),
+                    Err(reason) => refused = Some(reason),
+                }
+            }
+        }
+        let ours = type_in_the_room(&mut seats).await;
+        let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
+        let theirs = type_raw(&rooms).await;
+        println!(
+            "    {} learners ({} nodes): echo p50 {} p99 {} (raw {} / {}), server {}",
+            seats.len(),
+            seats.len() * 3,
+            ms(percentile(&ours, 50.0)),
+            ms(percentile(&ours, 99.0)),
+            ms(percentile(&theirs, 50.0)),
+            ms(percentile(&theirs, 99.0)),
+            mb(server.resident_bytes())
+        );
+        if on_target(&ours) {
+            held = seats.len();
+        }
+        last = (ours, theirs);
+        if let Some(reason) = &refused {
+            println!("    the host took no more than {}: {reason}", seats.len());
+            break;
+        }
+    }
+    let count = seats.len();
+    let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
+    let host_each = available_before.saturating_sub(memory_available()) / count.max(1) as u64;
+    let ours_used = average_usage(&rooms).await;
+    let server_memory = server.resident_bytes();
+    join_all(
+        seats
+            .iter()
+            .map(|seat| delete(server, &seat.open.learner, &seat.open.sandbox)),
+    )
+    .await;
+    drop(seats);
+    let (raw_host_each, raw_used) = raw_room(raw, count).await;
+
+    let (ours, theirs) = last;
+    for (p, limit) in [(50.0, 2), (99.0, 10)] {
+        let (ours, theirs) = (percentile(&ours, p), percentile(&theirs, p));
+        table.add(Row {
+            measure: format!(
+                "room of {count} learners typing (3 nodes, 3 terminals each), echo p{p:.0}"
+            ),
+            slipway: ms(ours),
+            baseline: ms(theirs),
+            ratio: ratio(ours, theirs),
+            target: format!("< {limit} ms"),
+            met: Some(ours < Duration::from_millis(limit)),
+        });
+    }
+    let target = LEVELS[LEVELS.len() - 1];
+    table.add(Row {
+        measure: "learners held, echo on target".into(),
+        slipway: format!("{held} of {count} tried"),
+        baseline: "-".into(),
+        ratio: None,
+        target: format!(">= {target}"),
+        met: Some(held >= target),
+    });
+    table.add(Row {
+        measure: format!("server memory, {count} learners, {} terminals", count * 3),
+        slipway: mb(server_memory),
+        baseline: "-".into(),
+        ratio: None,
+        target: "< 150 MB".into(),
+        met: Some(server_memory < 150_000_000),
+    });
+    // Slipway's figures are the room just after its typing, terminals open; the raw
+    // room is the same number of swarms started with the CLI, idle.
+    let rows = [
+        (
+            "host memory per learner",
+            mb(host_each),
+            mb(raw_host_each),
+            host_each as f64 / raw_host_each.max(1) as f64,
+        ),
+        (
+            "nodes' memory per learner",
+            mb(ours_used.memory_bytes),
+            mb(raw_used.memory_bytes),
+            ours_used.memory_bytes as f64 / raw_used.memory_bytes.max(1) as f64,
+        ),
+        (
+            "processes per learner",
+            ours_used.pids.to_string(),
+            raw_used.pids.to_string(),
+            ours_used.pids as f64 / raw_used.pids.max(1) as f64,
+        ),
+        (
+            "disk per learner",
+            mb(ours_used.disk_bytes),
+            mb(raw_used.disk_bytes),
+            ours_used.disk_bytes as f64 / raw_used.disk_bytes.max(1) as f64,
+        ),
+    ];
+    for (what, ours, theirs, ratio) in rows {
+        table.add(Row {
+            measure: format!("{what}, room of {count}"),
+            slipway: ours,
+            baseline: theirs,
+            ratio: Some(ratio),
+            target: "-".into(),
+            met: None,
+        });
+    }
+}
+
+/// `count` three-node swarms started with the CLI, idle: what the host gives each.
+async fn raw_room(raw: &Raw, count: usize) -> (u64, SandboxUsage) {
+    let available_before = memory_available();
+    let mut room: Vec<RawSandbox> = Vec::new();
+    while room.len() < count {
+        let batch = (count - room.len()).min(STARTING_AT_ONCE);
+        let started = join_all((0..batch).map(|_| raw.start(3, Some(1)))).await;
+        room.extend(started.into_iter().map(|(sandbox, _)| sandbox));
+    }
+    let host_each = available_before.saturating_sub(memory_available()) / count.max(1) as u64;
+    let rooms: Vec<Vec<String>> = room.iter().map(|r| r.containers.clone()).collect();
+    let used = average_usage(&rooms).await;
+    for sandbox in room {
+        raw.remove(sandbox).await;
+    }
+    (host_each, used)
+}

@@ -682,6 +682,10 @@ pub struct News {
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StartStage {
+    /// Others pressed Start first: this start waits its turn, `place` in line (1: next).
+    Waiting {
+        place: u32,
+    },
     /// The private network and the node containers.
     CreatingNodes,
     /// Each node's Docker engine coming up.
@@ -697,8 +701,16 @@ pub enum StartStage {
 
 impl StartStage {
     /// What the learner reads while it happens.
-    pub fn describe(self) -> &'static str {
-        match self {
+    pub fn describe(self) -> String {
+        let text = match self {
+            StartStage::Waiting { place: 1 } => {
+                "Many learners pressed Start at once: yours starts next…"
+            }
+            StartStage::Waiting { place } => {
+                return format!(
+                    "Many learners pressed Start at once: yours is number {place} in line, and starts by itself…"
+                )
+            }
             StartStage::CreatingNodes => "Creating your nodes and their private network…",
             StartStage::StartingEngines => "Starting each node's Docker engine…",
             StartStage::FormingSwarm => "Forming the swarm: the manager starts, the others join…",
@@ -707,6 +719,7 @@ impl StartStage {
                 "Creating the cluster: the control plane starts, then the workers join (about a minute)…"
             }
             StartStage::WaitingForCluster => "Waiting for every node to be Ready and the cluster's DNS to serve…",
-        }
+        };
+        text.to_string()
     }
 }

@@ -293,6 +293,17 @@ pub struct Limits {
     )]
     pub min_free_memory_mb: u32,
 
+    /// Sandboxes starting at once. A start is seconds of CPU for each node's engine, so
+    /// a room pressing Start together is served a few at a time, in order, each learner
+    /// told their place (`make bench`, "the first minute", measures it).
+    #[arg(
+        long,
+        env = "SLIPWAY_STARTS_AT_ONCE",
+        default_value_t = 4,
+        global = true
+    )]
+    pub starts_at_once: u32,
+
     /// Hours a learner's sandbox may live at most, however often it is extended.
     #[arg(
         long,
@@ -578,6 +589,7 @@ impl Config {
             max_sandboxes_per_learner: self.limits.max_sandboxes_per_learner,
             sandbox_ttl_minutes: self.limits.sandbox_ttl_minutes,
             idle_minutes: self.limits.idle_minutes,
+            starts_at_once: self.limits.starts_at_once,
         }
     }
 }

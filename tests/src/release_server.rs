@@ -78,18 +78,22 @@ impl ReleaseServer {
         wait_for(
             "the warm pool to fill",
             Duration::from_secs(300),
-            || async {
-                for id in self.store.sandbox_ids().await.unwrap_or_default() {
-                    if let Ok(Some(record)) = self.store.sandbox(&id).await {
-                        if record.state == SandboxState::Pooled && record.template.0 == *template {
-                            return true;
-                        }
-                    }
-                }
-                false
-            },
+            || async { self.pooled(template).await > 0 },
         )
         .await;
+    }
+
+    /// How many ready sandboxes of `template` the warm pool holds now.
+    pub async fn pooled(&self, template: &Template) -> usize {
+        let mut pooled = 0;
+        for id in self.store.sandbox_ids().await.unwrap_or_default() {
+            if let Ok(Some(record)) = self.store.sandbox(&id).await {
+                if record.state == SandboxState::Pooled && record.template.0 == *template {
+                    pooled += 1;
+                }
+            }
+        }
+        pooled
     }
 
     /// Stops the server and removes every sandbox it made.

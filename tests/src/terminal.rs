@@ -126,11 +126,17 @@ impl TestTerminal {
     /// Reads one output frame, without keeping it on `screen` (empty for a non-output
     /// message): for floods too big to keep.
     pub async fn read_output(&mut self, within: Duration) -> Bytes {
-        match self.next_message(within).await {
-            Some(Message::Binary(bytes)) => bytes,
-            Some(Message::Close(frame)) => panic!("closed: {frame:?}"),
-            Some(_) => Bytes::new(),
-            None => panic!("no output within {within:?}"),
+        self.try_read_output(within)
+            .await
+            .unwrap_or_else(|| panic!("no output within {within:?}"))
+    }
+
+    /// As [`TestTerminal::read_output`], or `None` if nothing arrives `within`.
+    pub async fn try_read_output(&mut self, within: Duration) -> Option<Bytes> {
+        match self.next_message(within).await? {
+            Message::Binary(bytes) => Some(bytes),
+            Message::Close(frame) => panic!("closed: {frame:?}"),
+            _ => Some(Bytes::new()),
         }
     }
 

@@ -434,8 +434,18 @@ impl Preflight<'_> {
             .filter(|(_, what, _)| what.starts_with("the host's"))
             .map(|(fit, ..)| *fit)
             .min();
+        // The reserve is a promise about use: a track whose sandboxes use more than it
+        // is bounded by the host's free memory instead, which the instructor should know.
+        let reserve_bytes = u64::from(memory_mb) * 1024 * 1024;
+        let outgrown = if largest.memory_bytes > reserve_bytes {
+            format!(
+                ", more than the {memory_mb} MiB it reserves (SLIPWAY_NODE_MEMORY_RESERVE_MB): raise it to keep the count honest"
+            )
+        } else {
+            String::new()
+        };
         let measured_as = format!(
-            "a learner's sandbox measured {} memory, {} disk, {} processes{}",
+            "a learner's sandbox measured {} memory{outgrown}, {} disk, {} processes{}",
             mib(largest.memory_bytes),
             mib(largest.disk_bytes),
             largest.pids,

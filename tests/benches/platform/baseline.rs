@@ -329,21 +329,30 @@ pub async fn container_address(container: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-/// A container's memory (without the page cache, as `docker stats` counts it) and
-/// processes now.
-pub async fn stats(container: &str) -> (u64, u64) {
-    let line = docker(&[
+/// Each container's memory (without the page cache, as `docker stats` counts it) and
+/// processes now, in one `docker stats` for them all.
+pub async fn stats(containers: &[String]) -> Vec<(u64, u64)> {
+    let mut args = vec![
         "stats",
         "--no-stream",
         "--format",
-        "{{.PIDs}} {{.MemUsage}}",
-        container,
-    ])
-    .await;
-    let mut words = line.split_whitespace();
-    let pids = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let memory = words.next().map_or(0, size_in_bytes);
-    (memory, pids)
+        "{{.Name}} {{.PIDs}} {{.MemUsage}}",
+    ];
+    args.extend(containers.iter().map(String::as_str));
+    let lines = docker(&args).await;
+    containers
+        .iter()
+        .map(|container| {
+            let line = lines
+                .lines()
+                .find(|line| line.split_whitespace().next() == Some(container.as_str()))
+                .unwrap_or_default();
+            let mut words = line.split_whitespace().skip(1);
+            let pids = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            let memory = words.next().map_or(0, size_in_bytes);
+            (memory, pids)
+        })
+        .collect()
 }
 
 /// `45.2MiB`, `1.1GiB`, `900KiB` or `12B`, in bytes.
@@ -374,4 +383,59 @@ pub async fn disk_used(container: &str) -> u64 {
     ])
     .await;
     kib.trim().parse::<u64>().unwrap_or(0) * 1024
+}
+
+/// Keystroke round trips at a login shell's prompt through `docker exec -it bash -l`,
+/// the way a terminal has it (a pseudo-terminal and readline), run under `script` so
+/// the CLI has a terminal of its own: a letter, then a backspace, in turn, with `pace`
+/// between keys. What Slipway's terminal adds is its own time less this.
+pub async fn shell_echo_round_trips(
+    container: &str,
+    samples: usize,
+    pace: Duration,
+) -> Vec<Duration> {
+    let command = format!("docker exec -it -e TERM=xterm-256color {container} bash -l");
+    let mut shell = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("script starts");
+    let mut stdin = shell.stdin.take().expect("stdin");
+    let mut stdout = shell.stdout.take().expect("stdout");
+    let mut seen: Vec<u8> = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let mut read_until = async |seen: &mut Vec<u8>, wanted: &[u8]| {
+        let from = seen.len();
+        while !seen[from..].windows(wanted.len()).any(|w| w == wanted) {
+            let n = stdout.read(&mut buffer).await.expect("read");
+            assert!(n > 0, "the shell ended");
+            seen.extend_from_slice(&buffer[..n]);
+        }
+    };
+    stdin
+        .write_all(b"echo ready-$((1+1))\r")
+        .await
+        .expect("write");
+    read_until(&mut seen, b"ready-2").await;
+    read_until(&mut seen, b"# ").await;
+    let mut round_trips = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let next_key = tokio::time::Instant::now() + pace;
+        let (key, echo): (&[u8], &[u8]) = if i % 2 == 0 {
+            (b"x", b"x")
+        } else {
+            (b"\x7f", b"\x08")
+        };
+        let sent = Instant::now();
+        stdin.write_all(key).await.expect("write");
+        read_until(&mut seen, echo).await;
+        round_trips.push(sent.elapsed());
+        seen.clear();
+        tokio::time::sleep_until(next_key).await;
+    }
+    drop(stdin);
+    let _ = shell.kill().await;
+    round_trips
 }

@@ -6,6 +6,7 @@
 //! memory is its own) over HTTP and WebSockets, against the real Docker engine.
 
 mod baseline;
+mod first_minute;
 mod report;
 mod room_load;
 
@@ -78,9 +79,10 @@ async fn main() {
         println!("==> Capacity: sandboxes with an open terminal");
         capacity(&server, &mut table).await;
     }
+    let mut raw_room_start = None;
     if wanted("typing") {
         println!("==> A room of learners typing: three-node swarms, a terminal on each node");
-        room_load::room_of_learners(&server, &raw, &mut table).await;
+        raw_room_start = room_load::room_of_learners(&server, &raw, &mut table).await;
     }
     if wanted("room") {
         println!("==> A room of {ROOM_SIZE} learners");
@@ -103,6 +105,14 @@ async fn main() {
         server.stop().await;
     }
 
+    if wanted("minute") {
+        println!(
+            "==> The first minute: {} learners join and press Start",
+            first_minute::LEARNERS
+        );
+        first_minute::first_minute(raw_room_start, &mut table).await;
+    }
+
     if wanted("lessons") {
         println!("==> The bundled lessons: checks and the lesson page");
         let server = ReleaseServer::start(&repo_root().join("lessons"), 0).await;
@@ -115,7 +125,7 @@ async fn main() {
 }
 
 /// Whether `BENCH_ONLY` (a comma-separated list of sections: start, terminal, capacity,
-/// typing, room, lessons) asks for this section; without it, every section runs.
+/// typing, room, minute, lessons) asks for this section; without it, every section runs.
 fn wanted(section: &str) -> bool {
     std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
 }

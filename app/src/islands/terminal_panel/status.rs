@@ -45,7 +45,7 @@ pub fn PanelStatus(
             <div class="terminal-placeholder" role="status">
                 <p class="starting">"Starting your sandbox."</p>
                 <p class="stage" data-stage=move || stage.get().map(|s| format!("{s:?}"))>
-                    {move || stage.get().map_or("Asking the server for it…", StartStage::describe)}
+                    {move || stage.get().map_or_else(|| "Asking the server for it…".to_string(), StartStage::describe)}
                 </p>
             </div>
         }.into_any()),

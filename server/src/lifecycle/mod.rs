@@ -12,6 +12,9 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::Notify;
 
+mod start_line;
+use start_line::StartLine;
+
 use crate::events::{Event, Events};
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
 use crate::store::{Caps, Footprint, SandboxRecord, SandboxState, Store};
@@ -35,6 +38,8 @@ pub struct Quotas {
     pub sandbox_ttl_minutes: u32,
     /// Minutes without use after which a learner's sandbox goes.
     pub idle_minutes: u32,
+    /// Sandboxes starting at once; later starts wait their turn in order.
+    pub starts_at_once: u32,
 }
 
 /// A workshop's own rule for Extend, inside the host's longest life.
@@ -102,6 +107,8 @@ pub struct Lifecycle {
     wake: Notify,
     /// Tells whoever admits queued learners that a sandbox went (see `room_freed`).
     freed: Notify,
+    /// Starts wait here for their turn.
+    start_line: StartLine,
 }
 
 impl Lifecycle {
@@ -120,13 +127,14 @@ impl Lifecycle {
             sandboxes,
             store,
             events,
-            limits,
             pool,
             starting: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashSet::new()),
             unrunnable: Mutex::new(Vec::new()),
             wake: Notify::new(),
             freed: Notify::new(),
+            start_line: StartLine::new(limits.starts_at_once),
+            limits,
         })
     }
 
@@ -434,49 +442,66 @@ impl Lifecycle {
         Ok(())
     }
 
-    /// Starts pooled sandboxes of `template` until `target` wait or start; `false` when
-    /// the host is full, which stops the filling of every template.
+    /// Starts pooled sandboxes of `template` until `target` wait or start, as many at
+    /// once as the start line lets run (a workshop's places must be ready within the
+    /// lead time); `false` when the host is full, which stops the filling of every
+    /// template.
     async fn fill_pool(&self, template: &Template, target: u32) -> Result<bool, SandboxError> {
         let footprint = self.sandboxes.footprint(template);
-        while self.store.pooled_count(template).await? < target {
-            if self.host_limit_reached(footprint).await?.is_some() {
+        loop {
+            let pooled = self.store.pooled_count(template).await?;
+            if pooled >= target {
+                return Ok(true);
+            }
+            let batch = (target - pooled).min(self.limits.starts_at_once.max(1));
+            let mut batch_ids = Vec::new();
+            for _ in 0..batch {
+                let ttl = self.limits.sandbox_ttl_minutes;
+                let id = new_id();
+                let admitted = self.host_limit_reached(footprint).await?.is_none()
+                    && self
+                        .store
+                        .insert_sandbox(&id, None, template, footprint, ttl, self.caps())
+                        .await?;
+                if !admitted {
+                    break;
+                }
+                batch_ids.push(id);
+            }
+            if batch_ids.is_empty() {
                 tracing::info!(
-                    "the pool holds {} {} sandboxes of the {target} wanted: the host fits no more",
-                    self.store.pooled_count(template).await?,
+                    "the pool holds {pooled} {} sandboxes of the {target} wanted: the host fits no more",
                     template.describe()
                 );
                 return Ok(false);
             }
-            let id = new_id();
-            let ttl = self.limits.sandbox_ttl_minutes;
-            if !self
-                .store
-                .insert_sandbox(&id, None, template, footprint, ttl, self.caps())
-                .await?
-            {
-                return Ok(false);
-            }
-            match self
-                .provision(&id, template, SandboxState::Pooled, None)
-                .await
-            {
-                Err(error) if error.is_host_unable() => {
-                    tracing::warn!(
-                        "the pool keeps no {} sandbox: {}",
-                        template.describe(),
-                        crate::error_chain(&error)
-                    );
-                    self.unrunnable
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(template.clone());
-                    return Ok(true);
+            let started = futures_util::future::join_all(
+                batch_ids
+                    .iter()
+                    .map(|id| self.provision(id, template, SandboxState::Pooled, None)),
+            )
+            .await;
+            for (id, result) in batch_ids.iter().zip(started) {
+                match result {
+                    Ok(()) => {
+                        tracing::info!("sandbox {id} ({}) waits in the pool", template.describe())
+                    }
+                    Err(error) if error.is_host_unable() => {
+                        tracing::warn!(
+                            "the pool keeps no {} sandbox: {}",
+                            template.describe(),
+                            crate::error_chain(&error)
+                        );
+                        self.unrunnable
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(template.clone());
+                        return Ok(true);
+                    }
+                    Err(error) => return Err(error),
                 }
-                other => other?,
             }
-            tracing::info!("sandbox {id} ({}) waits in the pool", template.describe());
         }
-        Ok(true)
     }
 
     async fn stale_sandboxes(&self) -> Result<Vec<String>, SandboxError> {
@@ -635,7 +660,12 @@ impl Lifecycle {
                 self.set_stage(learner, Some(stage));
             }
         };
+        let turn = self
+            .start_line
+            .wait_turn(|place| report(StartStage::Waiting { place }))
+            .await;
         let created = self.sandboxes.create_with_id(id, template, &report).await;
+        drop(turn);
         if let Some(learner) = learner {
             self.set_stage(learner, None);
         }

@@ -501,6 +501,93 @@ async fn a_learners_page_hears_each_stage_of_their_sandboxs_start() {
     );
 }
 
+/// With one start at a time, the second and third learners wait their turn in order,
+/// each told their place as the line moves.
+#[tokio::test]
+async fn learners_pressing_start_together_wait_in_line_and_hear_their_place() {
+    let app = spawn_app_with(&fixture_lessons(), |config| {
+        config.limits.starts_at_once = 1
+    })
+    .await;
+    let press = |client: &reqwest::Client, template: Value| {
+        let (client, url) = (client.clone(), app.url("/api/sandboxes"));
+        tokio::spawn(async move {
+            let answer = client
+                .post(url)
+                .json(&json!({ "template": template }))
+                .send()
+                .await
+                .unwrap();
+            (answer.status(), tokio::time::Instant::now())
+        })
+    };
+    let (ada, bob, cy) = (learner(), learner(), learner());
+    let mut streams = Vec::new();
+    for client in [&ada, &bob, &cy] {
+        let mut events = EventStream::open(client, &app.url("/api/me/events")).await;
+        events
+            .wait_for(
+                "no start yet",
+                "stage",
+                Duration::from_secs(10),
+                Value::is_null,
+            )
+            .await;
+        streams.push(events);
+    }
+    let stage_is = |wanted: Value| move |stage: &Value| *stage == wanted;
+    let ada_start = press(
+        &ada,
+        json!({ "kind": "swarm", "managers": 1, "workers": 1 }),
+    );
+    streams[0]
+        .wait_for(
+            "Ada's start",
+            "stage",
+            Duration::from_secs(30),
+            stage_is(json!("creating_nodes")),
+        )
+        .await;
+    let bob_start = press(&bob, json!({ "kind": "single" }));
+    streams[1]
+        .wait_for(
+            "Bob next in line",
+            "stage",
+            Duration::from_secs(30),
+            stage_is(json!({ "waiting": { "place": 1 } })),
+        )
+        .await;
+    let cy_start = press(&cy, json!({ "kind": "single" }));
+    streams[2]
+        .wait_for(
+            "Cy second in line",
+            "stage",
+            Duration::from_secs(30),
+            stage_is(json!({ "waiting": { "place": 2 } })),
+        )
+        .await;
+    streams[2]
+        .wait_for(
+            "Cy next once Ada's is up",
+            "stage",
+            Duration::from_secs(120),
+            stage_is(json!({ "waiting": { "place": 1 } })),
+        )
+        .await;
+    let (ada_done, bob_done, cy_done) = (
+        ada_start.await.unwrap(),
+        bob_start.await.unwrap(),
+        cy_start.await.unwrap(),
+    );
+    for (status, _) in [ada_done, bob_done, cy_done] {
+        assert_eq!(status, 201, "everyone in line gets a sandbox");
+    }
+    assert!(
+        ada_done.1 <= bob_done.1 && bob_done.1 <= cy_done.1,
+        "turns come in the order learners pressed Start"
+    );
+}
+
 #[tokio::test]
 async fn twenty_parallel_starts_on_one_cookie_give_one_sandbox() {
     let app = spawn_app_with(&fixture_lessons(), |_| {}).await;

@@ -7,9 +7,13 @@ use std::time::Duration;
 
 use crate::{free_port, repo_root, sandboxes_of, test_instance, wait_for};
 use app::model::Template;
+use futures_util::StreamExt;
 use slipway::config::Config;
 use slipway::store::{SandboxState, Store};
 use tokio::process::{Child, Command};
+
+/// Sandboxes removed at once when a server stops.
+const REMOVING_AT_ONCE: usize = 8;
 
 pub struct ReleaseServer {
     child: Child,
@@ -100,11 +104,18 @@ impl ReleaseServer {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
         let engine = sandboxes_of(&self.instance, &Config::defaults().node_image).await;
-        for id in engine.all_ids().await.unwrap_or_default() {
-            if let Err(error) = engine.delete(&id).await {
-                eprintln!("could not remove sandbox {id}: {error}");
-            }
-        }
+        // A room's worth of sandboxes goes a few at a time, not one after another.
+        let ids = engine.all_ids().await.unwrap_or_default();
+        futures_util::stream::iter(ids)
+            .for_each_concurrent(REMOVING_AT_ONCE, |id| {
+                let engine = &engine;
+                async move {
+                    if let Err(error) = engine.delete(&id).await {
+                        eprintln!("could not remove sandbox {id}: {error}");
+                    }
+                }
+            })
+            .await;
     }
 }
 

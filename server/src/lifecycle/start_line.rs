@@ -69,10 +69,10 @@ mod tests {
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut waiting = Vec::new();
         for who in 0..3 {
-            let (line, places, order) = (line.clone(), places.clone(), order.clone());
+            let (line, heard, order) = (line.clone(), places.clone(), order.clone());
             waiting.push(tokio::spawn(async move {
                 let turn = line
-                    .wait_turn(|place| places.lock().unwrap().push((who, place)))
+                    .wait_turn(|place| heard.lock().unwrap().push((who, place)))
                     .await;
                 order.lock().unwrap().push(who);
                 drop(turn);

@@ -169,6 +169,8 @@ async fn start(server: &ReleaseServer, learner: &Learner) -> Result<String, Stri
     let response = learner
         .http
         .post(server.url("/api/sandboxes"))
+        // The answer comes when the sandbox is up, which for the last in line is minutes.
+        .timeout(PROMPT_WITHIN)
         .json(&json!({ "lesson": "minute/swarm" }))
         .send()
         .await

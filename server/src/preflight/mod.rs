@@ -5,7 +5,7 @@
 //! those sandboxes were measured to use against what the host has free; sandboxes wait
 //! warm in the pool. Each line that is not green says what to do.
 
-mod host;
+mod registry;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,9 +18,9 @@ use app::model::{LineState, PreflightLine, PreflightReport, Template};
 use crate::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use crate::lessons::{Catalog, Track};
 use crate::lifecycle::{Lifecycle, Quotas};
+use crate::sandbox::HostFree;
 use crate::sandbox::{SandboxUsage, Sandboxes};
 use crate::store::{Store, WorkshopRecord};
-pub use host::HostFree;
 
 /// What a preflight reads: the lessons, the engine (none: the lines that need it say
 /// so), the store's pool and the host's caps.
@@ -312,7 +312,7 @@ impl Preflight<'_> {
         };
         let mut missing = Vec::new();
         for image in &images {
-            match host::registry_has(address, image).await {
+            match registry::registry_has(address, image).await {
                 Ok(true) => {}
                 Ok(false) => missing.push(image.clone()),
                 Err(why) => {

@@ -5,6 +5,7 @@
 mod disks;
 mod egress;
 mod engine;
+mod host_free;
 pub mod kind;
 mod provision;
 mod subnets;
@@ -23,6 +24,7 @@ pub use engine::{
     container_name, EngineError, ExecBytes, ExecOutput, Labelled, NodeUsage, Tty,
     DROPPED_CAPABILITIES, SYSBOX_RUNTIME, TTY_READ_BYTES,
 };
+pub use host_free::HostFree;
 pub use provision::Report;
 pub use subnets::{BadPool, SubnetPool};
 

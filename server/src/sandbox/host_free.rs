@@ -1,7 +1,4 @@
-//! What the host has free for sandboxes, and what the room's registry holds.
-
-use std::net::SocketAddr;
-use std::time::Duration;
+//! What the host has free for sandboxes now: memory, disk and process ids.
 
 /// Where the engine keeps nodes' storage (their volumes), for the disk it has free.
 const DOCKER_ROOT: &str = "/var/lib/docker";
@@ -61,32 +58,4 @@ fn free_pids() -> Option<u64> {
         })
         .count();
     Some(max.saturating_sub(running as u64))
-}
-
-/// Whether the registry at `address` serves `image` (by the registry API's manifest
-/// lookup, the way a node's pull asks for it).
-pub async fn registry_has(address: SocketAddr, image: &str) -> Result<bool, String> {
-    let (repository, tag) = crate::sandbox::served_as(image);
-    let url = format!("http://{address}/v2/{repository}/manifests/{tag}");
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let response = client
-        .head(&url)
-        .header(
-            reqwest::header::ACCEPT,
-            "application/vnd.docker.distribution.manifest.list.v2+json, \
-             application/vnd.oci.image.index.v1+json, \
-             application/vnd.docker.distribution.manifest.v2+json, \
-             application/vnd.oci.image.manifest.v1+json",
-        )
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    match response.status().as_u16() {
-        200 => Ok(true),
-        404 => Ok(false),
-        other => Err(format!("it answered {other} for {url}")),
-    }
 }

@@ -32,18 +32,20 @@ pub async fn first_minute(raw_start: Option<Duration>, table: &mut Table) {
         let server = ReleaseServer::start(lessons.path(), 0).await;
         let waits = room_presses_start(&server, pooled).await;
         server.stop().await;
-        let Ok(waits) = waits else {
-            let reason = waits.err().unwrap_or_default();
-            println!("    {}: {reason}", setup(pooled));
-            table.add(Row {
-                measure: format!("first minute, {}: every learner at a prompt", setup(pooled)),
-                slipway: "FAILED".into(),
-                baseline: raw.clone(),
-                ratio: None,
-                target: "no errors".into(),
-                met: Some(false),
-            });
-            continue;
+        let waits = match waits {
+            Ok(waits) => waits,
+            Err(reason) => {
+                println!("    {}: {reason}", setup(pooled));
+                table.add(Row {
+                    measure: format!("first minute, {}: every learner at a prompt", setup(pooled)),
+                    slipway: "FAILED".into(),
+                    baseline: raw.clone(),
+                    ratio: None,
+                    target: "no errors".into(),
+                    met: Some(false),
+                });
+                continue;
+            }
         };
         let (p50, p99) = (percentile(&waits, 50.0), percentile(&waits, 99.0));
         let longest = waits.iter().max().copied().unwrap_or_default();

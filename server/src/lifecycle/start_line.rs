@@ -44,9 +44,12 @@ impl StartLine {
                     let ahead = ticket.saturating_sub(*served.borrow_and_update());
                     on_place(u32::try_from(ahead + 1).unwrap_or(u32::MAX));
                     tokio::select! {
-                        permit = &mut acquire => break permit.expect("the start line is never closed"),
+                        // A move is told before the turn is taken, so a waiter whose turn
+                        // comes while it was not looking still hears the line move.
+                        biased;
                         // The sender lives as long as the line.
-                        _ = served.changed() => {}
+                        Ok(()) = served.changed() => {}
+                        permit = &mut acquire => break permit.expect("the start line is never closed"),
                     }
                 }
             }

@@ -5,8 +5,11 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use app::model::Template;
 use futures_util::future::join_all;
+use futures_util::StreamExt;
 use slipway::config::Config;
+use slipway::sandbox::{Sandbox, Sandboxes, Tty};
 use slipway_tests::test_instance;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
@@ -437,5 +440,66 @@ pub async fn shell_echo_round_trips(
     }
     drop(stdin);
     let _ = shell.kill().await;
+    round_trips
+}
+
+/// Keystroke round trips at a login shell the engine opens for this process, by the
+/// same call Slipway makes for a terminal (an exec on a pseudo-terminal, attached over
+/// the engine's socket): a letter, then a backspace, in turn, with `pace` between keys.
+/// Slipway's echo less this is what Slipway adds: the WebSocket, its relay and its tasks.
+pub async fn engine_shell_echo_round_trips(
+    sandboxes: &Sandboxes,
+    sandbox: &str,
+    samples: usize,
+    pace: Duration,
+) -> Vec<Duration> {
+    let swarm = Sandbox {
+        id: sandbox.to_string(),
+        template: Template::Single,
+        nodes: vec!["node1".to_string()],
+    };
+    let Tty {
+        mut output,
+        mut input,
+        ..
+    } = sandboxes
+        .open_shell(&swarm, "node1")
+        .await
+        .expect("the engine opens a shell");
+    let mut seen: Vec<u8> = Vec::new();
+    let mut read_until = async |seen: &mut Vec<u8>, wanted: &[u8]| {
+        let from = seen.len();
+        while !seen[from..].windows(wanted.len()).any(|w| w == wanted) {
+            let chunk = output
+                .next()
+                .await
+                .expect("the shell ended")
+                .expect("the shell's output reads");
+            seen.extend_from_slice(&chunk);
+        }
+    };
+    let mut send = async |bytes: &[u8]| {
+        input.write_all(bytes).await.expect("write");
+        input.flush().await.expect("flush");
+    };
+    send(b"echo ready-$((1+1))\r").await;
+    read_until(&mut seen, b"ready-2").await;
+    read_until(&mut seen, b"# ").await;
+    let mut round_trips = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let next_key = tokio::time::Instant::now() + pace;
+        let (key, echo): (&[u8], &[u8]) = if i % 2 == 0 {
+            (b"x", b"x")
+        } else {
+            (b"\x7f", b"\x08")
+        };
+        seen.clear();
+        let sent = Instant::now();
+        send(key).await;
+        read_until(&mut seen, echo).await;
+        round_trips.push(sent.elapsed());
+        tokio::time::sleep_until(next_key).await;
+    }
+    send(b"exit\r").await;
     round_trips
 }

@@ -17,10 +17,11 @@ use app::model::Template;
 use fantoccini::Locator;
 use futures_util::future::join_all;
 use serde_json::json;
+use slipway::config::Config;
 use slipway::sandbox::container_name;
 use slipway_tests::{
-    lessons_dir, proc_bytes, repo_root, sign_in_instructor_at, wait_for, Browser, EventStream,
-    Learner, ReleaseServer, TestTerminal,
+    lessons_dir, proc_bytes, repo_root, sandboxes_of, sign_in_instructor_at, wait_for, Browser,
+    EventStream, Learner, ReleaseServer, TestTerminal,
 };
 
 use baseline::Raw;
@@ -334,6 +335,25 @@ fn echo_rows(table: &mut Table, terminals: usize, ours: &[Duration], theirs: &[D
     }
 }
 
+/// Slipway's echo beside the same shell opened by the same engine call from the bench,
+/// with nothing between: the difference is Slipway's own share of each keystroke.
+fn share_rows(table: &mut Table, label: &str, ours: &[Duration], engine: &[Duration]) {
+    for p in [50.0, 99.0] {
+        let (ours_p, engine_p) = (percentile(ours, p), percentile(engine, p));
+        table.add(Row {
+            measure: format!(
+                "echo p{p:.0}, {label}, against the engine's shell opened by the bench (Slipway's share: {})",
+                ms(ours_p.saturating_sub(engine_p))
+            ),
+            slipway: ms(ours_p),
+            baseline: ms(engine_p),
+            ratio: ratio(ours_p, engine_p),
+            target: "-".into(),
+            met: None,
+        });
+    }
+}
+
 fn throughput_row(table: &mut Table, terminals: usize, ours: f64, theirs: f64) {
     table.add(Row {
         measure: format!(
@@ -354,6 +374,15 @@ async fn one_terminal(server: &ReleaseServer, table: &mut Table) {
     let ours = echo_round_trips(&mut open.terminal, ECHO_SAMPLES, None).await;
     let theirs = baseline::echo_round_trips(&container, ECHO_SAMPLES, None).await;
     echo_rows(table, 1, &ours, &theirs);
+    let engine = sandboxes_of(&server.instance, &Config::defaults().node_image).await;
+    let engine_shell = baseline::engine_shell_echo_round_trips(
+        &engine,
+        &open.sandbox,
+        ECHO_SAMPLES,
+        Duration::ZERO,
+    )
+    .await;
+    share_rows(table, "1 terminal", &ours, &engine_shell);
 
     let ours = terminal_throughput(&mut open.terminal, FLOOD_BYTES).await;
     let theirs = baseline::throughput(&container, FLOOD_BYTES, false).await;

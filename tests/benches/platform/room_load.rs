@@ -9,8 +9,9 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use slipway::sandbox::{container_name, SandboxUsage};
-use slipway_tests::{ReleaseServer, TestTerminal};
+use slipway::config::Config;
+use slipway::sandbox::{container_name, SandboxUsage, Sandboxes};
+use slipway_tests::{sandboxes_of, ReleaseServer, TestTerminal};
 
 use super::baseline::{self, Raw, RawSandbox};
 use super::report::{mb, ms, percentile, ratio, Row, Table};
@@ -147,6 +148,27 @@ async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
     .concat()
 }
 
+/// The same room typing at shells the engine opens for the bench itself, by the call
+/// Slipway makes for a terminal, under the same heavy work: Slipway's echo less this is
+/// Slipway's own share.
+async fn type_at_engine_shells(engine: &Sandboxes, seats: &[Seat]) -> Vec<Duration> {
+    join_all(seats.iter().enumerate().map(|(i, seat)| async move {
+        let containers = seat.containers();
+        let echoes = baseline::engine_shell_echo_round_trips(
+            engine,
+            &seat.open.sandbox,
+            KEYS_EACH,
+            HUMAN_PACE,
+        );
+        match heavy_of(i) {
+            Some(heavy) => futures_util::join!(echoes, raw_work(&containers, heavy)).0,
+            None => echoes.await,
+        }
+    }))
+    .await
+    .concat()
+}
+
 /// How the raw baseline types: the issue's `docker exec -i cat`, or a login shell on a
 /// pseudo-terminal (`docker exec -it bash -l`), which is what a terminal is.
 #[derive(Clone, Copy)]
@@ -205,10 +227,11 @@ pub async fn room_of_learners(
     table: &mut Table,
 ) -> Option<Duration> {
     let available_before = memory_available();
+    let engine = sandboxes_of(&server.instance, &Config::defaults().node_image).await;
     let mut seats: Vec<Seat> = Vec::new();
     let mut refused = None;
     let mut held = 0;
-    let mut last = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for level in LEVELS {
         while seats.len() < level && refused.is_none() {
             let batch = (level - seats.len()).min(STARTING_AT_ONCE);
@@ -224,6 +247,7 @@ pub async fn room_of_learners(
         let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
         let theirs = type_raw(&rooms, RawTyping::Cat).await;
         let shells = type_raw(&rooms, RawTyping::Shell).await;
+        let engine_shells = type_at_engine_shells(&engine, &seats).await;
         let p = |echoes: &[Duration]| {
             format!(
                 "{} / {}",
@@ -232,18 +256,19 @@ pub async fn room_of_learners(
             )
         };
         println!(
-            "    {} learners ({} nodes): echo p50 / p99 {} (docker exec -i cat {}, docker exec -it bash {}), server {}",
+            "    {} learners ({} nodes): echo p50 / p99 {} (docker exec -i cat {}, docker exec -it bash {}, the engine's shell in the bench {}), server {}",
             seats.len(),
             seats.len() * 3,
             p(&ours),
             p(&theirs),
             p(&shells),
+            p(&engine_shells),
             mb(server.resident_bytes())
         );
         if on_target(&ours) {
             held = seats.len();
         }
-        last = (ours, theirs, shells);
+        last = (ours, theirs, shells, engine_shells);
         if let Some(reason) = &refused {
             println!("    the host took no more than {}: {reason}", seats.len());
             break;
@@ -263,7 +288,7 @@ pub async fn room_of_learners(
     drop(seats);
     let (raw_host_each, raw_used, raw_started) = raw_room(raw, count).await;
 
-    let (ours, theirs, shells) = last;
+    let (ours, theirs, shells, engine_shells) = last;
     for (p, limit) in [(50.0, 2), (99.0, 10)] {
         let (ours, theirs) = (percentile(&ours, p), percentile(&theirs, p));
         table.add(Row {
@@ -303,6 +328,10 @@ pub async fn room_of_learners(
             met: None,
         });
     }
+    // What is Slipway's own: its echo less the same shell opened by the same engine call
+    // without Slipway between (the WebSocket, the relay and its tasks, a second process
+    // for the scheduler to wake).
+    super::share_rows(table, &format!("room of {count}"), &ours, &engine_shells);
     let target = LEVELS[LEVELS.len() - 1];
     table.add(Row {
         measure: "learners held, echo on target".into(),

@@ -77,6 +77,45 @@ impl ReleaseServer {
         proc_bytes(&format!("/proc/{pid}/status"), "VmRSS:")
     }
 
+    /// The CPU time the server's threads have used so far, and how many times they
+    /// went to sleep and were woken (their voluntary context switches): read before and
+    /// after some work, what the server spent on it.
+    pub fn work_done(&self) -> ServerWork {
+        let pid = self.child.id().expect("the server runs");
+        // utime and stime, the 14th and 15th fields, after the name in parentheses.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ticks: u64 = stat
+            .rsplit_once(") ")
+            .map(|(_, fields)| {
+                fields
+                    .split_whitespace()
+                    .skip(11)
+                    .take(2)
+                    .filter_map(|t| t.parse::<u64>().ok())
+                    .sum()
+            })
+            .unwrap_or(0);
+        let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|tasks| tasks.flatten().collect::<Vec<_>>())
+            .unwrap_or_default();
+        let wakeups = threads
+            .iter()
+            .map(|task| {
+                std::fs::read_to_string(task.path().join("status"))
+                    .unwrap_or_default()
+                    .lines()
+                    .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .unwrap_or(0)
+            })
+            .sum();
+        ServerWork {
+            // The kernel counts in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+            cpu: Duration::from_millis(ticks * 10),
+            wakeups,
+        }
+    }
+
     /// Waits until the warm pool holds a ready sandbox of `template`.
     pub async fn wait_for_pool(&self, template: &Template) {
         wait_for(
@@ -154,6 +193,23 @@ async fn wait_until_serving(base: &str) {
 }
 
 /// A `field:  N kB` line of a /proc file such as /proc/meminfo, in bytes (0 if absent).
+/// What the server process has done so far (see [`ReleaseServer::work_done`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ServerWork {
+    pub cpu: Duration,
+    pub wakeups: u64,
+}
+
+impl std::ops::Sub for ServerWork {
+    type Output = ServerWork;
+    fn sub(self, earlier: ServerWork) -> ServerWork {
+        ServerWork {
+            cpu: self.cpu.saturating_sub(earlier.cpu),
+            wakeups: self.wakeups.saturating_sub(earlier.wakeups),
+        }
+    }
+}
+
 pub fn proc_bytes(path: &str, field: &str) -> u64 {
     std::fs::read_to_string(path)
         .unwrap_or_default()

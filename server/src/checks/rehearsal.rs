@@ -52,7 +52,7 @@ pub struct LessonRehearsal {
     /// `track/lesson`.
     pub name: String,
     pub sandbox_took: Duration,
-    /// What the fresh sandbox used of the host, measured before any step ran.
+    /// What the sandbox used of the host once every step had run, at rest.
     pub usage: Option<SandboxUsage>,
     pub verdict: LessonVerdict,
 }
@@ -94,16 +94,6 @@ pub async fn rehearse(
         }
     };
     let sandbox_took = started.elapsed();
-    let usage = match sandboxes.usage(&sandbox).await {
-        Ok(usage) => Some(usage),
-        Err(error) => {
-            tracing::warn!(
-                "could not measure {name}'s sandbox: {}",
-                crate::error_chain(&error)
-            );
-            None
-        }
-    };
     let mut rehearsal = Rehearsal {
         sandboxes,
         lesson,
@@ -127,6 +117,17 @@ pub async fn rehearse(
             took: started.elapsed(),
         });
     }
+    // Measured as the lesson leaves it, at rest: what a learner who did it all holds.
+    let usage = match sandboxes.usage(&rehearsal.sandbox).await {
+        Ok(usage) => Some(usage),
+        Err(error) => {
+            tracing::warn!(
+                "could not measure {name}'s sandbox: {}",
+                crate::error_chain(&error)
+            );
+            None
+        }
+    };
     rehearsal.remove_sandbox().await;
     LessonRehearsal {
         name: name.to_string(),

@@ -169,6 +169,10 @@ impl Verdict {
     }
 }
 
+/// How much of the host's CPU a room's sandboxes may use at rest: `make bench`'s room
+/// kept keystroke echo near its target while its idle nodes took about half the host.
+const AT_REST_CPU_PERCENT: u64 = 50;
+
 const NO_ENGINE: &str = "the Docker engine did not answer when Slipway started";
 
 impl Preflight<'_> {
@@ -340,7 +344,7 @@ impl Preflight<'_> {
         }
     }
 
-    /// How many learners fit at once: the host's free memory, disk and processes against
+    /// How many learners fit at once: the host's free memory, disk, processes and CPU against
     /// the largest sandbox the track's lessons were measured to use, and Slipway's own
     /// caps (`SLIPWAY_MAX_*`) against the limits each sandbox is given.
     fn capacity(
@@ -392,6 +396,19 @@ impl Preflight<'_> {
             limit(
                 pids / largest.pids.max(1),
                 format!("the host's free process ids ({pids})"),
+                more_host.clone(),
+            );
+        }
+        // Nodes at rest are not idle (each inner engine keeps its own timers, a swarm its
+        // heartbeats), and a room of them can take the host's CPU before its memory:
+        // the keystrokes, starts and work of the learners need the rest.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+        if largest.cpu_millicores > 0 {
+            limit(
+                cores * 1000 * AT_REST_CPU_PERCENT / 100 / largest.cpu_millicores,
+                format!(
+                    "the host's CPU ({cores} cores, of which sandboxes at rest may take {AT_REST_CPU_PERCENT}%)"
+                ),
                 more_host,
             );
         }
@@ -445,10 +462,11 @@ impl Preflight<'_> {
             String::new()
         };
         let measured_as = format!(
-            "a learner's sandbox measured {} memory{outgrown}, {} disk, {} processes{}",
+            "a learner's sandbox measured {} memory{outgrown}, {} disk, {} processes, {} millicores of CPU at rest{}",
             mib(largest.memory_bytes),
             mib(largest.disk_bytes),
             largest.pids,
+            largest.cpu_millicores,
             by_use
                 .map(|n| format!(", so the host's free resources hold {n}"))
                 .unwrap_or_default()
@@ -555,6 +573,7 @@ fn largest_usage(measured: &[(Template, SandboxUsage)]) -> Option<SandboxUsage> 
             memory_bytes: a.memory_bytes.max(b.memory_bytes),
             pids: a.pids.max(b.pids),
             disk_bytes: a.disk_bytes.max(b.disk_bytes),
+            cpu_millicores: a.cpu_millicores.max(b.cpu_millicores),
         })
 }
 

@@ -8,10 +8,11 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerSummary, DeviceMapping, EndpointIpamConfig, EndpointSettings,
-    ExecConfig, HostConfig, HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount, MountType,
-    Network, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
-    NetworkingConfig, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+    ContainerCpuStats, ContainerCreateBody, ContainerSummary, DeviceMapping, EndpointIpamConfig,
+    EndpointSettings, ExecConfig, HostConfig, HostConfigLogConfig, ImageInspect, Ipam, IpamConfig,
+    Mount, MountType, Network, NetworkConnectRequest, NetworkCreateRequest,
+    NetworkDisconnectRequest, NetworkingConfig, RestartPolicy, RestartPolicyNameEnum,
+    VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
@@ -521,11 +522,12 @@ impl Engine {
     }
 
     /// What a running container uses now: its memory as `docker stats` counts it (less
-    /// the page cache the kernel can take back) and its processes.
+    /// the page cache the kernel can take back), its processes, and its CPU over the
+    /// second the engine takes between its two samples.
     pub async fn usage(&self, container: &str) -> Result<NodeUsage, EngineError> {
         let options = StatsOptionsBuilder::new()
             .stream(false)
-            .one_shot(true)
+            .one_shot(false)
             .build();
         let mut stats = self.docker.stats(container, Some(options));
         let Some(stats) = stats
@@ -549,6 +551,7 @@ impl Engine {
         Ok(NodeUsage {
             memory_bytes: memory.usage.unwrap_or(0).saturating_sub(cache),
             pids: stats.pids_stats.and_then(|p| p.current).unwrap_or(0),
+            cpu_millicores: millicores(stats.precpu_stats.as_ref(), stats.cpu_stats.as_ref()),
         })
     }
 
@@ -1387,6 +1390,35 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
 pub struct NodeUsage {
     pub memory_bytes: u64,
     pub pids: u64,
+    /// Thousandths of one core, as `docker stats` counts CPU between two samples.
+    pub cpu_millicores: u64,
+}
+
+/// The CPU a container used between two of the engine's samples, in thousandths of one
+/// core: its share of the host's CPU time, times the host's cores. No earlier sample
+/// (the container just started) counts as nothing measured.
+fn millicores(before: Option<&ContainerCpuStats>, now: Option<&ContainerCpuStats>) -> u64 {
+    let (Some(before), Some(now)) = (before, now) else {
+        return 0;
+    };
+    let used = |stats: &ContainerCpuStats| {
+        stats
+            .cpu_usage
+            .as_ref()
+            .and_then(|usage| usage.total_usage)
+            .unwrap_or(0)
+    };
+    let container = used(now).saturating_sub(used(before));
+    let host = now
+        .system_cpu_usage
+        .unwrap_or(0)
+        .saturating_sub(before.system_cpu_usage.unwrap_or(0));
+    let cores = u64::from(now.online_cpus.unwrap_or(1));
+    if host == 0 {
+        return 0;
+    }
+    let millicores = u128::from(container) * u128::from(cores) * 1000 / u128::from(host);
+    u64::try_from(millicores).unwrap_or(u64::MAX)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1416,7 +1448,29 @@ pub fn container_name(sandbox: &str, node: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Tail, EXEC_OUTPUT_BYTES};
+    use super::{millicores, ContainerCpuStats, Tail, EXEC_OUTPUT_BYTES};
+    use bollard::models::ContainerCpuUsage;
+
+    #[test]
+    fn cpu_is_the_containers_share_of_the_hosts_time_times_its_cores() {
+        let sample = |container: u64, host: u64| ContainerCpuStats {
+            cpu_usage: Some(ContainerCpuUsage {
+                total_usage: Some(container),
+                ..Default::default()
+            }),
+            system_cpu_usage: Some(host),
+            online_cpus: Some(2),
+            ..Default::default()
+        };
+        // A second of a 2-core host is 2 s of its CPU time; the container used 50 ms.
+        let (before, after) = (
+            sample(1_000_000_000, 10_000_000_000),
+            sample(1_050_000_000, 12_000_000_000),
+        );
+        assert_eq!(millicores(Some(&before), Some(&after)), 50);
+        assert_eq!(millicores(None, Some(&after)), 0, "no earlier sample");
+        assert_eq!(millicores(Some(&after), Some(&after)), 0, "no time passed");
+    }
 
     #[test]
     fn only_the_tail_of_endless_output_is_kept() {

@@ -157,6 +157,8 @@ pub struct SandboxUsage {
     pub memory_bytes: u64,
     pub pids: u64,
     pub disk_bytes: u64,
+    /// Thousandths of one core, all nodes together, over a second at that moment.
+    pub cpu_millicores: u64,
 }
 
 /// The sandbox engine: creates, inspects and removes sandboxes on one Docker host.
@@ -482,29 +484,47 @@ impl Sandboxes {
         Ok(self.engine.load_images(file).await?)
     }
 
-    /// What a sandbox uses of the host now, all its nodes together: memory and
-    /// processes as the engine counts them, and the disk its nodes' inner engines and
-    /// home folders take.
+    /// What a sandbox uses of the host now, all its nodes together: memory, processes
+    /// and CPU as the engine counts them, and the disk its nodes' inner engines and home
+    /// folders take. The nodes are measured at once, over the same second.
     pub async fn usage(&self, sandbox: &Sandbox) -> Result<SandboxUsage, SandboxError> {
+        let nodes = sandbox
+            .nodes
+            .iter()
+            .map(|node| self.node_usage(sandbox, node));
         let mut usage = SandboxUsage::default();
-        for node in &sandbox.nodes {
-            let now = self
-                .engine
-                .usage(&container_name(&sandbox.id, node))
-                .await?;
-            usage.memory_bytes += now.memory_bytes;
-            usage.pids += now.pids;
-            let du = self
-                .run_script(
-                    sandbox,
-                    node,
-                    "du -skx /var/lib/docker /root /tmp 2>/dev/null | awk '{ kb += $1 } END { print kb + 0 }'",
-                    Duration::from_secs(30),
-                )
-                .await?;
-            usage.disk_bytes += du.output.trim().parse::<u64>().unwrap_or(0) * 1024;
+        for node in futures_util::future::try_join_all(nodes).await? {
+            usage.memory_bytes += node.memory_bytes;
+            usage.pids += node.pids;
+            usage.disk_bytes += node.disk_bytes;
+            usage.cpu_millicores += node.cpu_millicores;
         }
         Ok(usage)
+    }
+
+    async fn node_usage(
+        &self,
+        sandbox: &Sandbox,
+        node: &str,
+    ) -> Result<SandboxUsage, SandboxError> {
+        let now = self
+            .engine
+            .usage(&container_name(&sandbox.id, node))
+            .await?;
+        let du = self
+            .run_script(
+                sandbox,
+                node,
+                "du -skx /var/lib/docker /root /tmp 2>/dev/null | awk '{ kb += $1 } END { print kb + 0 }'",
+                Duration::from_secs(30),
+            )
+            .await?;
+        Ok(SandboxUsage {
+            memory_bytes: now.memory_bytes,
+            pids: now.pids,
+            disk_bytes: du.output.trim().parse::<u64>().unwrap_or(0) * 1024,
+            cpu_millicores: now.cpu_millicores,
+        })
     }
 
     /// The host address the room's registry answers on, if it runs and is published.

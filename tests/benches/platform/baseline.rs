@@ -333,13 +333,14 @@ pub async fn container_address(container: &str) -> String {
 }
 
 /// Each container's memory (without the page cache, as `docker stats` counts it) and
-/// processes now, in one `docker stats` for them all.
-pub async fn stats(containers: &[String]) -> Vec<(u64, u64)> {
+/// processes now, and its CPU over the CLI's two samples, in one `docker stats` for
+/// them all.
+pub async fn stats(containers: &[String]) -> Vec<NodeStats> {
     let mut args = vec![
         "stats",
         "--no-stream",
         "--format",
-        "{{.Name}} {{.PIDs}} {{.MemUsage}}",
+        "{{.Name}} {{.PIDs}} {{.CPUPerc}} {{.MemUsage}}",
     ];
     args.extend(containers.iter().map(String::as_str));
     let lines = docker(&args).await;
@@ -352,10 +353,27 @@ pub async fn stats(containers: &[String]) -> Vec<(u64, u64)> {
                 .unwrap_or_default();
             let mut words = line.split_whitespace().skip(1);
             let pids = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-            let memory = words.next().map_or(0, size_in_bytes);
-            (memory, pids)
+            let percent: f64 = words
+                .next()
+                .and_then(|p| p.strip_suffix('%'))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0.0);
+            let memory_bytes = words.next().map_or(0, size_in_bytes);
+            NodeStats {
+                memory_bytes,
+                pids,
+                cpu_millicores: (percent * 10.0) as u64,
+            }
         })
         .collect()
+}
+
+/// One container's figures from `docker stats`.
+pub struct NodeStats {
+    pub memory_bytes: u64,
+    pub pids: u64,
+    /// Thousandths of one core (`docker stats` says 100% for one core).
+    pub cpu_millicores: u64,
 }
 
 /// `45.2MiB`, `1.1GiB`, `900KiB` or `12B`, in bytes.

@@ -206,16 +206,18 @@ fn on_target(echoes: &[Duration]) -> bool {
 }
 
 /// What a learner's nodes use on average, by the engine's count: memory without the
-/// page cache, processes, and the disk of their inner engines and homes.
+/// page cache, processes, CPU at that moment, and the disk of their inner engines and
+/// homes.
 async fn average_usage(rooms: &[Vec<String>]) -> SandboxUsage {
     let nodes: Vec<String> = rooms.concat();
     let stats = baseline::stats(&nodes).await;
     let disks = join_all(nodes.iter().map(|node| baseline::disk_used(node))).await;
     let count = rooms.len().max(1) as u64;
     SandboxUsage {
-        memory_bytes: stats.iter().map(|(memory, _)| memory).sum::<u64>() / count,
-        pids: stats.iter().map(|(_, pids)| pids).sum::<u64>() / count,
+        memory_bytes: stats.iter().map(|s| s.memory_bytes).sum::<u64>() / count,
+        pids: stats.iter().map(|s| s.pids).sum::<u64>() / count,
         disk_bytes: disks.iter().sum::<u64>() / count,
+        cpu_millicores: stats.iter().map(|s| s.cpu_millicores).sum::<u64>() / count,
     }
 }
 
@@ -243,11 +245,18 @@ pub async fn room_of_learners(
                 }
             }
         }
+        let before = server.work_done();
         let ours = type_in_the_room(&mut seats).await;
+        let spent = server.work_done() - before;
         let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
         let theirs = type_raw(&rooms, RawTyping::Cat).await;
         let shells = type_raw(&rooms, RawTyping::Shell).await;
         let engine_shells = type_at_engine_shells(&engine, &seats).await;
+        let at_rest: u64 = baseline::stats(&rooms.concat())
+            .await
+            .iter()
+            .map(|node| node.cpu_millicores)
+            .sum();
         let p = |echoes: &[Duration]| {
             format!(
                 "{} / {}",
@@ -256,14 +265,25 @@ pub async fn room_of_learners(
             )
         };
         println!(
-            "    {} learners ({} nodes): echo p50 / p99 {} (docker exec -i cat {}, docker exec -it bash {}, the engine's shell in the bench {}), server {}",
+            "    {} learners ({} nodes): echo p50 / p99 {} (docker exec -i cat {}, docker exec -it bash {}, the engine's shell in the bench {}), server {}, nodes at rest {:.0}% of the host's CPU",
             seats.len(),
             seats.len() * 3,
             p(&ours),
             p(&theirs),
             p(&shells),
             p(&engine_shells),
-            mb(server.resident_bytes())
+            mb(server.resident_bytes()),
+            at_rest as f64 / 10.0 / host_cores() as f64
+        );
+        // Where Slipway's share goes: what the server did for the room's keystrokes (and
+        // the heavy learners' output) while it typed.
+        let keys = (ours.len() as u32).max(1);
+        println!(
+            "      the server meanwhile: {} ms of CPU, {} thread wake-ups; {:.0} µs and {:.1} wake-ups a keystroke, all told",
+            spent.cpu.as_millis(),
+            spent.wakeups,
+            spent.cpu.as_secs_f64() * 1e6 / f64::from(keys),
+            spent.wakeups as f64 / f64::from(keys)
         );
         if on_target(&ours) {
             held = seats.len();
@@ -371,6 +391,12 @@ pub async fn room_of_learners(
             ours_used.pids as f64 / raw_used.pids.max(1) as f64,
         ),
         (
+            "CPU at rest per learner (thousandths of a core)",
+            ours_used.cpu_millicores.to_string(),
+            raw_used.cpu_millicores.to_string(),
+            ours_used.cpu_millicores as f64 / raw_used.cpu_millicores.max(1) as f64,
+        ),
+        (
             "disk per learner",
             mb(ours_used.disk_bytes),
             mb(raw_used.disk_bytes),
@@ -388,6 +414,10 @@ pub async fn room_of_learners(
         });
     }
     (count == first_minute::LEARNERS).then_some(raw_started)
+}
+
+fn host_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// `count` three-node swarms started with the CLI, [`STARTING_AT_ONCE`] at a time, idle:

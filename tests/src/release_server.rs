@@ -77,9 +77,10 @@ impl ReleaseServer {
         proc_bytes(&format!("/proc/{pid}/status"), "VmRSS:")
     }
 
-    /// The CPU time the server's threads have used so far, and how many times they
-    /// went to sleep and were woken (their voluntary context switches): read before and
-    /// after some work, what the server spent on it.
+    /// The CPU time the server's threads have used so far, how long they waited, woken,
+    /// for a CPU to run on (the kernel's schedstat), and how many times they went to
+    /// sleep and were woken (their voluntary context switches): read before and after
+    /// some work, what the server spent on it.
     pub fn work_done(&self) -> ServerWork {
         let pid = self.child.id().expect("the server runs");
         // utime and stime, the 14th and 15th fields, after the name in parentheses.
@@ -98,6 +99,13 @@ impl ReleaseServer {
         let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
             .map(|tasks| tasks.flatten().collect::<Vec<_>>())
             .unwrap_or_default();
+        let waited_ns: u64 = threads
+            .iter()
+            .filter_map(|task| {
+                let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+                schedstat.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .sum();
         let wakeups = threads
             .iter()
             .map(|task| {
@@ -112,6 +120,7 @@ impl ReleaseServer {
         ServerWork {
             // The kernel counts in clock ticks of 10 ms (USER_HZ is 100 on Linux).
             cpu: Duration::from_millis(ticks * 10),
+            waited_for_cpu: Duration::from_nanos(waited_ns),
             wakeups,
         }
     }
@@ -197,6 +206,7 @@ async fn wait_until_serving(base: &str) {
 #[derive(Clone, Copy, Debug)]
 pub struct ServerWork {
     pub cpu: Duration,
+    pub waited_for_cpu: Duration,
     pub wakeups: u64,
 }
 
@@ -205,6 +215,7 @@ impl std::ops::Sub for ServerWork {
     fn sub(self, earlier: ServerWork) -> ServerWork {
         ServerWork {
             cpu: self.cpu.saturating_sub(earlier.cpu),
+            waited_for_cpu: self.waited_for_cpu.saturating_sub(earlier.waited_for_cpu),
             wakeups: self.wakeups.saturating_sub(earlier.wakeups),
         }
     }

@@ -169,9 +169,10 @@ impl Verdict {
     }
 }
 
-/// How much of the host's CPU a room's sandboxes may use at rest: `make bench`'s room
-/// kept keystroke echo near its target while its idle nodes took about half the host.
-const AT_REST_CPU_PERCENT: u64 = 50;
+/// How much of the host's CPU a room's sandboxes may use at rest. In `make bench`'s room
+/// on a 2-core host, 25 three-node learners took a fifth of it at rest and echo stayed
+/// at a few milliseconds; 50 took over two fifths, and echo reached a second at p99.
+const AT_REST_CPU_PERCENT: u64 = 25;
 
 const NO_ENGINE: &str = "the Docker engine did not answer when Slipway started";
 
@@ -403,9 +404,12 @@ impl Preflight<'_> {
         // heartbeats), and a room of them can take the host's CPU before its memory:
         // the keystrokes, starts and work of the learners need the rest.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
-        if largest.cpu_millicores > 0 {
+        // A sandbox measured at no CPU at all sets no CPU limit.
+        if let Some(fit) =
+            (cores * 1000 * AT_REST_CPU_PERCENT / 100).checked_div(largest.cpu_millicores)
+        {
             limit(
-                cores * 1000 * AT_REST_CPU_PERCENT / 100 / largest.cpu_millicores,
+                fit,
                 format!(
                     "the host's CPU ({cores} cores, of which sandboxes at rest may take {AT_REST_CPU_PERCENT}%)"
                 ),

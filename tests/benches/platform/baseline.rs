@@ -3,6 +3,7 @@
 //! swarm, pipe bytes through `docker exec -i`, run a script with `docker exec`.
 
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use app::model::Template;
@@ -25,7 +26,13 @@ pub struct Raw {
     flags: Vec<String>,
     image: String,
     instance: String,
+    /// Raw networks made so far: each takes the next /24 of [`RAW_SUBNETS`].
+    networks: AtomicUsize,
 }
+
+/// Where the raw baseline's networks go: the engine's default pools hold about 30
+/// networks, fewer than a room of 50, and Slipway's own pool is 10.210.0.0/16.
+const RAW_SUBNETS: &str = "10.211";
 
 /// Runs `docker` with `args`; returns its output, or panics with what it said.
 async fn docker(args: &[&str]) -> String {
@@ -83,6 +90,7 @@ impl Raw {
             flags,
             image,
             instance: format!("{}-raw", test_instance()),
+            networks: AtomicUsize::new(0),
         }
     }
 
@@ -93,7 +101,14 @@ impl Raw {
         let id = slipway::sandbox::new_id();
         let label = format!("io.slipway.instance={}", self.instance);
         let network = format!("raw-{id}");
-        docker(&["network", "create", "--label", &label, &network]).await;
+        let subnet = format!(
+            "{RAW_SUBNETS}.{}.0/24",
+            self.networks.fetch_add(1, Ordering::Relaxed) % 256
+        );
+        docker(&[
+            "network", "create", "--label", &label, "--subnet", &subnet, &network,
+        ])
+        .await;
         let containers: Vec<String> = (1..=nodes).map(|n| format!("raw-{id}-node{n}")).collect();
         join_all(containers.iter().enumerate().map(|(index, container)| {
             let (network, label) = (network.clone(), label.clone());
@@ -427,20 +442,21 @@ pub async fn shell_echo_round_trips(
     let mut stdout = shell.stdout.take().expect("stdout");
     let mut seen: Vec<u8> = Vec::new();
     let mut buffer = [0u8; 4096];
-    let mut read_until = async |seen: &mut Vec<u8>, wanted: &[u8]| {
-        let from = seen.len();
-        while !seen[from..].windows(wanted.len()).any(|w| w == wanted) {
-            let n = stdout.read(&mut buffer).await.expect("read");
-            assert!(n > 0, "the shell ended");
-            seen.extend_from_slice(&buffer[..n]);
+    // Reads until `wanted` shows after `from`; returns where it ends.
+    let mut read_until = async |seen: &mut Vec<u8>, from: usize, wanted: &[u8]| loop {
+        if let Some(at) = seen[from..].windows(wanted.len()).position(|w| w == wanted) {
+            return from + at + wanted.len();
         }
+        let n = stdout.read(&mut buffer).await.expect("read");
+        assert!(n > 0, "the shell ended");
+        seen.extend_from_slice(&buffer[..n]);
     };
     stdin
         .write_all(b"echo ready-$((1+1))\r")
         .await
         .expect("write");
-    read_until(&mut seen, b"ready-2").await;
-    read_until(&mut seen, b"# ").await;
+    let ready = read_until(&mut seen, 0, b"ready-2").await;
+    read_until(&mut seen, ready, b"# ").await;
     let mut round_trips = Vec::with_capacity(samples);
     for i in 0..samples {
         let next_key = tokio::time::Instant::now() + pace;
@@ -449,11 +465,11 @@ pub async fn shell_echo_round_trips(
         } else {
             (b"\x7f", b"\x08")
         };
+        seen.clear();
         let sent = Instant::now();
         stdin.write_all(key).await.expect("write");
-        read_until(&mut seen, echo).await;
+        read_until(&mut seen, 0, echo).await;
         round_trips.push(sent.elapsed());
-        seen.clear();
         tokio::time::sleep_until(next_key).await;
     }
     drop(stdin);
@@ -485,24 +501,25 @@ pub async fn engine_shell_echo_round_trips(
         .await
         .expect("the engine opens a shell");
     let mut seen: Vec<u8> = Vec::new();
-    let mut read_until = async |seen: &mut Vec<u8>, wanted: &[u8]| {
-        let from = seen.len();
-        while !seen[from..].windows(wanted.len()).any(|w| w == wanted) {
-            let chunk = output
-                .next()
-                .await
-                .expect("the shell ended")
-                .expect("the shell's output reads");
-            seen.extend_from_slice(&chunk);
+    // Reads until `wanted` shows after `from`; returns where it ends.
+    let mut read_until = async |seen: &mut Vec<u8>, from: usize, wanted: &[u8]| loop {
+        if let Some(at) = seen[from..].windows(wanted.len()).position(|w| w == wanted) {
+            return from + at + wanted.len();
         }
+        let chunk = output
+            .next()
+            .await
+            .expect("the shell ended")
+            .expect("the shell's output reads");
+        seen.extend_from_slice(&chunk);
     };
     let mut send = async |bytes: &[u8]| {
         input.write_all(bytes).await.expect("write");
         input.flush().await.expect("flush");
     };
     send(b"echo ready-$((1+1))\r").await;
-    read_until(&mut seen, b"ready-2").await;
-    read_until(&mut seen, b"# ").await;
+    let ready = read_until(&mut seen, 0, b"ready-2").await;
+    read_until(&mut seen, ready, b"# ").await;
     let mut round_trips = Vec::with_capacity(samples);
     for i in 0..samples {
         let next_key = tokio::time::Instant::now() + pace;
@@ -514,7 +531,7 @@ pub async fn engine_shell_echo_round_trips(
         seen.clear();
         let sent = Instant::now();
         send(key).await;
-        read_until(&mut seen, echo).await;
+        read_until(&mut seen, 0, echo).await;
         round_trips.push(sent.elapsed());
         tokio::time::sleep_until(next_key).await;
     }

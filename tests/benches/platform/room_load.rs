@@ -245,9 +245,10 @@ pub async fn room_of_learners(
                 }
             }
         }
-        let before = server.work_done();
+        let (before, host_before) = (server.work_done(), HostCpu::now());
         let ours = type_in_the_room(&mut seats).await;
         let spent = server.work_done() - before;
+        let host_busy = HostCpu::now().busy_since(&host_before);
         let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
         let theirs = type_raw(&rooms, RawTyping::Cat).await;
         let shells = type_raw(&rooms, RawTyping::Shell).await;
@@ -279,10 +280,13 @@ pub async fn room_of_learners(
         // the heavy learners' output) while it typed.
         let keys = (ours.len() as u32).max(1);
         println!(
-            "      the server meanwhile: {} ms of CPU, {} thread wake-ups; {:.0} µs and {:.1} wake-ups a keystroke, all told",
+            "      meanwhile the host's CPU was {:.0}% busy, and the server used {} ms of CPU, waited {} ms for a CPU when woken, and was woken {} times: a keystroke {:.0} µs, {:.2} ms and {:.1}, all told",
+            host_busy * 100.0,
             spent.cpu.as_millis(),
+            spent.waited_for_cpu.as_millis(),
             spent.wakeups,
             spent.cpu.as_secs_f64() * 1e6 / f64::from(keys),
+            spent.waited_for_cpu.as_secs_f64() * 1e3 / f64::from(keys),
             spent.wakeups as f64 / f64::from(keys)
         );
         if on_target(&ours) {
@@ -414,6 +418,39 @@ pub async fn room_of_learners(
         });
     }
     (count == first_minute::LEARNERS).then_some(raw_started)
+}
+
+/// The host's CPU time so far, busy and all, from /proc/stat (in clock ticks).
+struct HostCpu {
+    busy: u64,
+    total: u64,
+}
+
+impl HostCpu {
+    fn now() -> HostCpu {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+        let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+        let total: u64 = ticks.iter().take(8).sum();
+        HostCpu {
+            busy: total.saturating_sub(idle),
+            total,
+        }
+    }
+
+    /// The share of the host's CPU time that was busy since `earlier`.
+    fn busy_since(&self, earlier: &HostCpu) -> f64 {
+        let total = self.total.saturating_sub(earlier.total).max(1);
+        self.busy.saturating_sub(earlier.busy) as f64 / total as f64
+    }
 }
 
 fn host_cores() -> usize {

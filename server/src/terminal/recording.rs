@@ -6,7 +6,8 @@
 //!
 //! The file is written by a task of its own, fed through a bounded queue after the
 //! output has reached the learner: a slow disk slows the shell (as a slow connection
-//! does), never the learner's echo, and nothing is lost or reordered.
+//! does), never the learner's echo, and nothing is lost or reordered. What comes within
+//! a second is written together, so a replay of a live session may lag it by a second.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -21,6 +22,10 @@ use crate::store::Store;
 pub const RECORDING_BYTES: u64 = 2 * 1024 * 1024;
 /// Events queued for the recording's writer before the shell waits for it.
 const QUEUED_EVENTS: usize = 64;
+/// How long after an event the writer waits for more to write with it.
+const GATHER_FOR: Duration = Duration::from_secs(1);
+/// The most the writer gathers before it writes.
+const GATHER_BYTES: usize = 64 * 1024;
 /// The size a session starts at, until the learner's terminal says its own.
 const COLS: u16 = 80;
 const ROWS: u16 = 24;
@@ -132,46 +137,73 @@ async fn create(path: &Path, node: &str) -> std::io::Result<tokio::fs::File> {
     Ok(file)
 }
 
+/// Writes the queued events to the file. Events that come within [`GATHER_FOR`] of the
+/// first are written together, up to [`GATHER_BYTES`]: a learner typing then costs one
+/// write a second (each a wake-up of the thread that writes files for the server), not
+/// one for every keystroke's echo.
 async fn write_events(mut file: tokio::fs::File, mut queue: mpsc::Receiver<Event>) {
     let mut text = Utf8Text::default();
     let mut written: u64 = 0;
-    while let Some(event) = queue.recv().await {
-        let line = match event {
-            Event::Output(at, chunk) => {
-                let Some(text) = text.decode(&chunk) else {
-                    continue;
-                };
-                serde_json::json!([seconds(at), "o", text])
+    let mut gathered = String::new();
+    while let Some(first) = queue.recv().await {
+        let until = tokio::time::Instant::now() + GATHER_FOR;
+        let mut next = Some(first);
+        let mut ended = false;
+        let mut full = false;
+        while let Some(event) = next.take() {
+            if let Some(line) = line_of(event, &mut text) {
+                if written + (gathered.len() + line.len()) as u64 > RECORDING_BYTES {
+                    let marker = serde_json::json!([
+                        line_time(&line),
+                        "m",
+                        "The recording stops here: it reached its size limit."
+                    ]);
+                    gathered.push_str(&format!("{marker}\n"));
+                    full = true;
+                    break;
+                }
+                gathered.push_str(&line);
             }
-            Event::Resize(at, cols, rows) => {
-                serde_json::json!([seconds(at), "r", format!("{cols}x{rows}")])
+            if gathered.len() >= GATHER_BYTES {
+                break;
             }
-        };
-        let line = format!("{line}\n");
-        let full = written + line.len() as u64 > RECORDING_BYTES;
-        let line = if full {
-            let at = line_time(&line);
-            format!(
-                "{}\n",
-                serde_json::json!([
-                    at,
-                    "m",
-                    "The recording stops here: it reached its size limit."
-                ])
-            )
-        } else {
-            line
-        };
-        if file.write_all(line.as_bytes()).await.is_err() {
+            next = match tokio::time::timeout_at(until, queue.recv()).await {
+                Ok(Some(event)) => Some(event),
+                Ok(None) => {
+                    ended = true;
+                    None
+                }
+                Err(_) => None,
+            };
+        }
+        if file.write_all(gathered.as_bytes()).await.is_err() {
             return;
         }
-        written += line.len() as u64;
+        written += gathered.len() as u64;
+        gathered.clear();
         if full {
             // The shell goes on; what it prints is no longer kept.
             while queue.recv().await.is_some() {}
-            return;
+            break;
+        }
+        if ended {
+            break;
         }
     }
+    // The last write is done before the file closes.
+    let _ = file.flush().await;
+}
+
+/// An event as a line of the file, or `None` for output that is all part of a character
+/// still incomplete.
+fn line_of(event: Event, text: &mut Utf8Text) -> Option<String> {
+    let line = match event {
+        Event::Output(at, chunk) => serde_json::json!([seconds(at), "o", text.decode(&chunk)?]),
+        Event::Resize(at, cols, rows) => {
+            serde_json::json!([seconds(at), "r", format!("{cols}x{rows}")])
+        }
+    };
+    Some(format!("{line}\n"))
 }
 
 fn seconds(at: Duration) -> f64 {
@@ -210,7 +242,59 @@ impl Utf8Text {
 
 #[cfg(test)]
 mod tests {
-    use super::Utf8Text;
+    use super::*;
+
+    /// What the writer makes of `events`, sent as fast as it takes them.
+    async fn written(events: Vec<Event>) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("a directory");
+        let path = dir.path().join("session.cast");
+        let file = tokio::fs::File::create(&path).await.expect("a file");
+        let (queue, events_in) = mpsc::channel(QUEUED_EVENTS);
+        let writer = tokio::spawn(write_events(file, events_in));
+        for event in events {
+            queue.send(event).await.expect("the writer takes events");
+        }
+        drop(queue);
+        writer.await.expect("the writer ends");
+        let text = std::fs::read_to_string(&path).expect("the recording reads");
+        text.lines().map(String::from).collect()
+    }
+
+    #[tokio::test]
+    async fn events_gathered_together_are_written_whole_and_in_order() {
+        let at = |ms| Duration::from_millis(ms);
+        let lines = written(vec![
+            Event::Output(at(1), Bytes::from_static(b"$ ls")),
+            Event::Resize(at(2), 100, 30),
+            Event::Output(at(3), Bytes::from_static(b"\r\nfile\r\n")),
+        ])
+        .await;
+        assert_eq!(
+            lines,
+            vec![
+                r#"[0.001,"o","$ ls"]"#,
+                r#"[0.002,"r","100x30"]"#,
+                r#"[0.003,"o","\r\nfile\r\n"]"#,
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_recording_stops_at_its_size_with_a_marker() {
+        let chunk = Bytes::from(vec![b'a'; 60 * 1024]);
+        let events = (0..40u64)
+            .map(|i| Event::Output(Duration::from_millis(i), chunk.clone()))
+            .collect();
+        let lines = written(events).await;
+        let size: usize = lines.iter().map(|line| line.len() + 1).sum();
+        assert!(size as u64 <= RECORDING_BYTES + 200, "{size} bytes");
+        let last = lines.last().expect("lines");
+        assert!(last.contains("reached its size limit"), "{last}");
+        assert_eq!(
+            lines.iter().filter(|line| line.contains(r#""m""#)).count(),
+            1
+        );
+    }
 
     #[test]
     fn a_character_split_across_chunks_is_kept_whole() {

@@ -99,20 +99,11 @@ async fn a_healthy_room_is_green_and_a_missing_image_is_named_with_what_to_do() 
     );
     let fits = report["fits"].as_u64().expect("a capacity");
     assert!(fits >= 2, "{report}");
-    assert!(
-        line(&report, "places")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("MiB memory"),
-        "the capacity comes from a measured sandbox: {report}"
-    );
-    assert!(
-        line(&report, "places")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("millicores of CPU at rest"),
-        "the capacity counts the sandbox's CPU at rest: {report}"
-    );
+    // The capacity comes from a measured sandbox: its memory and its CPU at rest.
+    let capacity = line(&report, "places")["detail"].as_str().unwrap();
+    for measured in ["MiB memory", "millicores of CPU at rest"] {
+        assert!(capacity.contains(measured), "{measured}: {report}");
+    }
     // The tests keep no pool: said, with what to do, but not red.
     let pool = line(&report, "pool");
     assert_eq!(pool["state"], "warning", "{report}");

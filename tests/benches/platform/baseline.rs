@@ -438,41 +438,15 @@ pub async fn shell_echo_round_trips(
         .kill_on_drop(true)
         .spawn()
         .expect("script starts");
-    let mut stdin = shell.stdin.take().expect("stdin");
-    let mut stdout = shell.stdout.take().expect("stdout");
-    let mut seen: Vec<u8> = Vec::new();
-    let mut buffer = [0u8; 4096];
-    // Reads until `wanted` shows after `from`; returns where it ends.
-    let mut read_until = async |seen: &mut Vec<u8>, from: usize, wanted: &[u8]| loop {
-        if let Some(at) = seen[from..].windows(wanted.len()).position(|w| w == wanted) {
-            return from + at + wanted.len();
-        }
+    let stdin = shell.stdin.take().expect("stdin");
+    let stdout = shell.stdout.take().expect("stdout");
+    let output = futures_util::stream::unfold(stdout, |mut stdout| async move {
+        let mut buffer = vec![0u8; 4096];
         let n = stdout.read(&mut buffer).await.expect("read");
-        assert!(n > 0, "the shell ended");
-        seen.extend_from_slice(&buffer[..n]);
-    };
-    stdin
-        .write_all(b"echo ready-$((1+1))\r")
-        .await
-        .expect("write");
-    let ready = read_until(&mut seen, 0, b"ready-2").await;
-    read_until(&mut seen, ready, b"# ").await;
-    let mut round_trips = Vec::with_capacity(samples);
-    for i in 0..samples {
-        let next_key = tokio::time::Instant::now() + pace;
-        let (key, echo): (&[u8], &[u8]) = if i % 2 == 0 {
-            (b"x", b"x")
-        } else {
-            (b"\x7f", b"\x08")
-        };
-        seen.clear();
-        let sent = Instant::now();
-        stdin.write_all(key).await.expect("write");
-        read_until(&mut seen, 0, echo).await;
-        round_trips.push(sent.elapsed());
-        tokio::time::sleep_until(next_key).await;
-    }
-    drop(stdin);
+        buffer.truncate(n);
+        (n > 0).then_some((buffer, stdout))
+    });
+    let round_trips = typed_at_the_prompt(std::pin::pin!(output), stdin, samples, pace).await;
     let _ = shell.kill().await;
     round_trips
 }
@@ -492,25 +466,30 @@ pub async fn engine_shell_echo_round_trips(
         template: Template::Single,
         nodes: vec!["node1".to_string()],
     };
-    let Tty {
-        mut output,
-        mut input,
-        ..
-    } = sandboxes
+    let Tty { output, input, .. } = sandboxes
         .open_shell(&swarm, "node1")
         .await
         .expect("the engine opens a shell");
+    let output = output.map(|chunk| chunk.expect("the shell's output reads").to_vec());
+    typed_at_the_prompt(output, input, samples, pace).await
+}
+
+/// Waits for a login shell's prompt, then types a letter (echoed by readline) and a
+/// backspace (answered with `\b`), in turn, `pace` apart, timing each echo; ends with
+/// `exit`.
+async fn typed_at_the_prompt(
+    mut output: impl futures_util::Stream<Item = Vec<u8>> + Unpin,
+    mut input: impl tokio::io::AsyncWrite + Unpin,
+    samples: usize,
+    pace: Duration,
+) -> Vec<Duration> {
     let mut seen: Vec<u8> = Vec::new();
     // Reads until `wanted` shows after `from`; returns where it ends.
     let mut read_until = async |seen: &mut Vec<u8>, from: usize, wanted: &[u8]| loop {
         if let Some(at) = seen[from..].windows(wanted.len()).position(|w| w == wanted) {
             return from + at + wanted.len();
         }
-        let chunk = output
-            .next()
-            .await
-            .expect("the shell ended")
-            .expect("the shell's output reads");
+        let chunk = output.next().await.expect("the shell ended");
         seen.extend_from_slice(&chunk);
     };
     let mut send = async |bytes: &[u8]| {

@@ -148,39 +148,22 @@ async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
     .concat()
 }
 
-/// The same room typing at shells the engine opens for the bench itself, by the call
-/// Slipway makes for a terminal, under the same heavy work: Slipway's echo less this is
-/// Slipway's own share.
-async fn type_at_engine_shells(engine: &Sandboxes, seats: &[Seat]) -> Vec<Duration> {
-    join_all(seats.iter().enumerate().map(|(i, seat)| async move {
-        let containers = seat.containers();
-        let echoes = baseline::engine_shell_echo_round_trips(
-            engine,
-            &seat.open.sandbox,
-            KEYS_EACH,
-            HUMAN_PACE,
-        );
-        match heavy_of(i) {
-            Some(heavy) => futures_util::join!(echoes, raw_work(&containers, heavy)).0,
-            None => echoes.await,
-        }
-    }))
-    .await
-    .concat()
-}
-
-/// How the raw baseline types: the issue's `docker exec -i cat`, or a login shell on a
-/// pseudo-terminal (`docker exec -it bash -l`), which is what a terminal is.
+/// How the raw baseline types: the issue's `docker exec -i cat`, a login shell on a
+/// pseudo-terminal (`docker exec -it bash -l`), which is what a terminal is, or that
+/// shell opened by the engine for the bench by the call Slipway makes for a terminal,
+/// whose echo less Slipway's is Slipway's own share.
 #[derive(Clone, Copy)]
-enum RawTyping {
+enum RawTyping<'a> {
     Cat,
     Shell,
+    EngineShell(&'a Sandboxes),
 }
 
-/// The same room typing through the plain CLI on the same nodes, under the same heavy
-/// work.
-async fn type_raw(rooms: &[Vec<String>], typing: RawTyping) -> Vec<Duration> {
-    join_all(rooms.iter().enumerate().map(|(i, containers)| async move {
+/// The same room typing on the same nodes without Slipway, under the same heavy work
+/// through the plain CLI.
+async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
+    join_all(seats.iter().enumerate().map(|(i, seat)| async move {
+        let containers = seat.containers();
         let echoes = async {
             match typing {
                 RawTyping::Cat => {
@@ -189,10 +172,19 @@ async fn type_raw(rooms: &[Vec<String>], typing: RawTyping) -> Vec<Duration> {
                 RawTyping::Shell => {
                     baseline::shell_echo_round_trips(&containers[0], KEYS_EACH, HUMAN_PACE).await
                 }
+                RawTyping::EngineShell(engine) => {
+                    baseline::engine_shell_echo_round_trips(
+                        engine,
+                        &seat.open.sandbox,
+                        KEYS_EACH,
+                        HUMAN_PACE,
+                    )
+                    .await
+                }
             }
         };
         match heavy_of(i) {
-            Some(heavy) => futures_util::join!(echoes, raw_work(containers, heavy)).0,
+            Some(heavy) => futures_util::join!(echoes, raw_work(&containers, heavy)).0,
             None => echoes.await,
         }
     }))
@@ -249,11 +241,11 @@ pub async fn room_of_learners(
         let ours = type_in_the_room(&mut seats).await;
         let spent = server.work_done() - before;
         let host_busy = HostCpu::now().busy_since(&host_before);
-        let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
-        let theirs = type_raw(&rooms, RawTyping::Cat).await;
-        let shells = type_raw(&rooms, RawTyping::Shell).await;
-        let engine_shells = type_at_engine_shells(&engine, &seats).await;
-        let at_rest: u64 = baseline::stats(&rooms.concat())
+        let theirs = type_raw(&seats, RawTyping::Cat).await;
+        let shells = type_raw(&seats, RawTyping::Shell).await;
+        let engine_shells = type_raw(&seats, RawTyping::EngineShell(&engine)).await;
+        let nodes: Vec<String> = seats.iter().flat_map(Seat::containers).collect();
+        let at_rest: u64 = baseline::stats(&nodes)
             .await
             .iter()
             .map(|node| node.cpu_millicores)

@@ -2,6 +2,7 @@
 //! run, on the same node image: start nodes and wait for their inner engines, form a
 //! swarm, pipe bytes through `docker exec -i`, run a script with `docker exec`.
 
+use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -389,6 +390,26 @@ pub struct NodeStats {
     pub pids: u64,
     /// Thousandths of one core (`docker stats` says 100% for one core).
     pub cpu_millicores: u64,
+}
+
+/// The programs a node runs and the memory each holds of its own (anonymous memory, from
+/// `/proc/PID/smaps_rollup`: without the binaries and files every node shares), summed by
+/// name, in bytes: the inner engine, its containerd, the terminals' shells.
+pub async fn memory_by_program(container: &str) -> BTreeMap<String, u64> {
+    const EACH_PROCESS: &str = r#"for p in /proc/[0-9]*; do
+        [ -r "$p/smaps_rollup" ] || continue
+        awk -v name="$(cat "$p/comm")" '/^Anonymous:/ { print name, $2 }' "$p/smaps_rollup"
+    done 2>/dev/null
+    true"#;
+    let lines = docker(&["exec", container, "sh", "-c", EACH_PROCESS]).await;
+    let mut programs = BTreeMap::new();
+    for line in lines.lines() {
+        if let Some((name, kib)) = line.rsplit_once(' ') {
+            *programs.entry(name.to_string()).or_default() +=
+                kib.parse::<u64>().unwrap_or(0) * 1024;
+        }
+    }
+    programs
 }
 
 /// `45.2MiB`, `1.1GiB`, `900KiB` or `12B`, in bytes.

@@ -6,6 +6,7 @@
 //! same nodes under the same heavy work, and a room of the same size started with the
 //! plain CLI for what the host gives each learner without Slipway.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -213,6 +214,25 @@ async fn average_usage(rooms: &[Vec<String>]) -> SandboxUsage {
     }
 }
 
+/// How many learners' nodes are looked into, program by program: enough for an average.
+const NODES_LOOKED_INTO: usize = 30;
+
+/// What a node's programs hold of their own at rest, on average over the first
+/// [`NODES_LOOKED_INTO`] nodes of the room, in bytes by program.
+async fn memory_by_program(rooms: &[Vec<String>]) -> BTreeMap<String, u64> {
+    let nodes: Vec<String> = rooms.concat().into_iter().take(NODES_LOOKED_INTO).collect();
+    let mut total: BTreeMap<String, u64> = BTreeMap::new();
+    for programs in join_all(nodes.iter().map(|node| baseline::memory_by_program(node))).await {
+        for (program, bytes) in programs {
+            *total.entry(program).or_default() += bytes;
+        }
+    }
+    total
+        .values_mut()
+        .for_each(|bytes| *bytes /= nodes.len().max(1) as u64);
+    total
+}
+
 /// The room, level by level, then the raw room at the size reached. How long the CLI
 /// took to start the raw room of [`first_minute::LEARNERS`], if it was that size.
 pub async fn room_of_learners(
@@ -294,6 +314,7 @@ pub async fn room_of_learners(
     let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
     let host_each = available_before.saturating_sub(memory_available()) / count.max(1) as u64;
     let ours_used = average_usage(&rooms).await;
+    let ours_by_program = memory_by_program(&rooms).await;
     let server_memory = server.resident_bytes();
     join_all(
         seats
@@ -302,7 +323,7 @@ pub async fn room_of_learners(
     )
     .await;
     drop(seats);
-    let (raw_host_each, raw_used, raw_started) = raw_room(raw, count).await;
+    let (raw_host_each, raw_used, raw_by_program, raw_started) = raw_room(raw, count).await;
 
     let (ours, theirs, shells, engine_shells) = last;
     for (p, limit) in [(50.0, 2), (99.0, 10)] {
@@ -409,6 +430,26 @@ pub async fn room_of_learners(
             met: None,
         });
     }
+    // Where a node's memory goes (issue 19's third deliverable): the inner engine, its
+    // containerd and, in Slipway's room, the open terminal's shell.
+    for (program, what) in [
+        ("dockerd", "the inner engine (dockerd)"),
+        ("containerd", "its containerd"),
+        ("bash", "the shells (a terminal's, in Slipway's room)"),
+    ] {
+        let (ours, theirs) = (
+            ours_by_program.get(program).copied().unwrap_or(0),
+            raw_by_program.get(program).copied().unwrap_or(0),
+        );
+        table.add(Row {
+            measure: format!("a node's own memory at rest: {what}, room of {count}"),
+            slipway: mb(ours),
+            baseline: mb(theirs),
+            ratio: (theirs > 0).then(|| ours as f64 / theirs as f64),
+            target: "-".into(),
+            met: None,
+        });
+    }
     (count == first_minute::LEARNERS).then_some(raw_started)
 }
 
@@ -451,7 +492,7 @@ fn host_cores() -> usize {
 
 /// `count` three-node swarms started with the CLI, [`STARTING_AT_ONCE`] at a time, idle:
 /// what the host gives each, and how long starting them all took.
-async fn raw_room(raw: &Raw, count: usize) -> (u64, SandboxUsage, Duration) {
+async fn raw_room(raw: &Raw, count: usize) -> (u64, SandboxUsage, BTreeMap<String, u64>, Duration) {
     let available_before = memory_available();
     let began = std::time::Instant::now();
     let mut room: Vec<RawSandbox> = Vec::new();
@@ -464,8 +505,9 @@ async fn raw_room(raw: &Raw, count: usize) -> (u64, SandboxUsage, Duration) {
     let host_each = available_before.saturating_sub(memory_available()) / count.max(1) as u64;
     let rooms: Vec<Vec<String>> = room.iter().map(|r| r.containers.clone()).collect();
     let used = average_usage(&rooms).await;
+    let by_program = memory_by_program(&rooms).await;
     for sandbox in room {
         raw.remove(sandbox).await;
     }
-    (host_each, used, started_in)
+    (host_each, used, by_program, started_in)
 }

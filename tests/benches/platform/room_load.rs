@@ -200,27 +200,36 @@ fn on_target(echoes: &[Duration]) -> bool {
 
 /// What a learner's nodes use on average, by the engine's count: memory without the
 /// page cache, processes, CPU at that moment, and the disk of their inner engines and
-/// homes.
-async fn average_usage(rooms: &[Vec<String>]) -> SandboxUsage {
+/// homes; and what a node's programs hold of their own.
+struct RoomUsage {
+    each: SandboxUsage,
+    node_programs: BTreeMap<String, u64>,
+}
+
+/// A room's [`RoomUsage`], its learners' nodes by the engine and program by program.
+async fn average_usage(rooms: &[Vec<String>]) -> RoomUsage {
     let nodes: Vec<String> = rooms.concat();
     let stats = baseline::stats(&nodes).await;
     let disks = join_all(nodes.iter().map(|node| baseline::disk_used(node))).await;
     let count = rooms.len().max(1) as u64;
-    SandboxUsage {
-        memory_bytes: stats.iter().map(|s| s.memory_bytes).sum::<u64>() / count,
-        pids: stats.iter().map(|s| s.pids).sum::<u64>() / count,
-        disk_bytes: disks.iter().sum::<u64>() / count,
-        cpu_millicores: stats.iter().map(|s| s.cpu_millicores).sum::<u64>() / count,
+    RoomUsage {
+        each: SandboxUsage {
+            memory_bytes: stats.iter().map(|s| s.memory_bytes).sum::<u64>() / count,
+            pids: stats.iter().map(|s| s.pids).sum::<u64>() / count,
+            disk_bytes: disks.iter().sum::<u64>() / count,
+            cpu_millicores: stats.iter().map(|s| s.cpu_millicores).sum::<u64>() / count,
+        },
+        node_programs: memory_by_program(&nodes).await,
     }
 }
 
-/// How many learners' nodes are looked into, program by program: enough for an average.
+/// How many nodes are looked into, program by program: enough for an average.
 const NODES_LOOKED_INTO: usize = 30;
 
 /// What a node's programs hold of their own at rest, on average over the first
-/// [`NODES_LOOKED_INTO`] nodes of the room, in bytes by program.
-async fn memory_by_program(rooms: &[Vec<String>]) -> BTreeMap<String, u64> {
-    let nodes: Vec<String> = rooms.concat().into_iter().take(NODES_LOOKED_INTO).collect();
+/// [`NODES_LOOKED_INTO`] nodes, in bytes by program.
+async fn memory_by_program(nodes: &[String]) -> BTreeMap<String, u64> {
+    let nodes = &nodes[..nodes.len().min(NODES_LOOKED_INTO)];
     let mut total: BTreeMap<String, u64> = BTreeMap::new();
     for programs in join_all(nodes.iter().map(|node| baseline::memory_by_program(node))).await {
         for (program, bytes) in programs {
@@ -313,8 +322,7 @@ pub async fn room_of_learners(
     let count = seats.len();
     let rooms: Vec<Vec<String>> = seats.iter().map(Seat::containers).collect();
     let host_each = available_before.saturating_sub(memory_available()) / count.max(1) as u64;
-    let ours_used = average_usage(&rooms).await;
-    let ours_by_program = memory_by_program(&rooms).await;
+    let ours_room = average_usage(&rooms).await;
     let server_memory = server.resident_bytes();
     join_all(
         seats
@@ -323,7 +331,8 @@ pub async fn room_of_learners(
     )
     .await;
     drop(seats);
-    let (raw_host_each, raw_used, raw_by_program, raw_started) = raw_room(raw, count).await;
+    let (raw_host_each, raw_room_usage, raw_started) = raw_room(raw, count).await;
+    let (ours_used, raw_used) = (&ours_room.each, &raw_room_usage.each);
 
     let (ours, theirs, shells, engine_shells) = last;
     for (p, limit) in [(50.0, 2), (99.0, 10)] {
@@ -438,8 +447,12 @@ pub async fn room_of_learners(
         ("bash", "the shells (a terminal's, in Slipway's room)"),
     ] {
         let (ours, theirs) = (
-            ours_by_program.get(program).copied().unwrap_or(0),
-            raw_by_program.get(program).copied().unwrap_or(0),
+            ours_room.node_programs.get(program).copied().unwrap_or(0),
+            raw_room_usage
+                .node_programs
+                .get(program)
+                .copied()
+                .unwrap_or(0),
         );
         table.add(Row {
             measure: format!("a node's own memory at rest: {what}, room of {count}"),
@@ -492,7 +505,7 @@ fn host_cores() -> usize {
 
 /// `count` three-node swarms started with the CLI, [`STARTING_AT_ONCE`] at a time, idle:
 /// what the host gives each, and how long starting them all took.
-async fn raw_room(raw: &Raw, count: usize) -> (u64, SandboxUsage, BTreeMap<String, u64>, Duration) {
+async fn raw_room(raw: &Raw, count: usize) -> (u64, RoomUsage, Duration) {
     let available_before = memory_available();
     let began = std::time::Instant::now();
     let mut room: Vec<RawSandbox> = Vec::new();
@@ -505,9 +518,8 @@ async fn raw_room(raw: &Raw, count: usize) -> (u64, SandboxUsage, BTreeMap<Strin
     let host_each = available_before.saturating_sub(memory_available()) / count.max(1) as u64;
     let rooms: Vec<Vec<String>> = room.iter().map(|r| r.containers.clone()).collect();
     let used = average_usage(&rooms).await;
-    let by_program = memory_by_program(&rooms).await;
     for sandbox in room {
         raw.remove(sandbox).await;
     }
-    (host_each, used, by_program, started_in)
+    (host_each, used, started_in)
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use futures_util::StreamExt;
 use app::model::{LineState, PreflightLine};
 use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::config::{Config, ImagesCommand};
@@ -101,7 +102,13 @@ pub async fn images_file(config: &Config, action: ImagesCommand) -> anyhow::Resu
 }
 
 /// `slipway lessons test`: each lesson in a fresh sandbox, every check proven.
-pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Result<ExitCode> {
+/// `parallel` lessons rehearse at once; the table still prints in catalog order.
+pub async fn test(
+    config: &Config,
+    dir: &Path,
+    only: Option<&str>,
+    parallel: usize,
+) -> anyhow::Result<ExitCode> {
     let catalog = lessons::load(dir);
     for problem in &catalog.problems {
         println!("error: {problem}");
@@ -118,24 +125,35 @@ pub async fn test(config: &Config, dir: &Path, only: Option<&str>) -> anyhow::Re
     .context("lesson tests need the Docker engine")?;
     let default_timeout = Duration::from_secs(config.limits.check_timeout_seconds.max(1));
 
+    let chosen: Vec<_> = catalog
+        .tracks
+        .iter()
+        .flat_map(|track| {
+            track
+                .lessons
+                .iter()
+                .map(move |lesson| (format!("{}/{}", track.slug, lesson.slug), lesson))
+        })
+        .filter(|(name, _)| only.is_none_or(|only| name.contains(only)))
+        .collect();
+
     let started = Instant::now();
     let mut all_passed = catalog.problems.is_empty();
     let (mut ran, mut not_run) = (0, 0);
     println!("{:<44} {:<34} {:>8}  result", "lesson", "step", "seconds");
-    for track in &catalog.tracks {
-        for lesson in &track.lessons {
-            let name = format!("{}/{}", track.slug, lesson.slug);
-            if only.is_some_and(|only| !name.contains(only)) {
-                continue;
-            }
-            let report = rehearsal::rehearse(&sandboxes, &name, lesson, default_timeout).await;
-            all_passed &= report.passed();
-            match report.verdict {
-                LessonVerdict::NotRun(_) => not_run += 1,
-                _ => ran += 1,
-            }
-            print_lesson(&report);
+    let sandboxes = &sandboxes;
+    let mut reports = futures_util::stream::iter(chosen)
+        .map(|(name, lesson)| async move {
+            rehearsal::rehearse(sandboxes, &name, lesson, default_timeout).await
+        })
+        .buffered(parallel.max(1));
+    while let Some(report) = reports.next().await {
+        all_passed &= report.passed();
+        match report.verdict {
+            LessonVerdict::NotRun(_) => not_run += 1,
+            _ => ran += 1,
         }
+        print_lesson(&report);
     }
     // Lessons this host cannot run are counted apart: never a pass, never hidden.
     println!(

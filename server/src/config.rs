@@ -109,6 +109,10 @@ pub enum LessonsCommand {
         /// Only lessons whose `track/lesson` name contains this.
         #[arg(long)]
         only: Option<String>,
+        /// How many lessons rehearse at once, each in its own sandbox. Two keep a
+        /// 2-core host busy while one lesson waits on a converging service.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+        parallel: u16,
     },
 }
 

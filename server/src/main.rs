@@ -27,10 +27,15 @@ async fn main() -> anyhow::Result<ExitCode> {
             action: LessonsCommand::Images { path },
         } => Ok(commands::images(&path.unwrap_or(cli.config.lessons))),
         Command::Lessons {
-            action: LessonsCommand::Test { path, only },
+            action:
+                LessonsCommand::Test {
+                    path,
+                    only,
+                    parallel,
+                },
         } => {
             let dir = path.unwrap_or_else(|| cli.config.lessons.clone());
-            commands::test(&cli.config, &dir, only.as_deref()).await
+            commands::test(&cli.config, &dir, only.as_deref(), parallel.into()).await
         }
         Command::RemoveEgressRules => commands::remove_egress_rules(&cli.config).await,
         Command::Images { action } => commands::images_file(&cli.config, action).await,

@@ -53,6 +53,19 @@ printf '    %s: %s KB\n' "$site/pkg/$name.wasm" "$(($(stat -c %s "$site.new/pkg/
 
 step "Static files (public/) into $site"
 cp -r public/. "$site.new/"
+if [[ $mode == release ]]; then
+    # Compressed once here rather than per request (the server sends the .gz or .br
+    # beside a file to a browser that takes it): zopfli's gzip is about 4% smaller than
+    # a per-request gzip's, and brotli's smaller again for browsers on HTTPS.
+    step "Precompressed copies (zopfli gzip, brotli) of $site/pkg and $site/vendor"
+    while IFS= read -r -d '' file; do
+        zopfli --i5 "$file" &
+        brotli --quality=11 --keep --force "$file" &
+        wait
+    done < <(find "$site.new/pkg" "$site.new/vendor" -type f \
+        \( -name '*.wasm' -o -name '*.js' -o -name '*.mjs' -o -name '*.css' \) -print0)
+    printf '    %s.gz: %s KB\n' "$site/pkg/$name.wasm" "$(($(stat -c %s "$site.new/pkg/$name.wasm.gz") / 1024))"
+fi
 rm -rf "$site"
 mv "$site.new" "$site"
 

@@ -135,6 +135,12 @@ fi
 # at the function table, and no island can start ("Table.set(): Argument 1 is invalid").
 ok "$(node_modules/.bin/wasm-opt --version) for the release WASM"
 
+step "Compressors for the release site (zopfli, brotli)"
+# scripts/build-site.sh compresses the release front end once, at build time.
+command -v zopfli >/dev/null || apt_install zopfli
+command -v brotli >/dev/null || apt_install brotli
+ok "$(command -v zopfli) and $(brotli --version)"
+
 step "Docker engine"
 docker_answers() { timeout 10 docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 if docker_answers; then

@@ -15,3 +15,38 @@ async fn the_release_build_runs_a_workshop_in_two_browsers() {
     a_workshop_in_two_browsers(&server.base, &server.database).await;
     server.stop().await;
 }
+
+/// The release site's front end goes out as build-time compressed copies (zopfli's gzip,
+/// brotli): byte for byte the file beside it, never a per-request compression.
+#[tokio::test]
+#[ignore = "needs `make build-release`: `make test` builds it, then runs this"]
+async fn the_release_build_sends_its_front_end_compressed_at_build_time() {
+    let server = ReleaseServer::start(&repo_root().join("tests/fixtures/lessons"), 0).await;
+    let client = reqwest::Client::new();
+    let site = repo_root().join("target/site");
+    for asset in ["pkg/slipway.wasm", "pkg/slipway.js", "vendor/xterm.mjs"] {
+        for (accepts, encoding, suffix) in [
+            ("gzip", Some("gzip"), ".gz"),
+            ("br, gzip", Some("br"), ".br"),
+            ("identity", None, ""),
+        ] {
+            let response = client
+                .get(format!("{}/{asset}", server.base))
+                .header("accept-encoding", accepts)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 200, "{asset}");
+            let sent = response
+                .headers()
+                .get("content-encoding")
+                .map(|value| value.to_str().expect("ascii").to_string());
+            assert_eq!(sent.as_deref(), encoding, "{asset} for {accepts}");
+            let body = response.bytes().await.expect("body");
+            let on_disk = std::fs::read(site.join(format!("{asset}{suffix}")))
+                .unwrap_or_else(|error| panic!("{asset}{suffix}: {error}"));
+            assert!(body[..] == on_disk[..], "{asset} for {accepts}: not the file on disk");
+        }
+    }
+    server.stop().await;
+}

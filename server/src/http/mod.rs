@@ -31,6 +31,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
@@ -198,7 +199,18 @@ pub fn router(state: AppState) -> Router {
             "/api/sandboxes/{id}/nodes/{node}/ports/{port}/host",
             get(previews::to_host),
         );
+    // The built front end (the WASM, its glue, the vendored JS) is compressed once, by
+    // scripts/build-site.sh: a room opening the page at once costs no compression work,
+    // and zopfli's gzip is smaller than what a compressor fast enough per request makes.
+    // A file without its .gz or .br beside it (a debug build) is compressed on the fly.
+    let built = |dir: &str| {
+        ServeDir::new(std::path::Path::new(&*state.leptos.site_root).join(dir))
+            .precompressed_br()
+            .precompressed_gzip()
+    };
     Router::new()
+        .nest_service("/pkg", built("pkg"))
+        .nest_service("/vendor", built("vendor"))
         .merge(api)
         .merge(instructor_api)
         .merge(previews)

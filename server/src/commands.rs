@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use futures_util::StreamExt;
 use app::model::{LineState, PreflightLine};
+use futures_util::StreamExt;
 use slipway::checks::rehearsal::{self, LessonVerdict, StepVerdict};
 use slipway::config::{Config, ImagesCommand};
 use slipway::instructors::Instructors;

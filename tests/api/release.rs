@@ -45,7 +45,10 @@ async fn the_release_build_sends_its_front_end_compressed_at_build_time() {
             let body = response.bytes().await.expect("body");
             let on_disk = std::fs::read(site.join(format!("{asset}{suffix}")))
                 .unwrap_or_else(|error| panic!("{asset}{suffix}: {error}"));
-            assert!(body[..] == on_disk[..], "{asset} for {accepts}: not the file on disk");
+            assert!(
+                body[..] == on_disk[..],
+                "{asset} for {accepts}: not the file on disk"
+            );
         }
     }
     server.stop().await;

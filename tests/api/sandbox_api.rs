@@ -624,3 +624,51 @@ async fn twenty_parallel_starts_on_one_cookie_give_one_sandbox() {
     );
     assert_eq!(app.sandboxes().await.all_ids().await.unwrap().len(), 1);
 }
+
+/// A page reloaded mid-start, or a Start whose request the wifi cut, asks again: it gets
+/// the sandbox already coming, not a refusal nor a second one in the line.
+#[tokio::test]
+async fn a_start_asked_again_while_under_way_gets_the_same_sandbox() {
+    let lessons = single_node_lessons();
+    let app = spawn_app_with(lessons.path(), |config| {
+        config.limits.starts_at_once = 1;
+    })
+    .await;
+    let store = Store::open(&app.database).await.unwrap();
+    let (ada, bob) = (learner(), learner());
+    // Ada's three nodes hold the line, so Bob's start is still under way when he asks again.
+    let ada_start = {
+        let (client, url) = (ada.clone(), app.url("/api/sandboxes"));
+        let swarm = json!({ "template": { "kind": "swarm", "managers": 1, "workers": 2 } });
+        tokio::spawn(async move { client.post(url).json(&swarm).send().await.unwrap() })
+    };
+    wait_for("Ada's start", Duration::from_secs(30), || async {
+        store.sandbox_count().await.unwrap() == 1
+    })
+    .await;
+    let lesson = json!({ "lesson": "one/host" });
+    let bob_first = {
+        let (client, url, lesson) = (bob.clone(), app.url("/api/sandboxes"), lesson.clone());
+        tokio::spawn(async move { client.post(url).json(&lesson).send().await.unwrap() })
+    };
+    // Recorded, and waiting behind Ada's: a learner has one sandbox at most, so without
+    // joining the start under way, asking again is refused.
+    wait_for("Bob's start in line", Duration::from_secs(30), || async {
+        store.sandbox_count().await.unwrap() == 2
+    })
+    .await;
+    let again = post_sandbox(&app, &bob, lesson).await;
+    assert_eq!(again.status(), 201, "asked again mid-start");
+    let again: Value = again.json().await.unwrap();
+    let first = bob_first.await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(again["id"], first["id"], "the same sandbox");
+    assert_eq!(again["state"], "ready");
+    assert_eq!(ada_start.await.unwrap().status(), 201);
+    assert_eq!(
+        store.sandbox_count().await.unwrap(),
+        2,
+        "one sandbox each, nothing started twice"
+    );
+}

@@ -14,6 +14,11 @@ use super::{run_check, run_to_the_end, solve};
 use crate::lessons::{Lesson, Quiz, Script};
 use crate::sandbox::{Sandbox, SandboxError, SandboxUsage, Sandboxes};
 
+/// How long a sandbox's CPU at rest is measured over. A node's engine and a swarm's
+/// heartbeats work in bursts: one second over-counts or misses them by chance, and the
+/// preflight divides the host's CPU by this figure.
+const AT_REST_WINDOW: Duration = Duration::from_secs(10);
+
 /// How one step fared.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepVerdict {
@@ -118,7 +123,7 @@ pub async fn rehearse(
         });
     }
     // Measured as the lesson leaves it, at rest: what a learner who did it all holds.
-    let usage = match sandboxes.usage(&rehearsal.sandbox).await {
+    let usage = match sandboxes.usage(&rehearsal.sandbox, AT_REST_WINDOW).await {
         Ok(usage) => Some(usage),
         Err(error) => {
             tracing::warn!(

@@ -224,16 +224,45 @@ impl Lifecycle {
         }
     }
 
-    /// The learner's ready sandbox of this template, if they have one.
+    /// The learner's sandbox of this template once it is up, if they have one: the ready
+    /// one, or one whose start is under way, waited for. A page reloaded mid-start, or a
+    /// Start whose request the wifi or a proxy cut, gets the sandbox already coming
+    /// instead of a second one in the line behind it.
     pub async fn running(
         &self,
         learner: &str,
         template: &Template,
     ) -> Result<Option<SandboxView>, SandboxError> {
-        match self.store.ready_sandbox(learner, Some(template)).await? {
-            Some(record) => Ok(Some(self.get(learner, &record.id).await?)),
-            None => Ok(None),
+        // Subscribed before looking, so the end of a start in flight is not missed.
+        let mut events = self.events.subscribe();
+        loop {
+            if let Some(record) = self.store.ready_sandbox(learner, Some(template)).await? {
+                return Ok(Some(self.get(learner, &record.id).await?));
+            }
+            let under_way = match self.store.starting_sandbox(learner, template).await? {
+                Some(record) => self.is_in_flight(&record.id),
+                None => false,
+            };
+            if !under_way {
+                return Ok(None);
+            }
+            // A start tells the learner's listeners as it settles (`provision`).
+            loop {
+                match events.recv().await {
+                    Ok(Event::Learner(id)) if id == learner => break,
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => return Ok(None),
+                }
+            }
         }
+    }
+
+    fn is_in_flight(&self, id: &str) -> bool {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(id)
     }
 
     /// The learner's sandbox; someone else's is reported as not found.
@@ -666,17 +695,25 @@ impl Lifecycle {
             .await;
         let created = self.sandboxes.create_with_id(id, template, &report).await;
         drop(turn);
+        let settled = match created {
+            Ok(_) => self
+                .store
+                .set_sandbox_state(id, ready_state)
+                .await
+                .map_err(SandboxError::from),
+            Err(error) => match self.store.delete_sandbox(id).await {
+                Ok(()) => {
+                    self.freed.notify_one();
+                    Err(error)
+                }
+                Err(lost) => Err(lost.into()),
+            },
+        };
+        // Told once the record has settled: whoever waits on this start reads how it went.
         if let Some(learner) = learner {
             self.set_stage(learner, None);
         }
-        match created {
-            Ok(_) => Ok(self.store.set_sandbox_state(id, ready_state).await?),
-            Err(error) => {
-                self.store.delete_sandbox(id).await?;
-                self.freed.notify_one();
-                Err(error)
-            }
-        }
+        settled
     }
 
     /// Removes a sandbox's nodes, then its record. Should the engine fail midway, the

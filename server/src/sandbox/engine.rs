@@ -8,11 +8,11 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCpuStats, ContainerCreateBody, ContainerSummary, DeviceMapping, EndpointIpamConfig,
-    EndpointSettings, ExecConfig, HostConfig, HostConfigLogConfig, ImageInspect, Ipam, IpamConfig,
-    Mount, MountType, Network, NetworkConnectRequest, NetworkCreateRequest,
-    NetworkDisconnectRequest, NetworkingConfig, RestartPolicy, RestartPolicyNameEnum,
-    VolumeCreateRequest,
+    ContainerCpuStats, ContainerCreateBody, ContainerStatsResponse, ContainerSummary,
+    DeviceMapping, EndpointIpamConfig, EndpointSettings, ExecConfig, HostConfig,
+    HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount, MountType, Network,
+    NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
+    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
@@ -521,24 +521,20 @@ impl Engine {
         }
     }
 
-    /// What a running container uses now: its memory as `docker stats` counts it (less
-    /// the page cache the kernel can take back), its processes, and its CPU over the
-    /// second the engine takes between its two samples.
-    pub async fn usage(&self, container: &str) -> Result<NodeUsage, EngineError> {
-        let options = StatsOptionsBuilder::new()
-            .stream(false)
-            .one_shot(false)
-            .build();
-        let mut stats = self.docker.stats(container, Some(options));
-        let Some(stats) = stats
-            .next()
-            .await
-            .transpose()
-            .map_err(call("container stats"))?
-        else {
+    /// What a running container uses: its memory as `docker stats` counts it (less the
+    /// page cache the kernel can take back) and its processes at the end of `window`,
+    /// and its CPU over the whole `window`. A long window smooths out the bursts of a
+    /// node's timers and heartbeats, which one second catches or misses by chance.
+    pub async fn usage(&self, container: &str, window: Duration) -> Result<NodeUsage, EngineError> {
+        let Some(first) = self.stats_now(container).await? else {
             return Ok(NodeUsage::default());
         };
-        let memory = stats.memory_stats.unwrap_or_default();
+        // The window is what is measured, not a wait for something to happen.
+        tokio::time::sleep(window).await;
+        let Some(last) = self.stats_now(container).await? else {
+            return Ok(NodeUsage::default());
+        };
+        let memory = last.memory_stats.unwrap_or_default();
         let cache = memory
             .stats
             .as_ref()
@@ -550,9 +546,27 @@ impl Engine {
             .unwrap_or(0);
         Ok(NodeUsage {
             memory_bytes: memory.usage.unwrap_or(0).saturating_sub(cache),
-            pids: stats.pids_stats.and_then(|p| p.current).unwrap_or(0),
-            cpu_millicores: millicores(stats.precpu_stats.as_ref(), stats.cpu_stats.as_ref()),
+            pids: last.pids_stats.and_then(|p| p.current).unwrap_or(0),
+            cpu_millicores: millicores(first.cpu_stats.as_ref(), last.cpu_stats.as_ref()),
         })
+    }
+
+    /// One sample of a container's counters, at once (without the second the engine
+    /// otherwise waits for its own earlier sample).
+    async fn stats_now(
+        &self,
+        container: &str,
+    ) -> Result<Option<ContainerStatsResponse>, EngineError> {
+        let options = StatsOptionsBuilder::new()
+            .stream(false)
+            .one_shot(true)
+            .build();
+        self.docker
+            .stats(container, Some(options))
+            .next()
+            .await
+            .transpose()
+            .map_err(call("container stats"))
     }
 
     /// The host address a container's `port` is published on, if it is.
@@ -1390,11 +1404,11 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
 pub struct NodeUsage {
     pub memory_bytes: u64,
     pub pids: u64,
-    /// Thousandths of one core, as `docker stats` counts CPU between two samples.
+    /// Thousandths of one core, as `docker stats` counts CPU, between two samples.
     pub cpu_millicores: u64,
 }
 
-/// The CPU a container used between two of the engine's samples, in thousandths of one
+/// The CPU a container used between two samples of its counters, in thousandths of one
 /// core: its share of the host's CPU time, times the host's cores. No earlier sample
 /// (the container just started) counts as nothing measured.
 fn millicores(before: Option<&ContainerCpuStats>, now: Option<&ContainerCpuStats>) -> u64 {

@@ -157,7 +157,7 @@ pub struct SandboxUsage {
     pub memory_bytes: u64,
     pub pids: u64,
     pub disk_bytes: u64,
-    /// Thousandths of one core, all nodes together, over a second at that moment.
+    /// Thousandths of one core, all nodes together, over the window measured.
     pub cpu_millicores: u64,
 }
 
@@ -486,12 +486,16 @@ impl Sandboxes {
 
     /// What a sandbox uses of the host now, all its nodes together: memory, processes
     /// and CPU as the engine counts them, and the disk its nodes' inner engines and home
-    /// folders take. The nodes are measured at once, over the same second.
-    pub async fn usage(&self, sandbox: &Sandbox) -> Result<SandboxUsage, SandboxError> {
+    /// folders take. The nodes are measured at once, their CPU over the same `window`.
+    pub async fn usage(
+        &self,
+        sandbox: &Sandbox,
+        window: Duration,
+    ) -> Result<SandboxUsage, SandboxError> {
         let nodes = sandbox
             .nodes
             .iter()
-            .map(|node| self.node_usage(sandbox, node));
+            .map(|node| self.node_usage(sandbox, node, window));
         let mut usage = SandboxUsage::default();
         for node in futures_util::future::try_join_all(nodes).await? {
             usage.memory_bytes += node.memory_bytes;
@@ -506,10 +510,11 @@ impl Sandboxes {
         &self,
         sandbox: &Sandbox,
         node: &str,
+        window: Duration,
     ) -> Result<SandboxUsage, SandboxError> {
         let now = self
             .engine
-            .usage(&container_name(&sandbox.id, node))
+            .usage(&container_name(&sandbox.id, node), window)
             .await?;
         let du = self
             .run_script(

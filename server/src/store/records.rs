@@ -322,12 +322,33 @@ impl Store {
         learner_id: &str,
         template: Option<&Template>,
     ) -> Result<Option<SandboxRecord>, StoreError> {
+        self.learner_sandbox_in(SandboxState::Ready, learner_id, template)
+            .await
+    }
+
+    /// The learner's oldest sandbox of this template whose nodes are being made.
+    pub async fn starting_sandbox(
+        &self,
+        learner_id: &str,
+        template: &Template,
+    ) -> Result<Option<SandboxRecord>, StoreError> {
+        self.learner_sandbox_in(SandboxState::Starting, learner_id, Some(template))
+            .await
+    }
+
+    async fn learner_sandbox_in(
+        &self,
+        state: SandboxState,
+        learner_id: &str,
+        template: Option<&Template>,
+    ) -> Result<Option<SandboxRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {SANDBOX_COLUMNS} FROM sandboxes WHERE learner_id = ?1 AND state = 'ready' \
+            "SELECT {SANDBOX_COLUMNS} FROM sandboxes WHERE learner_id = ?1 AND state = ?3 \
              AND (?2 IS NULL OR template = ?2) ORDER BY created_at LIMIT 1"
         ))
         .bind(learner_id)
         .bind(template.map(Json))
+        .bind(state)
         .fetch_optional(&self.pool)
         .await?)
     }

@@ -80,10 +80,9 @@ async fn main() {
         println!("==> Capacity: sandboxes with an open terminal");
         capacity(&server, &mut table).await;
     }
-    let mut raw_room_start = None;
     if wanted("typing") {
         println!("==> A room of learners typing: three-node swarms, a terminal on each node");
-        raw_room_start = room_load::room_of_learners(&server, &raw, &mut table).await;
+        room_load::room_of_learners(&server, &raw, &mut table).await;
     }
     if wanted("room") {
         println!("==> A room of {ROOM_SIZE} learners");
@@ -111,7 +110,7 @@ async fn main() {
             "==> The first minute: {} learners join and press Start",
             first_minute::LEARNERS
         );
-        first_minute::first_minute(raw_room_start, &mut table).await;
+        first_minute::first_minute(&raw, &mut table).await;
     }
 
     if wanted("lessons") {
@@ -555,6 +554,34 @@ fn check_rows(
     }
 }
 
+/// How many sandboxes a bench starts at once while it fills a room: a room's learners
+/// do not all press Start in the same second.
+const STARTING_AT_ONCE: usize = 5;
+
+/// Takes places for `room`, [`STARTING_AT_ONCE`] at a time, until it holds `level` or
+/// one is refused: the reason of the last refusal. `take` is told each place's index.
+async fn fill_to<T, Taken>(
+    room: &mut Vec<T>,
+    level: usize,
+    take: impl Fn(usize) -> Taken,
+) -> Option<String>
+where
+    Taken: std::future::Future<Output = Result<T, String>>,
+{
+    let mut refused = None;
+    while room.len() < level && refused.is_none() {
+        let first = room.len();
+        let batch = (level - first).min(STARTING_AT_ONCE);
+        for taken in join_all((first..first + batch).map(&take)).await {
+            match taken {
+                Ok(place) => room.push(place),
+                Err(reason) => refused = Some(reason),
+            }
+        }
+    }
+    refused
+}
+
 /// Raises the number of sandboxes with an open terminal level by level, measuring echo
 /// at each; the host holds a level while echo meets its targets there.
 async fn capacity(server: &ReleaseServer, table: &mut Table) {
@@ -564,16 +591,11 @@ async fn capacity(server: &ReleaseServer, table: &mut Table) {
     let mut echoes = Vec::new();
     let mut refused = None;
     for level in CAPACITY_LEVELS {
-        while open.len() < level && refused.is_none() {
-            let batch = (level - open.len()).min(5);
-            let started =
-                join_all((0..batch).map(|_| Open::try_start(server, "bench/single"))).await;
-            for result in started {
-                match result {
-                    Ok(started) => open.push(started),
-                    Err(reason) => refused = Some(reason),
-                }
-            }
+        if refused.is_none() {
+            refused = fill_to(&mut open, level, |_| {
+                Open::try_start(server, "bench/single")
+            })
+            .await;
         }
         let level = open.len();
         echoes = join_all(open.iter_mut().map(|o| {

@@ -16,7 +16,7 @@ use slipway_tests::{sandboxes_of, ReleaseServer, TestTerminal};
 
 use super::baseline::{self, Raw, RawSandbox};
 use super::report::{mb, ms, percentile, ratio, Row, Table};
-use super::{delete, echo_round_trips, first_minute, memory_available, Open};
+use super::{delete, echo_round_trips, fill_to, memory_available, Open};
 
 /// Learners in the room at each level; the last is the target (150 nodes).
 const LEVELS: [usize; 3] = [10, 25, 50];
@@ -25,8 +25,6 @@ const HUMAN_PACE: Duration = Duration::from_millis(250);
 const KEYS_EACH: usize = 40;
 /// What a heavy learner's log flood prints.
 const FLOOD_BYTES: u64 = 8_000_000;
-/// Learners asking for a sandbox at once while the room fills.
-const STARTING_AT_ONCE: usize = 5;
 /// Typed on node2, a worker, so it asks node1's engine (the manager) over the
 /// sandbox's network, and waits until the service's three tasks run.
 const HEAVY_SERVICE: &str = "(export DOCKER_HOST=tcp://node1:2375; docker service create --quiet --name heavy --replicas 3 nginx:1.27.2 >/dev/null && docker service rm heavy >/dev/null)";
@@ -242,13 +240,8 @@ async fn memory_by_program(nodes: &[String]) -> BTreeMap<String, u64> {
     total
 }
 
-/// The room, level by level, then the raw room at the size reached. How long the CLI
-/// took to start the raw room of [`first_minute::LEARNERS`], if it was that size.
-pub async fn room_of_learners(
-    server: &ReleaseServer,
-    raw: &Raw,
-    table: &mut Table,
-) -> Option<Duration> {
+/// The room, level by level, then the raw room at the size reached.
+pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Table) {
     let available_before = memory_available();
     let engine = sandboxes_of(&server.instance, &Config::defaults().node_image).await;
     let mut seats: Vec<Seat> = Vec::new();
@@ -256,15 +249,8 @@ pub async fn room_of_learners(
     let mut held = 0;
     let mut last = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for level in LEVELS {
-        while seats.len() < level && refused.is_none() {
-            let batch = (level - seats.len()).min(STARTING_AT_ONCE);
-            let first = seats.len();
-            for taken in join_all((first..first + batch).map(|i| Seat::take(server, i))).await {
-                match taken {
-                    Ok(seat) => seats.push(seat),
-                    Err(reason) => refused = Some(reason),
-                }
-            }
+        if refused.is_none() {
+            refused = fill_to(&mut seats, level, |i| Seat::take(server, i)).await;
         }
         let (before, host_before) = (server.work_done(), HostCpu::now());
         let ours = type_in_the_room(&mut seats).await;
@@ -331,7 +317,7 @@ pub async fn room_of_learners(
     )
     .await;
     drop(seats);
-    let (raw_host_each, raw_room_usage, raw_started) = raw_room(raw, count).await;
+    let (raw_host_each, raw_room_usage) = raw_room(raw, count).await;
     let (ours_used, raw_used) = (&ours_room.each, &raw_room_usage.each);
 
     let (ours, theirs, shells, engine_shells) = last;
@@ -463,7 +449,6 @@ pub async fn room_of_learners(
             met: None,
         });
     }
-    (count == first_minute::LEARNERS).then_some(raw_started)
 }
 
 /// The host's CPU time so far, busy and all, from /proc/stat (in clock ticks).
@@ -503,23 +488,28 @@ fn host_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// `count` three-node swarms started with the CLI, [`STARTING_AT_ONCE`] at a time, idle:
-/// what the host gives each, and how long starting them all took.
-async fn raw_room(raw: &Raw, count: usize) -> (u64, RoomUsage, Duration) {
-    let available_before = memory_available();
+/// `count` three-node swarms started with the CLI, [`super::STARTING_AT_ONCE`] at a
+/// time, and how long starting them all took.
+pub async fn raw_swarms(raw: &Raw, count: usize) -> (Vec<RawSandbox>, Duration) {
     let began = std::time::Instant::now();
     let mut room: Vec<RawSandbox> = Vec::new();
-    while room.len() < count {
-        let batch = (count - room.len()).min(STARTING_AT_ONCE);
-        let started = join_all((0..batch).map(|_| raw.start(3, Some(1)))).await;
-        room.extend(started.into_iter().map(|(sandbox, _)| sandbox));
-    }
-    let started_in = began.elapsed();
+    // The CLI is never refused: it has no limits to refuse with.
+    fill_to(&mut room, count, |_| async move {
+        Ok::<_, String>(raw.start(3, Some(1)).await.0)
+    })
+    .await;
+    (room, began.elapsed())
+}
+
+/// The raw room of `count`, idle: what the host gives each sandbox.
+async fn raw_room(raw: &Raw, count: usize) -> (u64, RoomUsage) {
+    let available_before = memory_available();
+    let (room, _) = raw_swarms(raw, count).await;
     let host_each = available_before.saturating_sub(memory_available()) / count.max(1) as u64;
     let rooms: Vec<Vec<String>> = room.iter().map(|r| r.containers.clone()).collect();
     let used = average_usage(&rooms).await;
     for sandbox in room {
         raw.remove(sandbox).await;
     }
-    (host_each, used, started_in)
+    (host_each, used)
 }

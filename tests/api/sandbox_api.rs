@@ -636,6 +636,8 @@ async fn a_start_asked_again_while_under_way_gets_the_same_sandbox() {
     .await;
     let store = Store::open(&app.database).await.unwrap();
     let (ada, bob) = (learner(), learner());
+    // Bob's cookie first, as his page visit gave it: his two asks are one learner's.
+    bob.get(app.url("/api/sandboxes")).send().await.unwrap();
     // Ada's three nodes hold the line, so Bob's start is still under way when he asks again.
     let ada_start = {
         let (client, url) = (ada.clone(), app.url("/api/sandboxes"));

@@ -37,24 +37,32 @@ impl DiskQuota {
         self.dir.join(format!("{volume}.img")).display().to_string()
     }
 
-    /// Makes the disk file, formats it and attaches it to a free loop device; prints the
-    /// device. Two helpers may pick the same free device at once: the loser tries again.
-    pub fn attach_script(&self, volume: &str) -> String {
-        let file = shell_quote(&self.file_of(volume));
+    /// Makes each volume's disk file, formats it and attaches it to a free loop device,
+    /// printing the devices in order; it stops at the first that fails, leaving no file
+    /// of its own behind. Two helpers may pick the same free device at once: the loser
+    /// tries again.
+    pub fn attach_script(&self, volumes: &[&str]) -> String {
         let megabytes = self.megabytes;
-        format!(
-            "set -eu\n\
-             truncate -s {megabytes}M {file}\n\
-             mkfs.ext4 -q -F -m 0 {file}\n\
+        let mut script = format!(
+            "attach() {{\n\
+             truncate -s {megabytes}M \"$1\" && mkfs.ext4 -q -F -m 0 \"$1\" || {{ rm -f \"$1\"; return 1; }}\n\
              for attempt in $(seq 30); do\n\
              device=$(losetup -f)\n\
              [ -e \"$device\" ] || mknod \"$device\" b 7 \"${{device#/dev/loop}}\"\n\
-             if losetup \"$device\" {file} 2>/dev/null; then echo \"$device\"; exit 0; fi\n\
+             if losetup \"$device\" \"$1\" 2>/dev/null; then echo \"$device\"; return 0; fi\n\
              sleep 0.1\n\
              done\n\
-             rm -f {file}\n\
-             echo 'no free loop device' >&2; exit 1\n"
-        )
+             rm -f \"$1\"\n\
+             echo 'no free loop device' >&2; return 1\n\
+             }}\n"
+        );
+        let attaches: Vec<String> = volumes
+            .iter()
+            .map(|volume| format!("attach {}", shell_quote(&self.file_of(volume))))
+            .collect();
+        script.push_str(&attaches.join(" && "));
+        script.push('\n');
+        script
     }
 
     /// Detaches the disks' loop devices and deletes their files.
@@ -92,9 +100,13 @@ mod tests {
             quota.file_of("slipway-abc-node1"),
             "/var/lib/slipway/disks/slipway-abc-node1.img"
         );
-        let attach = quota.attach_script("slipway-abc-node1");
-        assert!(attach.contains("truncate -s 4096M '/var/lib/slipway/disks/slipway-abc-node1.img'"));
+        let attach = quota.attach_script(&["slipway-abc-node1", "slipway-abc-node2"]);
+        assert!(attach.contains("truncate -s 4096M \"$1\""));
         assert!(attach.contains("mkfs.ext4"));
+        assert!(attach.ends_with(
+            "attach '/var/lib/slipway/disks/slipway-abc-node1.img' && \
+             attach '/var/lib/slipway/disks/slipway-abc-node2.img'\n"
+        ));
         let detach = DiskQuota::detach_script(&[Disk {
             device: "/dev/loop7".into(),
             file: "/d/it's.img".into(),

@@ -445,55 +445,79 @@ impl Engine {
             .collect())
     }
 
-    /// A node's volume for its /var/lib/docker: on a disk of its own where `quota` says,
-    /// else on the host's filesystem.
-    pub async fn create_volume(
+    /// The nodes' volumes for their /var/lib/docker, `(volume, node)` pairs: each on a
+    /// disk of its own where `quota` says, else on the host's filesystem.
+    pub async fn create_volumes(
         &self,
-        name: &str,
         sandbox: &str,
-        node: &str,
+        volumes: &[(String, String)],
         quota: Option<&DiskQuota>,
     ) -> Result<(), EngineError> {
-        let mut labels = self.labels(sandbox, Some(node));
-        let mut driver_opts = None;
-        let mut disk = None;
-        if let Some(quota) = quota {
-            let out = self
-                .run_with_loop_devices(&quota.attach_script(name), &quota.dir)
-                .await?;
-            let device = out
-                .output
-                .trim()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .to_string();
-            if out.exit_code != 0 || !device.starts_with("/dev/loop") {
-                return Err(EngineError::Disk(out.output.trim().to_string()));
+        let disks: Vec<Option<Disk>> = match quota {
+            Some(quota) => {
+                let names: Vec<&str> = volumes.iter().map(|(volume, _)| volume.as_str()).collect();
+                let disks = self.attach_disks(quota, &names).await?;
+                disks.into_iter().map(Some).collect()
             }
-            let file = quota.file_of(name);
-            labels.insert(DEVICE_LABEL.to_string(), device.clone());
-            labels.insert(FILE_LABEL.to_string(), file.clone());
-            driver_opts = Some(HashMap::from([
-                ("type".to_string(), "ext4".to_string()),
-                ("device".to_string(), device.clone()),
-            ]));
-            disk = Some(Disk { device, file });
-        }
-        let request = VolumeCreateRequest {
-            name: Some(name.to_string()),
-            labels: Some(labels),
-            driver: Some("local".into()),
-            driver_opts,
-            ..Default::default()
+            None => vec![None; volumes.len()],
         };
-        if let Err(error) = self.docker.create_volume(request).await {
-            if let (Some(disk), Some(quota)) = (disk, quota) {
-                self.detach_disks(&quota.dir, &[disk]).await;
+        for (index, ((name, node), disk)) in volumes.iter().zip(&disks).enumerate() {
+            let mut labels = self.labels(sandbox, Some(node));
+            let driver_opts = disk.as_ref().map(|disk| {
+                labels.insert(DEVICE_LABEL.to_string(), disk.device.clone());
+                labels.insert(FILE_LABEL.to_string(), disk.file.clone());
+                HashMap::from([
+                    ("type".to_string(), "ext4".to_string()),
+                    ("device".to_string(), disk.device.clone()),
+                ])
+            });
+            let request = VolumeCreateRequest {
+                name: Some(name.clone()),
+                labels: Some(labels),
+                driver: Some("local".into()),
+                driver_opts,
+                ..Default::default()
+            };
+            if let Err(error) = self.docker.create_volume(request).await {
+                // The volumes made so far name their disks, and go with the sandbox.
+                if let Some(quota) = quota {
+                    let orphans: Vec<Disk> = disks[index..].iter().flatten().cloned().collect();
+                    self.detach_disks(&quota.dir, &orphans).await;
+                }
+                return Err(call("volume create")(error));
             }
-            return Err(call("volume create")(error));
         }
         Ok(())
+    }
+
+    /// Attaches a disk for each volume, all in one helper container: on a host starting
+    /// a room's sandboxes, every helper is work for its engine.
+    async fn attach_disks(
+        &self,
+        quota: &DiskQuota,
+        volumes: &[&str],
+    ) -> Result<Vec<Disk>, EngineError> {
+        let out = self
+            .run_with_loop_devices(&quota.attach_script(volumes), &quota.dir)
+            .await?;
+        let devices = out
+            .output
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("/dev/loop"));
+        let disks: Vec<Disk> = volumes
+            .iter()
+            .zip(devices)
+            .map(|(volume, device)| Disk {
+                device: device.to_string(),
+                file: quota.file_of(volume),
+            })
+            .collect();
+        if out.exit_code != 0 || disks.len() != volumes.len() {
+            self.detach_disks(&quota.dir, &disks).await;
+            return Err(EngineError::Disk(out.output.trim().to_string()));
+        }
+        Ok(disks)
     }
 
     /// Detaches node disks and deletes their files; what fails is logged, not fatal: the

@@ -34,21 +34,24 @@ pub async fn provision(
 
     let env = attach_registry(engine, settings, &network).await?;
     let (memory_bytes, pids) = settings.limits_for(template);
-    try_join_all(nodes.iter().enumerate().map(|(index, node)| {
+    let volumes: Vec<(String, String)> = nodes
+        .iter()
+        .map(|node| (format!("slipway-{id}-{node}"), node.clone()))
+        .collect();
+    engine
+        .create_volumes(id, &volumes, settings.disk.as_ref())
+        .await?;
+    try_join_all(volumes.iter().enumerate().map(|(index, (volume, node))| {
         let address = node_address(&subnet, index);
-        let volume = format!("slipway-{id}-{node}");
         let env = env.clone();
         let network = network.as_str();
         async move {
-            engine
-                .create_volume(&volume, id, node, settings.disk.as_ref())
-                .await?;
             let spec = NodeSpec {
                 sandbox: id,
                 node,
                 image: &settings.image,
                 network,
-                volume: &volume,
+                volume,
                 env,
                 memory_bytes,
                 nano_cpus: settings.nano_cpus,
@@ -209,29 +212,47 @@ async fn attach_registry(
 }
 
 async fn wait_for_inner_engine(engine: &Engine, id: &str, node: &str) -> Result<(), SandboxError> {
+    // Until the engine's socket exists, asking it is pointless.
+    let answers =
+        "[ -S /var/run/docker.sock ] && docker version --format '{{.Server.Version}}' >/dev/null 2>&1";
+    wait_in_node(engine, id, node, answers, "docker version")
+        .await
+        .map_err(|detail| SandboxError::NotReady {
+            node: node.to_string(),
+            within: READY_WITHIN,
+            detail,
+        })
+}
+
+/// Runs `condition` on the node every [`POLL_EVERY`] until it holds, for up to
+/// [`READY_WITHIN`]; past that, what `explain` prints is the reason. It waits inside
+/// the node, so a start costs the host's engine one exec per wait instead of one every
+/// tenth of a second: on a host starting a room's nodes, the host's exec set-up (runc
+/// entering the node) was the dearest part of polling.
+async fn wait_in_node(
+    engine: &Engine,
+    id: &str,
+    node: &str,
+    condition: &str,
+    explain: &str,
+) -> Result<(), String> {
+    let (within, pause) = (READY_WITHIN.as_secs(), POLL_EVERY.as_secs_f64());
+    let script = format!(
+        "while [ $SECONDS -lt {within} ]; do if {condition}; then exit 0; fi; sleep {pause}; done\n\
+         {explain} 2>&1; exit 1"
+    );
     let container = container_name(id, node);
-    let deadline = tokio::time::Instant::now() + READY_WITHIN;
-    loop {
-        let detail = match engine
-            .exec(
-                &container,
-                &["docker", "version", "--format", "{{.Server.Version}}"],
-                COMMAND_TIMEOUT,
-            )
-            .await
-        {
-            Ok(out) if out.exit_code == 0 => return Ok(()),
-            Ok(out) => out.output,
-            Err(error) => crate::error_chain(&error),
-        };
-        if tokio::time::Instant::now() >= deadline {
-            return Err(SandboxError::NotReady {
-                node: node.to_string(),
-                within: READY_WITHIN,
-                detail,
-            });
-        }
-        tokio::time::sleep(POLL_EVERY).await;
+    match engine
+        .exec(
+            &container,
+            &["bash", "-c", &script],
+            READY_WITHIN + COMMAND_TIMEOUT,
+        )
+        .await
+    {
+        Ok(out) if out.exit_code == 0 => Ok(()),
+        Ok(out) => Err(out.output.trim().to_string()),
+        Err(error) => Err(crate::error_chain(&error)),
     }
 }
 
@@ -263,27 +284,20 @@ async fn form_swarm(
     managers: usize,
 ) -> Result<(), SandboxError> {
     let leader = nodes[0].as_str();
-    run(
-        engine,
-        id,
-        leader,
-        &["docker", "swarm", "init", "--advertise-addr", "eth0"],
-    )
-    .await?;
-    let manager_token = run(
-        engine,
-        id,
-        leader,
-        &["docker", "swarm", "join-token", "-q", "manager"],
-    )
-    .await?;
-    let worker_token = run(
-        engine,
-        id,
-        leader,
-        &["docker", "swarm", "join-token", "-q", "worker"],
-    )
-    .await?;
+    // One exec for what node1 does first (each exec is work for the host's engine).
+    let init = "docker swarm init --advertise-addr eth0 >/dev/null && \
+                docker swarm join-token -q manager && docker swarm join-token -q worker";
+    let printed = run(engine, id, leader, &["bash", "-c", init]).await?;
+    let tokens: Vec<&str> = printed
+        .lines()
+        .filter(|line| line.starts_with("SWMTKN-"))
+        .collect();
+    let [manager_token, worker_token] = tokens[..] else {
+        return Err(SandboxError::Swarm {
+            node: leader.to_string(),
+            detail: format!("no join tokens in: {printed}"),
+        });
+    };
     let address = format!("{leader}:2377");
     let join = |node: &str, token: &str| {
         let (node, token, address) = (node.to_string(), token.to_string(), address.clone());
@@ -302,37 +316,25 @@ async fn form_swarm(
         }
     };
     for node in &nodes[1..managers] {
-        join(node, &manager_token).await?;
+        join(node, manager_token).await?;
     }
     try_join_all(
         nodes[managers..]
             .iter()
-            .map(|node| join(node, &worker_token)),
+            .map(|node| join(node, worker_token)),
     )
     .await?;
 
-    let deadline = tokio::time::Instant::now() + READY_WITHIN;
-    loop {
-        let statuses = run(
-            engine,
-            id,
-            leader,
-            &["docker", "node", "ls", "--format", "{{.Status}}"],
-        )
-        .await?;
-        let ready = statuses.lines().filter(|s| *s == "Ready").count();
-        if ready == nodes.len() {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            let detail = format!("{ready} of {} nodes Ready", nodes.len());
-            return Err(SandboxError::Swarm {
-                node: leader.to_string(),
-                detail,
-            });
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
+    let all_ready = format!(
+        "[ \"$(docker node ls --format '{{{{.Status}}}}' | grep -cx Ready)\" = {} ]",
+        nodes.len()
+    );
+    wait_in_node(engine, id, leader, &all_ready, "docker node ls")
+        .await
+        .map_err(|listed| SandboxError::Swarm {
+            node: leader.to_string(),
+            detail: format!("not every node Ready within {READY_WITHIN:?}:\n{listed}"),
+        })
 }
 
 #[cfg(test)]

@@ -40,6 +40,15 @@ async fn a_single_node_is_a_working_docker_host_and_deleting_it_leaves_nothing()
     )
     .await;
     assert_eq!(code, 0);
+    // The engine's Go runtime is held to the node's CPU limit (one core); the learner's
+    // shell does not inherit that.
+    let held = "for engine in dockerd containerd; do \
+                tr '\\0' '\\n' </proc/$(pidof $engine)/environ | grep '^GOMAXPROCS='; done; \
+                echo \"shell: ${GOMAXPROCS:-as the host}\"";
+    assert_eq!(
+        sh(&engine, &sandbox, "node1", held).await,
+        (0, "GOMAXPROCS=1\nGOMAXPROCS=1\nshell: as the host".into())
+    );
 
     let before = engine.leftovers(&sandbox.id).await.unwrap();
     assert_eq!(

@@ -62,7 +62,7 @@ const PROBES: &[Probe] = &[
         open_if: "d=$(mktemp -d) && { mount -t cgroup -o rdma cgroup \"$d\" 2>/dev/null \
                   || mount -t cgroup -o memory cgroup \"$d\"; } && test -w \"$d/release_agent\"; \
                   r=$?; umount \"$d\" 2>/dev/null; exit $r",
-        closed_by_slipway: false,
+        closed_by_slipway: true,
     },
 ];
 

@@ -345,3 +345,49 @@ async fn a_script_that_floods_its_output_costs_the_server_only_its_tail() {
     println!("20 MB of output kept as {} bytes", output.len());
     engine.delete(&sandbox.id).await.unwrap();
 }
+
+/// The containers a learner starts in a node are made inside the node's cgroup, so the
+/// node's memory, CPU and process limits hold for them too (in the host's cgroup
+/// namespace they were made beside the node, under no limit at all).
+#[tokio::test]
+async fn a_nodes_own_containers_are_held_by_its_limits() {
+    let engine = sandboxes().await;
+    let sandbox = engine
+        .create(&Template::Single)
+        .await
+        .expect("a single node starts");
+    let (code, out) = sh(
+        &engine,
+        &sandbox,
+        "node1",
+        "docker run -d --name held alpine sleep 600 >/dev/null && docker inspect -f '{{.Id}}' held",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    let inner = out.lines().last().unwrap_or_default().to_string();
+    let node = std::process::Command::new("docker")
+        .args(["inspect", "-f", "{{.Id}}"])
+        .arg(slipway::sandbox::container_name(&sandbox.id, "node1"))
+        .output()
+        .expect("docker inspect runs");
+    let node = String::from_utf8_lossy(&node.stdout).trim().to_string();
+    assert_eq!(node.len(), 64, "the node's container id: {node:?}");
+
+    // The inner container's process, as the host sees its cgroups.
+    let cgroups: Vec<String> = std::fs::read_dir("/proc")
+        .expect("the host's /proc")
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("cgroup")).ok())
+        .flat_map(|cgroups| cgroups.lines().map(str::to_string).collect::<Vec<_>>())
+        .filter(|line| line.contains(&inner))
+        .collect();
+    assert!(
+        !cgroups.is_empty(),
+        "the inner container's process is found"
+    );
+    assert!(
+        cgroups.iter().all(|line| line.contains(&node)),
+        "every cgroup of the inner container is inside node {node}: {cgroups:#?}"
+    );
+    engine.delete(&sandbox.id).await.unwrap();
+}

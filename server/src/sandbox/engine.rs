@@ -10,9 +10,9 @@ use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
     ContainerCpuStats, ContainerCreateBody, ContainerStatsResponse, ContainerSummary,
     DeviceMapping, EndpointIpamConfig, EndpointSettings, ExecConfig, HostConfig,
-    HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount, MountType, Network,
-    NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig,
-    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+    HostConfigCgroupnsModeEnum, HostConfigLogConfig, ImageInspect, Ipam, IpamConfig, Mount,
+    MountType, Network, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
+    NetworkingConfig, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ImportImageOptionsBuilder, ListContainersOptionsBuilder,
@@ -135,7 +135,7 @@ enum NodePrivileges {
 /// policy, process accounting, suspend and wake alarms, audit rules, and reboot.
 /// CAP_SYS_RESOURCE goes too (some hosts' bounding sets lack it, and nodes are better
 /// held to their limits). CAP_SYS_ADMIN stays: the inner engine mounts, and with it root
-/// in a node can still mount a fresh /proc or a cgroup hierarchy; only a runtime with
+/// in a node can still mount a fresh /proc; only a runtime with
 /// user namespaces (sysbox) or a VM closes that (see README, "What isolates a node").
 pub const DROPPED_CAPABILITIES: &[&str] = &[
     "SYS_RESOURCE",
@@ -1385,6 +1385,12 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
         oom_score_adj: Some(NODE_OOM_SCORE_ADJ),
         nano_cpus: Some(spec.nano_cpus),
         pids_limit: Some(spec.pids),
+        // The node's own cgroups are the root of what it sees: the containers its inner
+        // engine starts are made inside the node's, so the node's memory, CPU and process
+        // limits hold for them too (in the host's namespace they were made beside the
+        // node, under no limit), and a cgroup hierarchy mounted in the node has no
+        // host-wide release_agent.
+        cgroupns_mode: Some(HostConfigCgroupnsModeEnum::PRIVATE),
         mounts: Some(vec![Mount {
             target: Some("/var/lib/docker".into()),
             source: Some(spec.volume.to_string()),

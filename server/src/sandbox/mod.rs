@@ -201,8 +201,8 @@ impl Sandboxes {
                 "sandbox nodes run under {} with explicit capabilities ({} dropped: kernel \
                  modules, raw I/O, the clock, the kernel log...), no host devices and the \
                  host's kernel settings read-only; but Docker-in-Docker keeps CAP_SYS_ADMIN, \
-                 with which root in a node can still reach host-wide kernel settings (a fresh \
-                 /proc, a cgroup release_agent). For a room on the internet, run nodes under \
+                 with which root in a node can still reach host-wide kernel settings through a \
+                 fresh /proc. For a room on the internet, run nodes under \
                  sysbox (SLIPWAY_NODE_RUNTIME=sysbox-runc) or the host in a VM of its own",
                 runtime.unwrap_or("runc"),
                 DROPPED_CAPABILITIES.len()

@@ -1,9 +1,10 @@
 //! The terminal WebSocket against a real sandbox: a real shell, its size, full-screen
 //! programs, floods, reconnects, and who may open it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
+use slipway::terminal::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
 
 use crate::support::{spawn_app, Learner, TestApp, TestTerminal};
 
@@ -132,6 +133,66 @@ async fn a_flood_of_output_keeps_memory_bounded_and_the_connection_alive() {
     terminal
         .read_until(mark, "alive-42", Duration::from_secs(60))
         .await;
+}
+
+/// One learner's flood must not stall the room: while someone else types, it is paced;
+/// alone on the server, it runs at full speed.
+#[tokio::test]
+async fn a_flood_gives_way_while_another_learner_types() {
+    let app = spawn_app().await;
+    let (ada, bob) = (Learner::default(), Learner::default());
+    let (ada_sandbox, bob_sandbox) =
+        tokio::join!(single_node(&app, &ada), single_node(&app, &bob));
+    let (mut ada_terminal, mut bob_terminal) = tokio::join!(
+        open(&app, &ada, &ada_sandbox),
+        open(&app, &bob, &bob_sandbox)
+    );
+    // The burst, then two seconds' worth at the pace.
+    let bytes = u64::from(OUTPUT_BURST) + 2 * u64::from(OUTPUT_WHILE_OTHERS_TYPE);
+    let paced_for = Duration::from_secs(2);
+
+    let alone = timed_flood(&mut ada_terminal, bytes).await;
+
+    // Bob's first key has reached the server before Ada's flood starts.
+    bob_terminal.type_keys("x").await;
+    bob_terminal.read_until(0, "x", WITHIN).await;
+    let shared = tokio::select! {
+        took = timed_flood(&mut ada_terminal, bytes) => took,
+        () = keep_typing(&mut bob_terminal) => unreachable!("typing goes on"),
+    };
+    assert!(
+        shared > paced_for.mul_f64(0.9),
+        "while Bob typed, {bytes} bytes took {shared:?}, not the {paced_for:?} of the pace"
+    );
+    assert!(
+        alone < shared / 2,
+        "alone, the same flood took {alone:?}, against {shared:?} while Bob typed"
+    );
+}
+
+/// How long `bytes` of output take to reach the terminal, from the command's Enter.
+async fn timed_flood(terminal: &mut TestTerminal, bytes: u64) -> Duration {
+    const DONE: &[u8] = b"flood-done-42";
+    let started = Instant::now();
+    terminal
+        .type_keys(&format!(
+            "head -c {bytes} /dev/zero | tr '\\0' a; echo; echo flood-done-$((6*7))\r"
+        ))
+        .await;
+    let mut tail: Vec<u8> = Vec::new();
+    while !tail.windows(DONE.len()).any(|w| w == DONE) {
+        tail.extend_from_slice(&terminal.read_output(WITHIN).await);
+        tail.drain(..tail.len().saturating_sub(64));
+    }
+    started.elapsed()
+}
+
+/// A key every fraction of the typing window, for ever.
+async fn keep_typing(terminal: &mut TestTerminal) {
+    loop {
+        terminal.type_keys("x").await;
+        tokio::time::sleep(TYPING_WINDOW / 4).await;
+    }
 }
 
 /// This process's resident memory (the server runs inside the test process).

@@ -16,12 +16,17 @@
 //! - with nobody attached, output only refreshes the replay buffer, so programs go on;
 //! - keystrokes reach the shell through a queue of [`QUEUED_INPUTS`] messages.
 //!
+//! While anyone else types, a session's output beyond a burst is paced, so that one
+//! learner's flood does not stall the room's echo (see `pacing`).
+//!
 //! So one connection holds at most `QUEUED_CHUNKS × TTY_READ_BYTES` (256 KiB) of output
 //! in flight, plus what the WebSocket layer buffers, and one session `REPLAY_BYTES`.
 
+mod pacing;
 mod recording;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -35,7 +40,9 @@ use tokio::task::AbortHandle;
 pub use crate::sandbox::TTY_READ_BYTES;
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Tty};
 use crate::store::Store;
+use pacing::{Pace, Typing};
 use recording::Recording;
+pub use pacing::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
 pub use recording::{Recordings, RECORDING_BYTES};
 
 /// How much recent output a session keeps to replay to the next attachment.
@@ -92,6 +99,10 @@ pub struct Terminals {
     /// The map's lock is held only to find a node's slot; a slot's lock is held while a
     /// shell starts on that node, so a node that hangs keeps no other node waiting.
     sessions: Mutex<HashMap<(String, String), Arc<Slot>>>,
+    /// Who typed lately, so that floods give way to them.
+    typing: Arc<Typing>,
+    /// Numbers the sessions, for `typing`.
+    started: AtomicU64,
 }
 
 /// Where a node's shell lives, once one has started.
@@ -119,6 +130,8 @@ impl Terminals {
             store,
             recordings,
             sessions: Mutex::new(HashMap::new()),
+            typing: Arc::new(Typing::default()),
+            started: AtomicU64::new(0),
         }
     }
 
@@ -151,12 +164,14 @@ impl Terminals {
             Some(learner) => self.recordings.start(&learner, &sandbox.id, node).await,
             None => None,
         };
+        let number = self.started.fetch_add(1, Ordering::Relaxed);
         let session = Session::start(
             tty,
             self.sandboxes.clone(),
             self.store.clone(),
             &sandbox.id,
             recording,
+            Pace::new(self.typing.clone(), number),
         );
         *held = Some(session.clone());
         Ok(session.attach(false))
@@ -206,6 +221,7 @@ pub struct Session {
     keys: mpsc::Sender<Bytes>,
     screen: SyncMutex<Screen>,
     activity: Activity,
+    pace: Pace,
     /// Where its output is recorded, unless the learner's workshop turned that off.
     recording: Option<Arc<Recording>>,
     tasks: SyncMutex<Vec<AbortHandle>>,
@@ -226,6 +242,7 @@ impl Session {
         store: Store,
         sandbox: &str,
         recording: Option<Recording>,
+        pace: Pace,
     ) -> Arc<Self> {
         let Tty {
             exec,
@@ -244,6 +261,7 @@ impl Session {
                 ended: false,
             }),
             activity: Activity::new(store, sandbox),
+            pace,
             recording: recording.map(Arc::new),
             tasks: SyncMutex::new(Vec::new()),
         });
@@ -258,6 +276,7 @@ impl Session {
         let reader_session = session.clone();
         let reader = tokio::spawn(async move {
             while let Some(Ok(chunk)) = output.next().await {
+                reader_session.pace.before_output(chunk.len()).await;
                 let viewer = reader_session.record(&chunk);
                 let recorded = reader_session.recording.is_some().then(|| chunk.clone());
                 if let Some(viewer) = viewer {
@@ -279,6 +298,7 @@ impl Session {
     /// Sends keystrokes (or pasted text) to the shell.
     pub async fn write(&self, bytes: Bytes) -> Result<(), TerminalError> {
         self.activity.record();
+        self.pace.key();
         self.keys
             .send(bytes)
             .await

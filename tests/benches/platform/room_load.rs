@@ -256,9 +256,15 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         let ours = type_in_the_room(&mut seats).await;
         let spent = server.work_done() - before;
         let host_busy = HostCpu::now().busy_since(&host_before);
-        let theirs = type_raw(&seats, RawTyping::Cat).await;
-        let shells = type_raw(&seats, RawTyping::Shell).await;
-        let engine_shells = type_raw(&seats, RawTyping::EngineShell(&engine)).await;
+        // Each phase's own load on the host, so that phases are compared at like load.
+        let busy_while = async |typing: RawTyping<'_>| {
+            let before = HostCpu::now();
+            let echoes = type_raw(&seats, typing).await;
+            (echoes, HostCpu::now().busy_since(&before))
+        };
+        let (theirs, cat_busy) = busy_while(RawTyping::Cat).await;
+        let (shells, shell_busy) = busy_while(RawTyping::Shell).await;
+        let (engine_shells, engine_busy) = busy_while(RawTyping::EngineShell(&engine)).await;
         let nodes: Vec<String> = seats.iter().flat_map(Seat::containers).collect();
         let at_rest: u64 = baseline::stats(&nodes)
             .await
@@ -287,7 +293,13 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         // the heavy learners' output) while it typed.
         let keys = (ours.len() as u32).max(1);
         println!(
-            "      meanwhile the host's CPU was {:.0}% busy, and the server used {} ms of CPU, waited {} ms for a CPU when woken, and was woken {} times: a keystroke {:.0} µs, {:.2} ms and {:.1}, all told",
+            "      the host's CPU was busy {:.0}% while docker exec -i cat typed, {:.0}% for docker exec -it bash, {:.0}% for the engine's shell",
+            cat_busy * 100.0,
+            shell_busy * 100.0,
+            engine_busy * 100.0
+        );
+        println!(
+            "      while Slipway's room typed, the host's CPU was {:.0}% busy, and the server used {} ms of CPU, waited {} ms for a CPU when woken, and was woken {} times: a keystroke {:.0} µs, {:.2} ms and {:.1}, all told",
             host_busy * 100.0,
             spent.cpu.as_millis(),
             spent.waited_for_cpu.as_millis(),

@@ -141,8 +141,7 @@ async fn a_flood_of_output_keeps_memory_bounded_and_the_connection_alive() {
 async fn a_flood_gives_way_while_another_learner_types() {
     let app = spawn_app().await;
     let (ada, bob) = (Learner::default(), Learner::default());
-    let (ada_sandbox, bob_sandbox) =
-        tokio::join!(single_node(&app, &ada), single_node(&app, &bob));
+    let (ada_sandbox, bob_sandbox) = tokio::join!(single_node(&app, &ada), single_node(&app, &bob));
     let (mut ada_terminal, mut bob_terminal) = tokio::join!(
         open(&app, &ada, &ada_sandbox),
         open(&app, &bob, &bob_sandbox)

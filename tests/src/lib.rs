@@ -89,6 +89,9 @@ pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) ->
 /// A test app removes the sandboxes it made (everything labelled with its instance), so
 /// a test leaves the engine as it found it, failing or not. scripts/remove-test-sandboxes.sh
 /// stays only as the safety net for runs that were killed.
+/// How long a test app's cleanup may take, other removals of its sandboxes included.
+const REMOVAL_WITHIN: Duration = Duration::from_secs(60);
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let instance = self.instance.clone();
@@ -107,8 +110,16 @@ impl Drop for TestApp {
                 else {
                     return;
                 };
-                if let Err(error) = engine.remove_orphans(&HashSet::new()).await {
-                    eprintln!("could not remove test app {instance}'s sandboxes: {error}");
+                // The app may still be removing a sandbox of its own (a workshop's pool
+                // at its end), which the engine refuses to remove twice at once: try
+                // again until that removal is through.
+                let deadline = tokio::time::Instant::now() + REMOVAL_WITHIN;
+                while let Err(error) = engine.remove_orphans(&HashSet::new()).await {
+                    if tokio::time::Instant::now() >= deadline {
+                        eprintln!("could not remove test app {instance}'s sandboxes: {error}");
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             });
         });

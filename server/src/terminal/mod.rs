@@ -41,8 +41,8 @@ pub use crate::sandbox::TTY_READ_BYTES;
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Tty};
 use crate::store::Store;
 use pacing::{Pace, Typing};
-use recording::Recording;
 pub use pacing::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
+use recording::Recording;
 pub use recording::{Recordings, RECORDING_BYTES};
 
 /// How much recent output a session keeps to replay to the next attachment.

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 /// Bytes a second a terminal's output gets while someone else types.
-pub const OUTPUT_WHILE_OTHERS_TYPE: u32 = 1024 * 1024;
+pub const OUTPUT_WHILE_OTHERS_TYPE: u32 = 256 * 1024;
 /// Output a terminal may send at once before the pace applies (at least one read).
 pub const OUTPUT_BURST: u32 = 256 * 1024;
 /// How long after a keystroke its session still counts as typing.
@@ -139,7 +139,10 @@ mod tests {
         for _ in 0..burst_and_a_second / 65536 {
             flooding.before_output(65536).await;
         }
-        assert!(alone.elapsed() < Duration::from_millis(100), "alone: full speed");
+        assert!(
+            alone.elapsed() < Duration::from_millis(100),
+            "alone: full speed"
+        );
 
         typist.key();
         let shared = Instant::now();

@@ -31,6 +31,13 @@ const HEAVY_SERVICE: &str = "(export DOCKER_HOST=tcp://node1:2375; docker servic
 const HEAVY_IMAGE_PULL: &str = "docker pull --quiet nginx:1.27.2";
 const DONE: &str = "heavy-done-42";
 const HEAVY_WITHIN: Duration = Duration::from_secs(180);
+/// How long the host's load is sampled for, while waiting for it to settle.
+const SETTLE_WINDOW: Duration = Duration::from_secs(2);
+/// The longest wait for the host to settle before a way of typing is measured.
+const SETTLE_WITHIN: Duration = Duration::from_secs(60);
+/// A window less busy than the one before by no more than this share of the host's CPU
+/// means the host has settled.
+const SETTLED_WITHIN_SHARE: f64 = 0.02;
 
 /// One learner: their swarm, with node1's terminal (where they type) and the other two.
 struct Seat {
@@ -252,12 +259,14 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         if refused.is_none() {
             refused = fill_to(&mut seats, level, |i| Seat::take(server, i)).await;
         }
+        let settled = settle().await;
         let (before, host_before) = (server.work_done(), HostCpu::now());
         let ours = type_in_the_room(&mut seats).await;
         let spent = server.work_done() - before;
         let host_busy = HostCpu::now().busy_since(&host_before);
         // Each phase's own load on the host, so that phases are compared at like load.
         let busy_while = async |typing: RawTyping<'_>| {
+            settle().await;
             let before = HostCpu::now();
             let echoes = type_raw(&seats, typing).await;
             (echoes, HostCpu::now().busy_since(&before))
@@ -293,7 +302,8 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         // the heavy learners' output) while it typed.
         let keys = (ours.len() as u32).max(1);
         println!(
-            "      the host's CPU was busy {:.0}% while docker exec -i cat typed, {:.0}% for docker exec -it bash, {:.0}% for the engine's shell",
+            "      the room settled {:.0} s before it typed; the host's CPU was busy {:.0}% while docker exec -i cat typed, {:.0}% for docker exec -it bash, {:.0}% for the engine's shell",
+            settled.as_secs_f64(),
             cat_busy * 100.0,
             shell_busy * 100.0,
             engine_busy * 100.0
@@ -464,6 +474,25 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
 }
 
 /// The host's CPU time so far, busy and all, from /proc/stat (in clock ticks).
+/// Waits until the host's CPU stops getting less busy, window by window (swarms that
+/// just joined, or the last phase's heavy work, settle for a while), so that no way of
+/// typing is measured on a busier host than the one before it. Returns how long it took.
+async fn settle() -> Duration {
+    let started = std::time::Instant::now();
+    let mut previous = f64::MAX;
+    while started.elapsed() < SETTLE_WITHIN {
+        let before = HostCpu::now();
+        // A window the load is measured over, not a wait for something to happen.
+        tokio::time::sleep(SETTLE_WINDOW).await;
+        let busy = HostCpu::now().busy_since(&before);
+        if busy > previous - SETTLED_WITHIN_SHARE {
+            break;
+        }
+        previous = busy;
+    }
+    started.elapsed()
+}
+
 struct HostCpu {
     busy: u64,
     total: u64,

@@ -1,7 +1,7 @@
 //! The terminal WebSocket against a real sandbox: a real shell, its size, full-screen
 //! programs, floods, reconnects, and who may open it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use slipway::terminal::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
@@ -150,13 +150,13 @@ async fn a_flood_gives_way_while_another_learner_types() {
     let bytes = u64::from(OUTPUT_BURST) + 2 * u64::from(OUTPUT_WHILE_OTHERS_TYPE);
     let paced_for = Duration::from_secs(2);
 
-    let alone = timed_flood(&mut ada_terminal, bytes).await;
+    let (_, alone) = ada_terminal.flood(bytes, WITHIN).await;
 
     // Bob's first key has reached the server before Ada's flood starts.
     bob_terminal.type_keys("x").await;
     bob_terminal.read_until(0, "x", WITHIN).await;
     let shared = tokio::select! {
-        took = timed_flood(&mut ada_terminal, bytes) => took,
+        (_, took) = ada_terminal.flood(bytes, WITHIN) => took,
         () = keep_typing(&mut bob_terminal) => unreachable!("typing goes on"),
     };
     assert!(
@@ -167,23 +167,6 @@ async fn a_flood_gives_way_while_another_learner_types() {
         alone < shared / 2,
         "alone, the same flood took {alone:?}, against {shared:?} while Bob typed"
     );
-}
-
-/// How long `bytes` of output take to reach the terminal, from the command's Enter.
-async fn timed_flood(terminal: &mut TestTerminal, bytes: u64) -> Duration {
-    const DONE: &[u8] = b"flood-done-42";
-    let started = Instant::now();
-    terminal
-        .type_keys(&format!(
-            "head -c {bytes} /dev/zero | tr '\\0' a; echo; echo flood-done-$((6*7))\r"
-        ))
-        .await;
-    let mut tail: Vec<u8> = Vec::new();
-    while !tail.windows(DONE.len()).any(|w| w == DONE) {
-        tail.extend_from_slice(&terminal.read_output(WITHIN).await);
-        tail.drain(..tail.len().saturating_sub(64));
-    }
-    started.elapsed()
 }
 
 /// A key every fraction of the typing window, for ever.

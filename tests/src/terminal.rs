@@ -118,6 +118,28 @@ impl TestTerminal {
         }
     }
 
+    /// Has the shell print `bytes` of output and reads it all, without keeping it on
+    /// `screen`; returns how many bytes arrived and how long they took from the Enter.
+    pub async fn flood(&mut self, bytes: u64, within: Duration) -> (u64, Duration) {
+        const DONE: &[u8] = b"flood-done-42";
+        let started = std::time::Instant::now();
+        self.type_keys(&format!(
+            "head -c {bytes} /dev/zero | tr '\\0' a; echo; echo flood-done-$((6*7))\r"
+        ))
+        .await;
+        let mut tail: Vec<u8> = Vec::new();
+        let mut read = 0u64;
+        loop {
+            let chunk = self.read_output(within).await;
+            read += chunk.len() as u64;
+            tail.extend_from_slice(&chunk);
+            if tail.windows(DONE.len()).any(|w| w == DONE) {
+                return (read, started.elapsed());
+            }
+            tail.drain(..tail.len().saturating_sub(DONE.len()));
+        }
+    }
+
     /// Reads one output frame and returns its size in bytes (0 for a non-output message).
     pub async fn read_frame(&mut self, within: Duration) -> usize {
         self.read_output(within).await.len()

@@ -289,26 +289,9 @@ async fn echo_round_trips(
 
 /// Bytes per second of a program's output through the terminal's WebSocket.
 async fn terminal_throughput(terminal: &mut TestTerminal, bytes: u64) -> f64 {
-    const DONE: &[u8] = b"flood-done-42";
-    let started = Instant::now();
-    terminal
-        .type_keys(&format!(
-            "head -c {bytes} /dev/zero | tr '\\0' a; echo; echo flood-done-$((6*7))\r"
-        ))
-        .await;
-    let mut tail: Vec<u8> = Vec::new();
-    let mut read = 0u64;
-    loop {
-        let chunk = terminal.read_output(WITHIN).await;
-        read += chunk.len() as u64;
-        tail.extend_from_slice(&chunk);
-        if tail.windows(DONE.len()).any(|w| w == DONE) {
-            break;
-        }
-        tail.drain(..tail.len().saturating_sub(DONE.len()));
-    }
+    let (read, took) = terminal.flood(bytes, WITHIN).await;
     assert!(read >= bytes, "the flood arrived: {read} of {bytes} bytes");
-    read as f64 / started.elapsed().as_secs_f64()
+    read as f64 / took.as_secs_f64()
 }
 
 fn mb_per_s(bytes_per_second: f64) -> String {

@@ -86,12 +86,12 @@ pub async fn spawn_app_with(lessons: &Path, adjust: impl FnOnce(&mut Config)) ->
     }
 }
 
-/// A test app removes the sandboxes it made (everything labelled with its instance), so
-/// a test leaves the engine as it found it, failing or not. scripts/remove-test-sandboxes.sh
-/// stays only as the safety net for runs that were killed.
 /// How long a test app's cleanup may take, other removals of its sandboxes included.
 const REMOVAL_WITHIN: Duration = Duration::from_secs(60);
 
+/// A test app removes the sandboxes it made (everything labelled with its instance), so
+/// a test leaves the engine as it found it, failing or not. scripts/remove-test-sandboxes.sh
+/// stays only as the safety net for runs that were killed.
 impl Drop for TestApp {
     fn drop(&mut self) {
         let instance = self.instance.clone();

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::http::{AllowedHosts, PerMinute};
 use crate::lifecycle::Quotas;
 use crate::sandbox::{DiskQuota, EgressPolicy, NodeSettings, SubnetPool};
+use crate::terminal::RecordingsKept;
 use crate::workshops::Admittance;
 
 #[derive(Parser, Debug, Clone)]
@@ -485,6 +486,28 @@ pub struct Limits {
         global = true
     )]
     pub kind_node_pids: u32,
+
+    /// Terminal recordings kept for each learner: a new session's recording forgets the
+    /// learner's oldest beyond this many, so one learner's recordings never take more
+    /// than this many times a recording's size on the server's disk.
+    #[arg(
+        long,
+        env = "SLIPWAY_RECORDINGS_PER_LEARNER",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub recordings_per_learner: u32,
+
+    /// Days a terminal recording is kept before it is deleted.
+    #[arg(
+        long,
+        env = "SLIPWAY_RECORDINGS_KEEP_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub recordings_keep_days: u32,
 }
 
 impl Config {
@@ -568,6 +591,14 @@ impl Config {
             .parent()
             .unwrap_or_else(|| std::path::Path::new("."))
             .join("recordings")
+    }
+
+    /// How many terminal recordings are kept, and for how long.
+    pub fn recordings_kept(&self) -> RecordingsKept {
+        RecordingsKept {
+            per_learner: self.limits.recordings_per_learner,
+            days: self.limits.recordings_keep_days,
+        }
     }
 
     /// What sandbox nodes may reach (see `sandbox::egress`).

@@ -69,7 +69,11 @@ impl Application {
         );
 
         let events = Events::default();
-        let recordings = Arc::new(Recordings::new(config.recordings_dir(), store.clone()));
+        let recordings = Arc::new(Recordings::new(
+            config.recordings_dir(),
+            store.clone(),
+            config.recordings_kept(),
+        ));
         let lifecycle =
             connect_sandboxes(&config, &store, &events, &catalog, recordings.clone()).await;
         // Lessons that use a tool the node image lacks say so on their page.
@@ -186,10 +190,13 @@ impl Application {
                 tokio::spawn(workshops.admit_forever(lifecycle, every)),
             ]
         });
+        let forget_old_recordings =
+            tokio::spawn(self.state.recordings.clone().forget_old_forever());
         let served = http::serve(self.listener, self.state, shutdown).await;
         for task in background.into_iter().flatten() {
             task.abort();
         }
+        forget_old_recordings.abort();
         served
     }
 }

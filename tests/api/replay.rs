@@ -180,3 +180,63 @@ async fn a_recorded_terminal_replays_what_the_learner_saw_with_their_checks_on_i
         .await;
     assert_eq!(replay["recordings"], json!([]), "{replay}");
 }
+
+#[tokio::test]
+async fn a_learner_keeps_only_their_newest_recordings() {
+    const KEPT: u32 = 2;
+    let app = spawn_app_with(&repo_root().join("tests/fixtures/single-node"), |config| {
+        config.limits.recordings_per_learner = KEPT;
+    })
+    .await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = teacher.create_workshop(&app, "Taped", "checks", 5).await;
+    let id = workshop["id"].as_str().unwrap().to_string();
+    let (ada, ada_id, sandbox) = learner_with_sandbox(&app, &teacher, "Ada", &workshop).await;
+    let replay_path = format!("/api/workshops/{id}/learners/{ada_id}/replay");
+    let recordings_dir = app.database.parent().unwrap().join("recordings");
+    let files_on_disk = || std::fs::read_dir(&recordings_dir).unwrap().count();
+
+    // Each shell Ada leaves and opens again is a new session, with a recording of its own.
+    let mut first_cast_url = None;
+    for session in 1..=KEPT + 1 {
+        let mut shell = TestTerminal::open(&app.base, &sandbox, "node1", &ada.cookie(&app), None)
+            .await
+            .expect("Ada's terminal");
+        shell
+            .type_keys(&format!("echo session-$((100+{session}))\r"))
+            .await;
+        shell
+            .read_until(0, &format!("session-{}", 100 + session), WITHIN)
+            .await;
+        let replay: Value = teacher.get_json(&app, &replay_path).await;
+        first_cast_url.get_or_insert_with(|| replay["recordings"][0]["cast_url"].clone());
+        shell.type_keys("exit\r").await;
+        assert!(
+            shell.closed_with(WITHIN).await.is_some(),
+            "the terminal closes when its shell exits"
+        );
+    }
+
+    let replay: Value = teacher.get_json(&app, &replay_path).await;
+    let kept = replay["recordings"].as_array().unwrap();
+    assert_eq!(kept.len(), KEPT as usize, "{replay}");
+    assert!(
+        !kept
+            .iter()
+            .any(|r| Some(&r["cast_url"]) == first_cast_url.as_ref()),
+        "the oldest recording is the one forgotten: {replay}"
+    );
+    assert_eq!(files_on_disk(), KEPT as usize, "its file is deleted too");
+    let first = first_cast_url.unwrap();
+    assert_refused(
+        teacher
+            .http
+            .get(app.url(first.as_str().unwrap()))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "recording",
+    )
+    .await;
+}

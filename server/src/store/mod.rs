@@ -364,6 +364,58 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_learners_oldest_recordings_and_old_ones_are_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
+        let (ada, bob) = (
+            store.create_learner().await.unwrap(),
+            store.create_learner().await.unwrap(),
+        );
+        for (id, learner, hours_ago) in [
+            ("a1", &ada, 3),
+            ("a2", &ada, 2),
+            ("a3", &ada, 1),
+            ("b1", &bob, 45 * 24),
+        ] {
+            store
+                .insert_recording(id, learner, "s1", "node1")
+                .await
+                .unwrap();
+            sqlx::query(
+                "UPDATE terminal_recordings \
+                 SET started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' hours') WHERE id = ?",
+            )
+            .bind(hours_ago)
+            .bind(id)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        }
+        let ids = |records: Vec<RecordingRecord>| -> Vec<String> {
+            records.into_iter().map(|record| record.id).collect()
+        };
+
+        assert_eq!(
+            store.forget_recordings_beyond(&ada, 2).await.unwrap(),
+            ["a1"]
+        );
+        assert_eq!(ids(store.recordings_of(&ada).await.unwrap()), ["a2", "a3"]);
+        assert!(store
+            .forget_recordings_beyond(&ada, 2)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(ids(store.recordings_of(&bob).await.unwrap()), ["b1"]);
+
+        assert_eq!(
+            store.forget_recordings_older_than(30).await.unwrap(),
+            ["b1"]
+        );
+        assert!(store.recordings_of(&bob).await.unwrap().is_empty());
+        assert_eq!(ids(store.recordings_of(&ada).await.unwrap()), ["a2", "a3"]);
+    }
+
+    #[tokio::test]
     async fn an_unwritable_location_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");

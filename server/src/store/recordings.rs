@@ -56,6 +56,33 @@ impl Store {
         .await?)
     }
 
+    /// Forgets `learner`'s recordings but the newest `keep`; the ids forgotten.
+    pub async fn forget_recordings_beyond(
+        &self,
+        learner: &str,
+        keep: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM terminal_recordings WHERE id IN (SELECT id FROM terminal_recordings \
+             WHERE learner_id = ? ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET ?) RETURNING id",
+        )
+        .bind(learner)
+        .bind(keep)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Forgets every recording started more than `days` ago; the ids forgotten.
+    pub async fn forget_recordings_older_than(&self, days: u32) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM terminal_recordings \
+             WHERE started_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' days') RETURNING id",
+        )
+        .bind(days)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Every check and quiz attempt of a learner, oldest first.
     pub async fn attempts_of(&self, learner: &str) -> Result<Vec<LastCheckRecord>, StoreError> {
         Ok(sqlx::query_as(

@@ -43,7 +43,7 @@ use crate::store::Store;
 use pacing::{Pace, Typing};
 pub use pacing::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
 use recording::Recording;
-pub use recording::{Recordings, RECORDING_BYTES};
+pub use recording::{Recordings, RecordingsKept, RECORDING_BYTES};
 
 /// How much recent output a session keeps to replay to the next attachment.
 pub const REPLAY_BYTES: usize = 64 * 1024;

@@ -2,7 +2,10 @@
 //! line, then one `[seconds, "o", text]` line per chunk of output and `[seconds, "r",
 //! "COLSxROWS"]` per resize, so an instructor can replay a learner's terminal and a
 //! learner can take theirs home. Keystrokes are not recorded, only what the screen
-//! showed. Each session's file stops at [`RECORDING_BYTES`], with a marker saying so.
+//! showed. Each session's file stops at [`RECORDING_BYTES`], with a marker saying so;
+//! a learner's oldest recordings are forgotten beyond [`RecordingsKept::per_learner`],
+//! and every recording after [`RecordingsKept::days`], so what a learner does in their
+//! terminals cannot fill the server's disk.
 //!
 //! The file is written by a task of its own, fed through a bounded queue after the
 //! output has reached the learner: a slow disk slows the shell (as a slow connection
@@ -10,6 +13,7 @@
 //! a second is written together, so a replay of a live session may lag it by a second.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -30,15 +34,60 @@ const GATHER_BYTES: usize = 64 * 1024;
 const COLS: u16 = 80;
 const ROWS: u16 = 24;
 
-/// Where recordings go, and who says whether a learner's are kept.
+/// How often recordings past their days are looked for.
+const FORGET_OLD_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// How many recordings are kept, and for how long: together with [`RECORDING_BYTES`] and
+/// the workshops' places, the most the recordings take on the server's disk.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordingsKept {
+    pub per_learner: u32,
+    pub days: u32,
+}
+
+/// Where recordings go, who says whether a learner's are kept, and for how long.
 pub struct Recordings {
     dir: PathBuf,
     store: Store,
+    kept: RecordingsKept,
 }
 
 impl Recordings {
-    pub fn new(dir: PathBuf, store: Store) -> Self {
-        Self { dir, store }
+    pub fn new(dir: PathBuf, store: Store, kept: RecordingsKept) -> Self {
+        Self { dir, store, kept }
+    }
+
+    /// Runs for the server's life: deletes recordings older than their days.
+    pub async fn forget_old_forever(self: Arc<Self>) {
+        loop {
+            match self
+                .store
+                .forget_recordings_older_than(self.kept.days)
+                .await
+            {
+                Ok(ids) => self.delete_files(&ids).await,
+                Err(error) => {
+                    tracing::warn!(
+                        "cannot look for old recordings: {}",
+                        crate::error_chain(&error)
+                    );
+                }
+            }
+            tokio::time::sleep(FORGET_OLD_EVERY).await;
+        }
+    }
+
+    /// Deletes the files of recordings the store has forgotten. A file already gone is
+    /// what was wanted; one that cannot be deleted is logged.
+    async fn delete_files(&self, ids: &[String]) {
+        for id in ids {
+            let path = self.file_of(id);
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => tracing::warn!("cannot delete {}: {error}", path.display()),
+            }
+        }
     }
 
     /// The file of recording `id` (an id the store gave out, never the learner's input).
@@ -80,6 +129,17 @@ impl Recordings {
                 crate::error_chain(&error)
             );
             return None;
+        }
+        match self
+            .store
+            .forget_recordings_beyond(learner, self.kept.per_learner)
+            .await
+        {
+            Ok(ids) => self.delete_files(&ids).await,
+            Err(error) => tracing::warn!(
+                "cannot forget {learner}'s oldest recordings: {}",
+                crate::error_chain(&error)
+            ),
         }
         let (events, queue) = mpsc::channel(QUEUED_EVENTS);
         tokio::spawn(write_events(file, queue));

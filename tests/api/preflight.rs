@@ -171,3 +171,62 @@ async fn only_the_workshops_instructor_checks_its_room() {
     let never = teacher.http.get(app.url(&path)).send().await.unwrap();
     assert_refused(never, 404, "press Check the room").await;
 }
+
+#[tokio::test]
+async fn a_rehearsal_takes_a_place_on_the_hosts_caps_as_a_sandbox_does() {
+    let lessons = two_tracks();
+    let app = spawn_app_with(lessons.path(), |config| {
+        config.limits.max_sandboxes = 1;
+    })
+    .await;
+    let teacher = sign_in_instructor(&app, "grace").await;
+    let workshop = teacher.create_workshop(&app, "Night", "healthy", 2).await;
+    let id = workshop["id"].as_str().unwrap();
+    let touch = serde_json::json!({ "lesson": "healthy/touch" });
+
+    // Ada's sandbox holds the host's only place: the rehearsal waits for room, not
+    // pushing the host past its cap.
+    let ada = Learner::default();
+    let adas = ada.start_sandbox(&app, touch.clone()).await;
+    let report = preflight(&app, &teacher, id).await;
+    let rehearsal = line(&report, "Rehearse \"Touch\"");
+    assert_eq!(rehearsal["state"], "warning", "{report}");
+    let detail = rehearsal["detail"].as_str().unwrap();
+    assert!(detail.contains("not rehearsed"), "{report}");
+    assert!(detail.contains("1 sandboxes at most"), "{report}");
+    ada.delete_sandbox(&app, &adas).await;
+
+    // While the rehearsal runs, it holds the place: Bob is told the host is full, and
+    // has it once the rehearsal has given it back.
+    let path = format!("/api/workshops/{id}/preflight");
+    assert_eq!(teacher.post(&app, &path, Value::Null).await.status(), 202);
+    let mut events = EventStream::open(&teacher.http, &app.url(&path)).await;
+    events
+        .wait_for("the rehearsal running", "report", WITHIN, |report| {
+            line(report, "Rehearse \"Touch\"")["state"] == "running"
+        })
+        .await;
+    let bob = Learner::default();
+    assert_refused(
+        bob.http
+            .post(app.url("/api/sandboxes"))
+            .json(&touch)
+            .send()
+            .await
+            .unwrap(),
+        503,
+        "1 sandboxes at most",
+    )
+    .await;
+    let report = events
+        .wait_for("the preflight's end", "report", WITHIN, |r| {
+            r["done"] == true
+        })
+        .await;
+    assert_eq!(
+        line(&report, "Rehearse \"Touch\"")["state"],
+        "passed",
+        "{report}"
+    );
+    bob.start_sandbox(&app, touch).await;
+}

@@ -17,7 +17,7 @@ use start_line::StartLine;
 
 use crate::events::{Event, Events};
 use crate::sandbox::{new_id, Sandbox, SandboxError, Sandboxes};
-use crate::store::{Caps, Footprint, SandboxRecord, SandboxState, Store};
+use crate::store::{Caps, Footprint, HostUsage, SandboxRecord, SandboxState, Store};
 use crate::terminal::{Attachment, Recordings, TerminalError, Terminals, Watch};
 use app::model::{NodeView, SandboxView, StartStage, Template};
 
@@ -40,6 +40,38 @@ pub struct Quotas {
     pub idle_minutes: u32,
     /// Sandboxes starting at once; later starts wait their turn in order.
     pub starts_at_once: u32,
+}
+
+impl Quotas {
+    /// The host's caps, as the store checks them when a sandbox is recorded.
+    pub fn caps(&self) -> Caps {
+        Caps {
+            host: self.max_sandboxes,
+            host_nodes: self.max_nodes,
+            host_memory_mb: self.max_memory_mb,
+            per_learner: self.max_sandboxes_per_learner,
+        }
+    }
+
+    /// Which of the host's caps one more sandbox of this footprint would pass, with
+    /// `used` taken, if any: said as the end of "The host is full: ...".
+    pub fn limit_reached(&self, used: HostUsage, footprint: Footprint) -> Option<String> {
+        if used.sandboxes >= i64::from(self.max_sandboxes) {
+            Some(format!("it runs {} sandboxes at most", self.max_sandboxes))
+        } else if used.nodes + i64::from(footprint.nodes) > i64::from(self.max_nodes) {
+            Some(format!(
+                "it runs {} nodes at most and {} are taken",
+                self.max_nodes, used.nodes
+            ))
+        } else if used.memory_mb + i64::from(footprint.memory_mb) > i64::from(self.max_memory_mb) {
+            Some(format!(
+                "its nodes may use {} MiB of memory and {} MiB are taken",
+                self.max_memory_mb, used.memory_mb
+            ))
+        } else {
+            None
+        }
+    }
 }
 
 /// A workshop's own rule for Extend, inside the host's longest life.
@@ -559,12 +591,7 @@ impl Lifecycle {
     }
 
     fn caps(&self) -> Caps {
-        Caps {
-            host: self.limits.max_sandboxes,
-            host_nodes: self.limits.max_nodes,
-            host_memory_mb: self.limits.max_memory_mb,
-            per_learner: self.limits.max_sandboxes_per_learner,
-        }
+        self.limits.caps()
     }
 
     /// Why a learner may not have another sandbox now.
@@ -591,26 +618,10 @@ impl Lifecycle {
         footprint: Footprint,
     ) -> Result<Option<String>, SandboxError> {
         let used = self.store.host_usage().await?;
-        let limits = &self.limits;
-        Ok(if used.sandboxes >= i64::from(limits.max_sandboxes) {
-            Some(format!(
-                "it runs {} sandboxes at most",
-                limits.max_sandboxes
-            ))
-        } else if used.nodes + i64::from(footprint.nodes) > i64::from(limits.max_nodes) {
-            Some(format!(
-                "it runs {} nodes at most and {} are taken",
-                limits.max_nodes, used.nodes
-            ))
-        } else if used.memory_mb + i64::from(footprint.memory_mb) > i64::from(limits.max_memory_mb)
-        {
-            Some(format!(
-                "its nodes may use {} MiB of memory and {} MiB are taken",
-                limits.max_memory_mb, used.memory_mb
-            ))
-        } else {
-            self.memory_short(footprint)
-        })
+        Ok(self
+            .limits
+            .limit_reached(used, footprint)
+            .or_else(|| self.memory_short(footprint)))
     }
 
     /// Why the host's free memory (MemAvailable) is too little for one more sandbox of

@@ -20,7 +20,11 @@ use crate::lessons::{Catalog, Track};
 use crate::lifecycle::{Lifecycle, Quotas};
 use crate::sandbox::HostFree;
 use crate::sandbox::{SandboxUsage, Sandboxes};
-use crate::store::{Store, WorkshopRecord};
+use crate::store::{Footprint, Store, WorkshopRecord};
+
+/// The longest a rehearsal holds its place on the host's caps: it gives the place back
+/// when it ends, and this frees it should its preflight die first.
+const REHEARSAL_PLACE_MINUTES: u32 = 60;
 
 /// What a preflight reads: the lessons, the engine (none: the lines that need it say
 /// so), the store's pool and the host's caps.
@@ -224,14 +228,24 @@ impl Preflight<'_> {
         if let Some(track) = track {
             for (lesson, &line) in track.lessons.iter().zip(&rehearsal_lines) {
                 let started = Instant::now();
-                list.running(line);
                 let Some(sandboxes) = self.sandboxes else {
                     list.set(line, Verdict::not_run(NO_ENGINE), started);
                     continue;
                 };
+                let place = match self.hold_place(sandboxes.footprint(&lesson.sandbox)).await {
+                    Ok(place) => place,
+                    Err(verdict) => {
+                        list.set(line, verdict, started);
+                        continue;
+                    }
+                };
+                // Running once it holds its place: whoever starts a sandbox from now on
+                // finds the place taken.
+                list.running(line);
                 let name = format!("{}/{}", track.slug, lesson.slug);
                 let report =
                     rehearsal::rehearse(sandboxes, &name, lesson, self.check_timeout).await;
+                self.give_back_place(&place, &name).await;
                 if let Some(usage) = report.usage {
                     measured.push((lesson.sandbox.clone(), usage));
                 }
@@ -253,6 +267,48 @@ impl Preflight<'_> {
         list.report.done = true;
         (list.show)(&list.report);
         list.report
+    }
+
+    /// Holds a place for a rehearsal's sandbox on the host's caps, as a learner's sandbox
+    /// holds one, so a preflight run while the room is full pushes the host past no cap;
+    /// the place's id, or the line's verdict if the host has no room.
+    async fn hold_place(&self, footprint: Footprint) -> Result<String, Verdict> {
+        let place = crate::sandbox::new_id();
+        let caps = self.quotas.caps();
+        match self
+            .store
+            .reserve_host(&place, footprint, REHEARSAL_PLACE_MINUTES, caps)
+            .await
+        {
+            Ok(true) => Ok(place),
+            Ok(false) => {
+                let limit = match self.store.host_usage().await {
+                    Ok(used) => self.quotas.limit_reached(used, footprint),
+                    Err(_) => None,
+                }
+                .unwrap_or_else(|| "too many sandboxes started at once".to_string());
+                Err(Verdict::warning(
+                    format!("not rehearsed: the host is full ({limit}), and a rehearsal takes a place as a learner's sandbox does"),
+                    "Run the preflight again when fewer sandboxes run, or raise the cap it names.",
+                ))
+            }
+            Err(error) => Err(Verdict::failed(
+                format!(
+                    "not rehearsed: the database did not answer: {}",
+                    crate::error_chain(&error)
+                ),
+                "Check the server's log and its database file, then run the preflight again.",
+            )),
+        }
+    }
+
+    async fn give_back_place(&self, place: &str, rehearsal: &str) {
+        if let Err(error) = self.store.release_host(place).await {
+            tracing::warn!(
+                "the rehearsal of {rehearsal} keeps its place on the host until it expires: {}",
+                crate::error_chain(&error)
+            );
+        }
     }
 
     fn lessons(&self, track: Option<&Track>, slug: &str) -> Verdict {

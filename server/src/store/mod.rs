@@ -364,6 +364,60 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_reservation_takes_a_place_on_the_caps_until_released_or_expired() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();
+        let caps = Caps {
+            host: 2,
+            host_nodes: 4,
+            ..Caps::ROOMY
+        };
+        let swarm = Footprint {
+            nodes: 3,
+            memory_mb: 3072,
+        };
+        assert!(store.reserve_host("r1", swarm, 60, caps).await.unwrap());
+        assert_eq!(
+            store.host_usage().await.unwrap(),
+            HostUsage {
+                sandboxes: 1,
+                nodes: 3,
+                memory_mb: 3072
+            }
+        );
+        assert!(
+            !store
+                .insert_sandbox("s1", None, &SWARM, swarm, 60, caps)
+                .await
+                .unwrap(),
+            "6 nodes > 4, with the reservation's"
+        );
+        assert!(store
+            .insert_sandbox("s2", None, &Template::Single, ONE_NODE, 60, caps)
+            .await
+            .unwrap());
+        assert!(
+            !store.reserve_host("r2", ONE_NODE, 60, caps).await.unwrap(),
+            "2 sandboxes at most, the reservation one of them"
+        );
+
+        store.release_host("r1").await.unwrap();
+        assert!(store
+            .insert_sandbox("s1", None, &SWARM, swarm, 60, caps)
+            .await
+            .unwrap());
+
+        // A reservation whose holder died is counted until it expires.
+        store.delete_sandbox("s1").await.unwrap();
+        assert!(store.reserve_host("r3", swarm, 60, caps).await.unwrap());
+        sqlx::query("UPDATE host_reservations SET expires_at = '2000-01-01T00:00:00.000Z'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(store.host_usage().await.unwrap().nodes, 1);
+    }
+
+    #[tokio::test]
     async fn a_learners_oldest_recordings_and_old_ones_are_forgotten() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("slipway.db")).await.unwrap();

@@ -42,6 +42,23 @@ pub struct Caps {
     pub per_learner: u32,
 }
 
+/// Every place taken on the host's caps, as a table `taken` (nodes, memory_mb): each
+/// sandbox, and each reservation not yet expired.
+const TAKEN: &str = "WITH taken AS (SELECT nodes, memory_mb FROM sandboxes \
+     UNION ALL SELECT nodes, memory_mb FROM host_reservations \
+     WHERE expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+
+/// The condition that the caps have room for one more sandbox, given the numbers of
+/// the query's parameters that hold the new sandbox's nodes and memory and the caps'
+/// most sandboxes, nodes and memory.
+fn room_for_one_more(nodes: u8, memory: u8, most: u8, most_nodes: u8, most_memory: u8) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM taken) < ?{most} \
+         AND (SELECT COALESCE(SUM(nodes), 0) FROM taken) + ?{nodes} <= ?{most_nodes} \
+         AND (SELECT COALESCE(SUM(memory_mb), 0) FROM taken) + ?{memory} <= ?{most_memory}"
+    )
+}
+
 impl Caps {
     /// Room for anything: for tests of other things.
     pub const ROOMY: Caps = Caps {
@@ -128,14 +145,13 @@ impl Store {
         ttl_minutes: u32,
         caps: Caps,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO sandboxes (id, learner_id, template, state, expires_at, nodes, memory_mb) \
+        let inserted = sqlx::query(&format!(
+            "{TAKEN} INSERT INTO sandboxes (id, learner_id, template, state, expires_at, nodes, memory_mb) \
              SELECT ?1, ?2, ?3, 'starting', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?4 || ' minutes'), ?7, ?8 \
-             WHERE (SELECT COUNT(*) FROM sandboxes) < ?5 \
-             AND (SELECT COALESCE(SUM(nodes), 0) FROM sandboxes) + ?7 <= ?9 \
-             AND (SELECT COALESCE(SUM(memory_mb), 0) FROM sandboxes) + ?8 <= ?10 \
+             WHERE {} \
              AND (?2 IS NULL OR (SELECT COUNT(*) FROM sandboxes WHERE learner_id = ?2) < ?6)",
-        )
+            room_for_one_more(7, 8, 5, 9, 10),
+        ))
         .bind(id)
         .bind(learner_id)
         .bind(Json(template))
@@ -151,14 +167,50 @@ impl Store {
         Ok(inserted.rows_affected() == 1)
     }
 
-    /// What every recorded sandbox takes of the host together.
+    /// What every recorded sandbox and every held reservation take of the host together.
     pub async fn host_usage(&self) -> Result<HostUsage, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT COUNT(*) AS sandboxes, COALESCE(SUM(nodes), 0) AS nodes, \
-             COALESCE(SUM(memory_mb), 0) AS memory_mb FROM sandboxes",
-        )
+        Ok(sqlx::query_as(&format!(
+            "{TAKEN} SELECT COUNT(*) AS sandboxes, COALESCE(SUM(nodes), 0) AS nodes, \
+             COALESCE(SUM(memory_mb), 0) AS memory_mb FROM taken",
+        ))
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// Holds a place of `footprint` on the host's caps for reservation `id`, for at most
+    /// `minutes`, if the caps have room for one more sandbox of it (checked atomically,
+    /// as for a sandbox); whether they had.
+    pub async fn reserve_host(
+        &self,
+        id: &str,
+        footprint: Footprint,
+        minutes: u32,
+        caps: Caps,
+    ) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(&format!(
+            "{TAKEN} INSERT INTO host_reservations (id, nodes, memory_mb, expires_at) \
+             SELECT ?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ?4 || ' minutes') \
+             WHERE {}",
+            room_for_one_more(2, 3, 5, 6, 7),
+        ))
+        .bind(id)
+        .bind(footprint.nodes)
+        .bind(footprint.memory_mb)
+        .bind(minutes)
+        .bind(caps.host)
+        .bind(caps.host_nodes)
+        .bind(caps.host_memory_mb)
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    pub async fn release_host(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM host_reservations WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_sandbox_state(&self, id: &str, state: SandboxState) -> Result<(), StoreError> {

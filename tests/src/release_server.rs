@@ -201,9 +201,8 @@ async fn wait_until_serving(base: &str) {
     .await;
 }
 
-/// A `field:  N kB` line of a /proc file such as /proc/meminfo, in bytes (0 if absent).
 /// What the server process has done so far (see [`ReleaseServer::work_done`]).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct ServerWork {
     pub cpu: Duration,
     pub waited_for_cpu: Duration,
@@ -221,6 +220,18 @@ impl std::ops::Sub for ServerWork {
     }
 }
 
+impl std::ops::Add for ServerWork {
+    type Output = ServerWork;
+    fn add(self, more: ServerWork) -> ServerWork {
+        ServerWork {
+            cpu: self.cpu + more.cpu,
+            waited_for_cpu: self.waited_for_cpu + more.waited_for_cpu,
+            wakeups: self.wakeups + more.wakeups,
+        }
+    }
+}
+
+/// A `field:  N kB` line of a /proc file such as /proc/meminfo, in bytes (0 if absent).
 pub fn proc_bytes(path: &str, field: &str) -> u64 {
     std::fs::read_to_string(path)
         .unwrap_or_default()

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use slipway::config::Config;
 use slipway::sandbox::{container_name, SandboxUsage, Sandboxes};
-use slipway_tests::{sandboxes_of, ReleaseServer, TestTerminal};
+use slipway_tests::{sandboxes_of, ReleaseServer, ServerWork, TestTerminal};
 
 use super::baseline::{self, Raw, RawSandbox};
 use super::report::{mb, ms, percentile, ratio, Row, Table};
@@ -20,6 +20,23 @@ use super::{delete, echo_round_trips, fill_to, memory_available, Open};
 
 /// Learners in the room at each level; the last is the target (150 nodes).
 const LEVELS: [usize; 3] = [10, 25, 50];
+
+/// The levels to fill the room to: [`LEVELS`], or those `BENCH_ROOM_LEVELS` lists
+/// (comma-separated learners, such as `50` for the target alone, or the room a host is
+/// meant for).
+fn levels() -> Vec<usize> {
+    let asked: Vec<usize> = std::env::var("BENCH_ROOM_LEVELS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|level| level.trim().parse().ok())
+        .filter(|&level| level > 0)
+        .collect();
+    if asked.is_empty() {
+        LEVELS.to_vec()
+    } else {
+        asked
+    }
+}
 /// A person typing steadily: four keys a second.
 const HUMAN_PACE: Duration = Duration::from_millis(250);
 const KEYS_EACH: usize = 40;
@@ -31,6 +48,10 @@ const HEAVY_SERVICE: &str = "(export DOCKER_HOST=tcp://node1:2375; docker servic
 const HEAVY_IMAGE_PULL: &str = "docker pull --quiet nginx:1.27.2";
 const DONE: &str = "heavy-done-42";
 const HEAVY_WITHIN: Duration = Duration::from_secs(180);
+/// How many times each way of typing is measured at a level. The second round goes in
+/// the reverse order of the first, so that each way is measured as often soon after
+/// the room grew (on a host still busier from the new swarms) as late.
+const ROUNDS: usize = 2;
 /// How long the host's load is sampled for, while waiting for it to settle.
 const SETTLE_WINDOW: Duration = Duration::from_secs(2);
 /// The longest wait for the host to settle before a way of typing is measured.
@@ -198,6 +219,48 @@ async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
     .concat()
 }
 
+/// The ways the room types at each level, in the order of a level's first round.
+#[derive(Clone, Copy)]
+enum Way {
+    Slipway,
+    Cat,
+    Shell,
+    EngineShell,
+}
+
+impl Way {
+    const ALL: [Way; 4] = [Way::Slipway, Way::Cat, Way::Shell, Way::EngineShell];
+}
+
+/// What one way of typing measured at a level: each round's echoes, and how busy the
+/// host's CPU was while it typed.
+#[derive(Default)]
+struct Phase {
+    rounds: Vec<(Vec<Duration>, f64)>,
+}
+
+impl Phase {
+    fn echoes(&self) -> Vec<Duration> {
+        self.rounds
+            .iter()
+            .flat_map(|(echoes, _)| echoes.clone())
+            .collect()
+    }
+
+    fn mean_busy(&self) -> f64 {
+        self.rounds.iter().map(|(_, busy)| busy).sum::<f64>() / self.rounds.len().max(1) as f64
+    }
+
+    /// Each round's echo p50, in the order measured: how far apart rounds were.
+    fn p50_by_round(&self) -> String {
+        self.rounds
+            .iter()
+            .map(|(echoes, _)| ms(percentile(echoes, 50.0)))
+            .collect::<Vec<_>>()
+            .join(" then ")
+    }
+}
+
 fn on_target(echoes: &[Duration]) -> bool {
     percentile(echoes, 50.0) < Duration::from_millis(2)
         && percentile(echoes, 99.0) < Duration::from_millis(10)
@@ -255,25 +318,43 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     let mut refused = None;
     let mut held = 0;
     let mut last = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for level in LEVELS {
+    for level in levels() {
         if refused.is_none() {
             refused = fill_to(&mut seats, level, |i| Seat::take(server, i)).await;
         }
-        let settled = settle().await;
-        let (before, host_before) = (server.work_done(), HostCpu::now());
-        let ours = type_in_the_room(&mut seats).await;
-        let spent = server.work_done() - before;
-        let host_busy = HostCpu::now().busy_since(&host_before);
-        // Each phase's own load on the host, so that phases are compared at like load.
-        let busy_while = async |typing: RawTyping<'_>| {
-            settle().await;
-            let before = HostCpu::now();
-            let echoes = type_raw(&seats, typing).await;
-            (echoes, HostCpu::now().busy_since(&before))
-        };
-        let (theirs, cat_busy) = busy_while(RawTyping::Cat).await;
-        let (shells, shell_busy) = busy_while(RawTyping::Shell).await;
-        let (engine_shells, engine_busy) = busy_while(RawTyping::EngineShell(&engine)).await;
+        let mut measured: [Phase; 4] = Default::default();
+        let mut spent = ServerWork::default();
+        let mut settled = Duration::ZERO;
+        for round in 0..ROUNDS {
+            let mut order = Way::ALL;
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for way in order {
+                // Each phase's own load on the host, so that phases are compared at
+                // like load.
+                settled += settle().await;
+                let (before, host_before) = (server.work_done(), HostCpu::now());
+                let echoes = match way {
+                    Way::Slipway => type_in_the_room(&mut seats).await,
+                    Way::Cat => type_raw(&seats, RawTyping::Cat).await,
+                    Way::Shell => type_raw(&seats, RawTyping::Shell).await,
+                    Way::EngineShell => type_raw(&seats, RawTyping::EngineShell(&engine)).await,
+                };
+                let busy = HostCpu::now().busy_since(&host_before);
+                measured[way as usize].rounds.push((echoes, busy));
+                if matches!(way, Way::Slipway) {
+                    spent = spent + (server.work_done() - before);
+                }
+            }
+        }
+        let [ours_phase, cat_phase, shell_phase, engine_phase] = &measured;
+        let (ours, theirs, shells, engine_shells) = (
+            ours_phase.echoes(),
+            cat_phase.echoes(),
+            shell_phase.echoes(),
+            engine_phase.echoes(),
+        );
         let nodes: Vec<String> = seats.iter().flat_map(Seat::containers).collect();
         let at_rest: u64 = baseline::stats(&nodes)
             .await
@@ -302,15 +383,22 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         // the heavy learners' output) while it typed.
         let keys = (ours.len() as u32).max(1);
         println!(
-            "      the room settled {:.0} s before it typed; the host's CPU was busy {:.0}% while docker exec -i cat typed, {:.0}% for docker exec -it bash, {:.0}% for the engine's shell",
+            "      each way typed {ROUNDS} times, the second round in reverse order; echo p50 by round: Slipway {}, docker exec -i cat {}, docker exec -it bash {}, the engine's shell {}",
+            ours_phase.p50_by_round(),
+            cat_phase.p50_by_round(),
+            shell_phase.p50_by_round(),
+            engine_phase.p50_by_round()
+        );
+        println!(
+            "      the room settled {:.0} s in all before its phases; the host's CPU was busy {:.0}% while docker exec -i cat typed, {:.0}% for docker exec -it bash, {:.0}% for the engine's shell",
             settled.as_secs_f64(),
-            cat_busy * 100.0,
-            shell_busy * 100.0,
-            engine_busy * 100.0
+            cat_phase.mean_busy() * 100.0,
+            shell_phase.mean_busy() * 100.0,
+            engine_phase.mean_busy() * 100.0
         );
         println!(
             "      while Slipway's room typed, the host's CPU was {:.0}% busy, and the server used {} ms of CPU, waited {} ms for a CPU when woken, and was woken {} times: a keystroke {:.0} µs, {:.2} ms and {:.1}, all told",
-            host_busy * 100.0,
+            ours_phase.mean_busy() * 100.0,
             spent.cpu.as_millis(),
             spent.waited_for_cpu.as_millis(),
             spent.wakeups,

@@ -167,6 +167,20 @@ pub struct Config {
     #[arg(long, env = "SLIPWAY_INSTANCE", global = true)]
     pub instance: Option<String>,
 
+    /// The server's CPU priority, as a nice value (-20 to 19). Below 0, a busy host runs
+    /// the server's relay of keystrokes and echoes before the nodes' own work. Lowering
+    /// it needs root (CAP_SYS_NICE); without, the server says so and runs as started.
+    /// 0 leaves it as started.
+    #[arg(
+        long,
+        env = "SLIPWAY_NICE",
+        default_value_t = -10,
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(i32).range(-20..=19),
+        global = true
+    )]
+    pub nice: i32,
+
     /// The /16 whose /24 subnets sandbox networks use (one each, so 256 sandboxes at most).
     #[arg(
         long,

@@ -23,6 +23,7 @@ pub mod lessons;
 pub mod lifecycle;
 pub mod preflight;
 pub mod previews;
+pub mod priority;
 pub mod sandbox;
 pub mod startup;
 pub mod store;

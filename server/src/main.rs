@@ -3,14 +3,31 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use slipway::config::{Cli, Command, InstructorCommand, LessonsCommand, WorkshopCommand};
-use slipway::{startup::Application, telemetry};
+use slipway::{priority, startup::Application, telemetry};
 
 mod commands;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<ExitCode> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     telemetry::init();
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    // Before the runtime starts its threads, which take the priority of the thread that
+    // starts them.
+    if serving && cli.config.nice != 0 {
+        match priority::set_nice(cli.config.nice) {
+            Ok(()) => tracing::info!("the server runs at nice {}", cli.config.nice),
+            Err(error) => tracing::warn!(
+                "the server runs at the priority it was started with: {}; SLIPWAY_NICE=0 stops it trying",
+                slipway::error_chain(&error)
+            ),
+        }
+    }
+    tokio::runtime::Runtime::new()
+        .context("starting the async runtime")?
+        .block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = Application::build(cli.config)

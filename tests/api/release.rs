@@ -53,3 +53,47 @@ async fn the_release_build_sends_its_front_end_compressed_at_build_time() {
     }
     server.stop().await;
 }
+
+/// The nice value of each of process `pid`'s threads, and its session's group's, where
+/// the kernel has one.
+fn nice_of(pid: u32) -> (Vec<i64>, Option<String>) {
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the server's threads")
+        .flatten()
+        .map(|task| {
+            let stat = std::fs::read_to_string(task.path().join("stat")).expect("a thread's stat");
+            // After the name in parentheses: state is the 3rd field, nice the 19th.
+            let (_, fields) = stat.rsplit_once(") ").expect("a stat line");
+            fields
+                .split_whitespace()
+                .nth(16)
+                .and_then(|nice| nice.parse().ok())
+                .expect("a nice value")
+        })
+        .collect();
+    let group = std::fs::read_to_string(format!("/proc/{pid}/autogroup")).ok();
+    (threads, group)
+}
+
+/// Run as root (as `make run` is on our machines), the server takes the CPU before the
+/// nodes' own work: every thread, and its session's group, at SLIPWAY_NICE's -10.
+#[tokio::test]
+#[ignore = "needs `make build-release`: `make test` builds it, then runs this"]
+async fn the_release_server_runs_at_a_higher_priority_than_the_nodes() {
+    let server = ReleaseServer::start(&repo_root().join("tests/fixtures/lessons"), 0).await;
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|line| line.starts_with("Uid:") && line.split_whitespace().nth(2) == Some("0"));
+    let (threads, group) = nice_of(server.pid());
+    if root {
+        assert!(!threads.is_empty());
+        assert!(threads.iter().all(|&nice| nice == -10), "{threads:?}");
+        if let Some(group) = group {
+            assert!(group.trim_end().ends_with("nice -10"), "{group}");
+        }
+    } else {
+        println!("NOT RUN: the tests do not run as root, so the server may not raise its priority");
+    }
+    server.stop().await;
+}

@@ -71,9 +71,14 @@ impl ReleaseServer {
         format!("{}{}", self.base, path)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the server runs")
+    }
+
     /// The server process's resident memory, in bytes.
     pub fn resident_bytes(&self) -> u64 {
-        let pid = self.child.id().expect("the server runs");
+        let pid = self.pid();
         proc_bytes(&format!("/proc/{pid}/status"), "VmRSS:")
     }
 
@@ -82,7 +87,7 @@ impl ReleaseServer {
     /// sleep and were woken (their voluntary context switches): read before and after
     /// some work, what the server spent on it.
     pub fn work_done(&self) -> ServerWork {
-        let pid = self.child.id().expect("the server runs");
+        let pid = self.pid();
         // utime and stime, the 14th and 15th fields, after the name in parentheses.
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let ticks: u64 = stat
@@ -174,7 +179,19 @@ fn spawn(lessons: &Path, pool_size: u32, port: u16, database: &Path, instance: &
         "{} is missing: `make build-release` builds it",
         binary.display()
     );
-    Command::new(&binary)
+    let mut command = Command::new(&binary);
+    // A session of its own, as a service has: where the kernel groups each session's
+    // processes for its scheduler, the server is then not in one group with the bench's
+    // learners, who in a real room type on machines of their own.
+    // SAFETY: setsid is async-signal-safe, as what runs between fork and exec must be.
+    unsafe {
+        command.pre_exec(|| {
+            rustix::process::setsid()
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
+    }
+    command
         .arg("serve")
         .current_dir(repo_root())
         .env("SLIPWAY_ADDR", format!("127.0.0.1:{port}"))

@@ -10,7 +10,7 @@ mod terminal;
 pub use browser::Browser;
 pub use events::{EventStream, ServerEvent};
 pub use fixtures::{files_lessons, fixture_lessons};
-pub use release_server::{proc_bytes, ReleaseServer, ServerWork};
+pub use release_server::{proc_bytes, work_of, ProcessWork, ReleaseServer};
 pub use terminal::TestTerminal;
 
 use std::collections::HashSet;

@@ -82,52 +82,9 @@ impl ReleaseServer {
         proc_bytes(&format!("/proc/{pid}/status"), "VmRSS:")
     }
 
-    /// The CPU time the server's threads have used so far, how long they waited, woken,
-    /// for a CPU to run on (the kernel's schedstat), and how many times they went to
-    /// sleep and were woken (their voluntary context switches): read before and after
-    /// some work, what the server spent on it.
-    pub fn work_done(&self) -> ServerWork {
-        let pid = self.pid();
-        // utime and stime, the 14th and 15th fields, after the name in parentheses.
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let ticks: u64 = stat
-            .rsplit_once(") ")
-            .map(|(_, fields)| {
-                fields
-                    .split_whitespace()
-                    .skip(11)
-                    .take(2)
-                    .filter_map(|t| t.parse::<u64>().ok())
-                    .sum()
-            })
-            .unwrap_or(0);
-        let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
-            .map(|tasks| tasks.flatten().collect::<Vec<_>>())
-            .unwrap_or_default();
-        let waited_ns: u64 = threads
-            .iter()
-            .filter_map(|task| {
-                let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
-                schedstat.split_whitespace().nth(1)?.parse::<u64>().ok()
-            })
-            .sum();
-        let wakeups = threads
-            .iter()
-            .map(|task| {
-                std::fs::read_to_string(task.path().join("status"))
-                    .unwrap_or_default()
-                    .lines()
-                    .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
-                    .and_then(|n| n.trim().parse::<u64>().ok())
-                    .unwrap_or(0)
-            })
-            .sum();
-        ServerWork {
-            // The kernel counts in clock ticks of 10 ms (USER_HZ is 100 on Linux).
-            cpu: Duration::from_millis(ticks * 10),
-            waited_for_cpu: Duration::from_nanos(waited_ns),
-            wakeups,
-        }
+    /// What the server's threads have done so far (see [`work_of`]).
+    pub fn work_done(&self) -> ProcessWork {
+        work_of(self.pid())
     }
 
     /// Waits until the warm pool holds a ready sandbox of `template`.
@@ -218,18 +175,65 @@ async fn wait_until_serving(base: &str) {
     .await;
 }
 
-/// What the server process has done so far (see [`ReleaseServer::work_done`]).
+/// The CPU time a process's threads have used so far, how long they waited, woken, for
+/// a CPU to run on (the kernel's schedstat), and how many times they went to sleep and
+/// were woken (their voluntary context switches): read before and after some work, what
+/// the process spent on it.
+pub fn work_of(pid: u32) -> ProcessWork {
+    // utime and stime, the 14th and 15th fields, after the name in parentheses.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let ticks: u64 = stat
+        .rsplit_once(") ")
+        .map(|(_, fields)| {
+            fields
+                .split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|t| t.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| tasks.flatten().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let waited_ns: u64 = threads
+        .iter()
+        .filter_map(|task| {
+            let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+            schedstat.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .sum();
+    let wakeups = threads
+        .iter()
+        .map(|task| {
+            std::fs::read_to_string(task.path().join("status"))
+                .unwrap_or_default()
+                .lines()
+                .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    ProcessWork {
+        // The kernel counts in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+        cpu: Duration::from_millis(ticks * 10),
+        waited_for_cpu: Duration::from_nanos(waited_ns),
+        wakeups,
+    }
+}
+
+/// What a process has done, by [`work_of`].
 #[derive(Clone, Copy, Debug, Default)]
-pub struct ServerWork {
+pub struct ProcessWork {
     pub cpu: Duration,
     pub waited_for_cpu: Duration,
     pub wakeups: u64,
 }
 
-impl std::ops::Sub for ServerWork {
-    type Output = ServerWork;
-    fn sub(self, earlier: ServerWork) -> ServerWork {
-        ServerWork {
+impl std::ops::Sub for ProcessWork {
+    type Output = ProcessWork;
+    fn sub(self, earlier: ProcessWork) -> ProcessWork {
+        ProcessWork {
             cpu: self.cpu.saturating_sub(earlier.cpu),
             waited_for_cpu: self.waited_for_cpu.saturating_sub(earlier.waited_for_cpu),
             wakeups: self.wakeups.saturating_sub(earlier.wakeups),
@@ -237,10 +241,10 @@ impl std::ops::Sub for ServerWork {
     }
 }
 
-impl std::ops::Add for ServerWork {
-    type Output = ServerWork;
-    fn add(self, more: ServerWork) -> ServerWork {
-        ServerWork {
+impl std::ops::Add for ProcessWork {
+    type Output = ProcessWork;
+    fn add(self, more: ProcessWork) -> ProcessWork {
+        ProcessWork {
             cpu: self.cpu + more.cpu,
             waited_for_cpu: self.waited_for_cpu + more.waited_for_cpu,
             wakeups: self.wakeups + more.wakeups,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use slipway::config::Config;
 use slipway::sandbox::{container_name, SandboxUsage, Sandboxes};
-use slipway_tests::{sandboxes_of, ReleaseServer, ServerWork, TestTerminal};
+use slipway_tests::{sandboxes_of, work_of, ProcessWork, ReleaseServer, TestTerminal};
 
 use super::baseline::{self, Raw, RawSandbox};
 use super::report::{mb, ms, percentile, ratio, Row, Table};
@@ -237,6 +237,8 @@ impl Way {
 #[derive(Default)]
 struct Phase {
     rounds: Vec<(Vec<Duration>, f64)>,
+    /// What the learners' side (this bench's own threads) did meanwhile.
+    learners: ProcessWork,
 }
 
 impl Phase {
@@ -249,6 +251,15 @@ impl Phase {
 
     fn mean_busy(&self) -> f64 {
         self.rounds.iter().map(|(_, busy)| busy).sum::<f64>() / self.rounds.len().max(1) as f64
+    }
+
+    /// How long the learners' side waited for a CPU, per keystroke typed.
+    fn learners_waited_per_key(&self) -> String {
+        let keys = self.echoes().len().max(1) as f64;
+        format!(
+            "{:.2} ms",
+            self.learners.waited_for_cpu.as_secs_f64() * 1e3 / keys
+        )
     }
 
     /// Each round's echo p50, in the order measured: how far apart rounds were.
@@ -323,7 +334,7 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             refused = fill_to(&mut seats, level, |i| Seat::take(server, i)).await;
         }
         let mut measured: [Phase; 4] = Default::default();
-        let mut spent = ServerWork::default();
+        let mut spent = ProcessWork::default();
         let mut settled = Duration::ZERO;
         for round in 0..ROUNDS {
             let mut order = Way::ALL;
@@ -335,6 +346,7 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
                 // like load.
                 settled += settle().await;
                 let (before, host_before) = (server.work_done(), HostCpu::now());
+                let learners_before = work_of(std::process::id());
                 let echoes = match way {
                     Way::Slipway => type_in_the_room(&mut seats).await,
                     Way::Cat => type_raw(&seats, RawTyping::Cat).await,
@@ -342,7 +354,9 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
                     Way::EngineShell => type_raw(&seats, RawTyping::EngineShell(&engine)).await,
                 };
                 let busy = HostCpu::now().busy_since(&host_before);
-                measured[way as usize].rounds.push((echoes, busy));
+                let phase = &mut measured[way as usize];
+                phase.learners = phase.learners + (work_of(std::process::id()) - learners_before);
+                phase.rounds.push((echoes, busy));
                 if matches!(way, Way::Slipway) {
                     spent = spent + (server.work_done() - before);
                 }
@@ -405,6 +419,14 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             spent.cpu.as_secs_f64() * 1e6 / f64::from(keys),
             spent.waited_for_cpu.as_secs_f64() * 1e3 / f64::from(keys),
             spent.wakeups as f64 / f64::from(keys)
+        );
+        println!(
+            "      the learners' side (this bench's threads, at nice {}) waited for a CPU, a keystroke: Slipway {}, docker exec -i cat {}, docker exec -it bash {}, the engine's shell {} (the docker CLIs' own waits not counted)",
+            rustix::process::getpriority_process(None).unwrap_or(0),
+            ours_phase.learners_waited_per_key(),
+            cat_phase.learners_waited_per_key(),
+            shell_phase.learners_waited_per_key(),
+            engine_phase.learners_waited_per_key()
         );
         if on_target(&ours) {
             held = seats.len();

@@ -77,9 +77,17 @@ enum Heavy {
 fn heavy_of(learner: usize) -> Option<Heavy> {
     match learner % 20 {
         0 => Some(Heavy::ServiceConverges),
-        10 => Some(Heavy::LogFlood),
+        10 if floods() => Some(Heavy::LogFlood),
         _ => None,
     }
+}
+
+/// Whether the heavy learners' log floods run: `BENCH_ROOM_FLOODS=0` leaves them out of
+/// every way of typing. Slipway paces a flood while the room types, so it lasts the
+/// whole phase, where the baselines' floods through a pipe end within a second; without
+/// them, the ways compare at like load.
+fn floods() -> bool {
+    std::env::var("BENCH_ROOM_FLOODS").map_or(true, |floods| floods.trim() != "0")
 }
 
 impl Seat {
@@ -397,7 +405,12 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         // the heavy learners' output) while it typed.
         let keys = (ours.len() as u32).max(1);
         println!(
-            "      each way typed {ROUNDS} times, the second round in reverse order; echo p50 by round: Slipway {}, docker exec -i cat {}, docker exec -it bash {}, the engine's shell {}",
+            "      each way typed {ROUNDS} times, the second round in reverse order, {}; echo p50 by round: Slipway {}, docker exec -i cat {}, docker exec -it bash {}, the engine's shell {}",
+            if floods() {
+                "with the heavy learners' floods"
+            } else {
+                "without floods (BENCH_ROOM_FLOODS=0)"
+            },
             ours_phase.p50_by_round(),
             cat_phase.p50_by_round(),
             shell_phase.p50_by_round(),

@@ -723,3 +723,33 @@ impl StartStage {
         text.to_string()
     }
 }
+
+/// `GET /api/server/echo`: how long this server's part of keystrokes' echoes took, for
+/// instructors (the last minute, by default) and benches (`?from=`, the keystrokes of
+/// their own run). Times are in microseconds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EchoTimes {
+    /// The keystrokes counted.
+    pub keystrokes: u64,
+    /// The number of the first keystroke asked for.
+    pub from: u64,
+    /// The number the next keystroke will get: `?from=` this to count only later ones.
+    pub next: u64,
+    /// Keystrokes asked for that are no longer kept (the server keeps the last few
+    /// thousand), so not counted.
+    pub no_longer_kept: u64,
+    /// From the keystroke's frame arriving until it was written to the node's shell.
+    pub key_in: EchoStage,
+    /// From then until the first output after it was read: the engine and the node,
+    /// with the server's wait to be woken for that read.
+    pub node: EchoStage,
+    /// From then until that output's frame was sent to the learner.
+    pub echo_out: EchoStage,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EchoStage {
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}

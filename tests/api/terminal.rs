@@ -6,7 +6,11 @@ use std::time::Duration;
 use serde_json::json;
 use slipway::terminal::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
 
-use crate::support::{spawn_app, Learner, TestApp, TestTerminal};
+use app::model::EchoTimes;
+
+use crate::support::{
+    assert_refused, sign_in_instructor, spawn_app, Learner, TestApp, TestTerminal,
+};
 
 const WITHIN: Duration = Duration::from_secs(20);
 
@@ -243,4 +247,70 @@ async fn deleting_the_sandbox_ends_its_shells() {
     terminal.read_until(0, "up-9", WITHIN).await;
     ada.delete_sandbox(&app, &id).await;
     assert_eq!(terminal.closed_with(WITHIN).await, Some(4000));
+}
+
+#[tokio::test]
+async fn instructors_see_where_each_keystrokes_echo_spent_its_time() {
+    let app = spawn_app().await;
+    let ada = Learner::default();
+    let id = single_node(&app, &ada).await;
+    let mut terminal = open(&app, &ada, &id).await;
+    terminal.type_keys("echo ready-$((1+1))\r").await;
+    terminal.read_until(0, "ready-2", WITHIN).await;
+    let grace = sign_in_instructor(&app, "grace").await;
+    let echo = |query: String| {
+        let (http, url) = (
+            grace.http.clone(),
+            app.url(&format!("/api/server/echo{query}")),
+        );
+        async move {
+            let response = http.get(url).send().await.expect("the echo times answer");
+            assert_eq!(response.status(), 200);
+            response.json::<EchoTimes>().await.expect("echo times")
+        }
+    };
+    let before = echo(String::new()).await;
+
+    // Ten keys, each waited for, as a person types.
+    for i in 0..10 {
+        let (key, shown) = if i % 2 == 0 {
+            ("x", "x")
+        } else {
+            ("\x7f", "\x08")
+        };
+        let mark = terminal.screen.len();
+        terminal.type_keys(key).await;
+        terminal.read_until(mark, shown, WITHIN).await;
+    }
+    let typed = echo(format!("?from={}", before.next)).await;
+    assert_eq!(
+        typed.keystrokes, 10,
+        "each key and its echo, timed: {typed:?}"
+    );
+    assert_eq!(typed.no_longer_kept, 0);
+    assert_eq!(typed.next, before.next + 10);
+    // A key's way through the engine and the node takes longer than its way through
+    // the server's queue to the engine.
+    assert!(typed.node.p50_us > typed.key_in.p50_us, "{typed:?}");
+    assert!(typed.node.p99_us >= typed.node.p50_us && typed.node.max_us >= typed.node.p99_us);
+    let last_minute = echo(String::new()).await;
+    assert!(last_minute.keystrokes >= 10, "{last_minute:?}");
+    assert_eq!(echo(format!("?from={}", typed.next)).await.keystrokes, 0);
+
+    // The host's figures are the instructors'; a bad question is told why.
+    let learners = ada
+        .http
+        .get(app.url("/api/server/echo"))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(learners, 401, "sign in as an instructor").await;
+    let bad = grace
+        .http
+        .get(app.url("/api/server/echo?from=soon"))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(bad, 400, "from").await;
+    terminal.close().await;
 }

@@ -2,8 +2,9 @@
 //! room control. Every route here needs a signed-in instructor, except signing in.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -16,7 +17,7 @@ use super::limits::Action;
 use super::{json_event, ApiError, AppState};
 use crate::instructors::{Instructor, SESSION_HOURS};
 use crate::workshops::RoomUpdate;
-use app::model::{JoinCard, Login, NewWorkshop, RoomMessage, RoomView, WorkshopSummary};
+use app::model::{EchoTimes, JoinCard, Login, NewWorkshop, RoomMessage, RoomView, WorkshopSummary};
 use axum::extract::ConnectInfo;
 use std::net::SocketAddr;
 
@@ -227,4 +228,27 @@ pub async fn results(
         csv,
     )
         .into_response())
+}
+
+/// How far back `GET /api/server/echo` looks when not asked `from`.
+const ECHO_WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(serde::Deserialize)]
+pub struct EchoQuery {
+    /// Count the keystrokes numbered this on (a bench's own run), rather than the last
+    /// minute's.
+    from: Option<u64>,
+}
+
+/// `GET /api/server/echo`: how long this server's part of keystrokes' echoes took, stage
+/// by stage: is a slow echo the server's or the host's?
+pub async fn echo(
+    State(state): State<AppState>,
+    Query(query): Query<EchoQuery>,
+) -> Result<Json<EchoTimes>, ApiError> {
+    let echoes = state.lifecycle()?.echoes();
+    Ok(Json(match query.from {
+        Some(from) => echoes.since(from),
+        None => echoes.within(ECHO_WINDOW),
+    }))
 }

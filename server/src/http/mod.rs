@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
             get(replay::recording),
         )
         .route("/api/workshops/{id}/recording", post(replay::switch))
+        .route("/api/server/echo", get(instructor::echo))
         .route_layer(from_fn_with_state(
             state.clone(),
             instructor::require_instructor,

@@ -18,7 +18,7 @@ use bytes::{Bytes, BytesMut};
 use super::session::LearnerId;
 use super::{ApiError, AppState};
 use crate::instructors::Instructor;
-use crate::terminal::{Attachment, Control, Notice, Watch, TTY_READ_BYTES};
+use crate::terminal::{Attachment, Control, Echo, Notice, Output, Watch, TTY_READ_BYTES};
 
 /// The largest message a browser may send: a big paste, not a file upload.
 const MAX_INCOMING_BYTES: usize = 64 * 1024;
@@ -99,9 +99,12 @@ async fn relay(mut socket: WebSocket, mut attachment: Attachment) {
         tokio::select! {
             output = attachment.output.recv(), if !paused => match output {
                 Some(first) => {
-                    let frame = coalesce(first, &mut attachment);
+                    let (frame, echo) = coalesce(first, &mut attachment);
                     if socket.send(Message::Binary(frame)).await.is_err() {
                         return;
+                    }
+                    if let Some(echo) = echo {
+                        attachment.session.echo_sent(echo);
                     }
                 }
                 None => {
@@ -173,14 +176,19 @@ async fn relay_watch(mut socket: WebSocket, mut watch: Watch) {
 }
 
 /// Joins output chunks that are already waiting into one frame: far fewer frames (and
-/// browser repaints) during a flood, no delay when output trickles.
-fn coalesce(first: Bytes, attachment: &mut Attachment) -> Bytes {
-    let mut frame = BytesMut::from(first);
+/// browser repaints) during a flood, no delay when output trickles. The frame carries
+/// the first echo among them, if any.
+fn coalesce(first: Output, attachment: &mut Attachment) -> (Bytes, Option<Echo>) {
+    let mut echo = first.echo;
+    let mut frame = BytesMut::from(first.bytes);
     while frame.len() < MAX_FRAME_BYTES {
         match attachment.output.try_recv() {
-            Ok(more) => frame.extend_from_slice(&more),
+            Ok(more) => {
+                frame.extend_from_slice(&more.bytes);
+                echo = echo.or(more.echo);
+            }
             Err(_) => break,
         }
     }
-    frame.freeze()
+    (frame.freeze(), echo)
 }

@@ -330,6 +330,11 @@ impl Lifecycle {
         })
     }
 
+    /// How long keystrokes' echoes took on this server, stage by stage.
+    pub fn echoes(&self) -> &crate::terminal::EchoLog {
+        self.terminals.echoes()
+    }
+
     /// The sandbox engine, for work inside sandboxes (checks).
     pub fn sandboxes(&self) -> &Sandboxes {
         &self.sandboxes

@@ -19,9 +19,13 @@
 //! While anyone else types, a session's output beyond a burst is paced, so that one
 //! learner's flood does not stall the room's echo (see `pacing`).
 //!
+//! Each keystroke's way through the server is timed (see `echo`), so that an instructor
+//! can see whether a slow echo is the server's or the host's.
+//!
 //! So one connection holds at most `QUEUED_CHUNKS × TTY_READ_BYTES` (256 KiB) of output
 //! in flight, plus what the WebSocket layer buffers, and one session `REPLAY_BYTES`.
 
+mod echo;
 mod pacing;
 mod recording;
 
@@ -40,6 +44,8 @@ use tokio::task::AbortHandle;
 pub use crate::sandbox::TTY_READ_BYTES;
 use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Tty};
 use crate::store::Store;
+use echo::Written;
+pub use echo::{Echo, EchoLog};
 use pacing::{Pace, Typing};
 pub use pacing::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
 use recording::Recording;
@@ -103,6 +109,8 @@ pub struct Terminals {
     typing: Arc<Typing>,
     /// Numbers the sessions, for `typing`.
     started: AtomicU64,
+    /// How long keystrokes' echoes took, stage by stage.
+    echoes: Arc<EchoLog>,
 }
 
 /// Where a node's shell lives, once one has started.
@@ -112,8 +120,15 @@ type Slot = Mutex<Option<Arc<Session>>>;
 /// with the replay. `output` closes when the shell ends or another attachment takes over.
 pub struct Attachment {
     pub session: Arc<Session>,
-    pub output: mpsc::Receiver<Bytes>,
+    pub output: mpsc::Receiver<Output>,
     pub resumed: bool,
+}
+
+/// A chunk of the shell's output for the attached learner.
+pub struct Output {
+    pub bytes: Bytes,
+    /// Set when the chunk is the first output after a keystroke: its echo, timed.
+    pub echo: Option<Echo>,
 }
 
 /// A read-only view of a session (an instructor looking over a learner's shoulder): its
@@ -132,7 +147,13 @@ impl Terminals {
             sessions: Mutex::new(HashMap::new()),
             typing: Arc::new(Typing::default()),
             started: AtomicU64::new(0),
+            echoes: Arc::new(EchoLog::default()),
         }
+    }
+
+    /// How long keystrokes' echoes took on this server.
+    pub fn echoes(&self) -> &EchoLog {
+        &self.echoes
     }
 
     /// Attaches to the node's shell, starting one if none runs.
@@ -172,6 +193,7 @@ impl Terminals {
             &sandbox.id,
             recording,
             Pace::new(self.typing.clone(), number),
+            self.echoes.clone(),
         );
         *held = Some(session.clone());
         Ok(session.attach(false))
@@ -218,19 +240,23 @@ impl Terminals {
 pub struct Session {
     exec: String,
     sandboxes: Arc<Sandboxes>,
-    keys: mpsc::Sender<Bytes>,
+    keys: mpsc::Sender<(Bytes, Instant)>,
     screen: SyncMutex<Screen>,
     activity: Activity,
     pace: Pace,
     /// Where its output is recorded, unless the learner's workshop turned that off.
     recording: Option<Arc<Recording>>,
+    /// The oldest keystroke written and not yet answered by output, and where its echo
+    /// is timed once sent.
+    awaiting_echo: SyncMutex<Option<Written>>,
+    echoes: Arc<EchoLog>,
     tasks: SyncMutex<Vec<AbortHandle>>,
 }
 
 /// What the output task shares with attaching connections.
 struct Screen {
     replay: VecDeque<u8>,
-    viewer: Option<mpsc::Sender<Bytes>>,
+    viewer: Option<mpsc::Sender<Output>>,
     watchers: Vec<mpsc::Sender<Bytes>>,
     ended: bool,
 }
@@ -243,13 +269,14 @@ impl Session {
         sandbox: &str,
         recording: Option<Recording>,
         pace: Pace,
+        echoes: Arc<EchoLog>,
     ) -> Arc<Self> {
         let Tty {
             exec,
             mut output,
             mut input,
         } = tty;
-        let (keys, mut key_queue) = mpsc::channel::<Bytes>(QUEUED_INPUTS);
+        let (keys, mut key_queue) = mpsc::channel::<(Bytes, Instant)>(QUEUED_INPUTS);
         let session = Arc::new(Self {
             exec,
             sandboxes,
@@ -263,11 +290,19 @@ impl Session {
             activity: Activity::new(store, sandbox),
             pace,
             recording: recording.map(Arc::new),
+            awaiting_echo: SyncMutex::new(None),
+            echoes,
             tasks: SyncMutex::new(Vec::new()),
         });
 
+        let writer_session = session.clone();
         let writer = tokio::spawn(async move {
-            while let Some(bytes) = key_queue.recv().await {
+            while let Some((bytes, arrived)) = key_queue.recv().await {
+                // Marked before the write: an echo that comes back before the write
+                // returns is still found to be one.
+                writer_session
+                    .awaiting_echo()
+                    .get_or_insert(Written::new(arrived, Instant::now()));
                 if input.write_all(&bytes).await.is_err() || input.flush().await.is_err() {
                     break;
                 }
@@ -276,12 +311,18 @@ impl Session {
         let reader_session = session.clone();
         let reader = tokio::spawn(async move {
             while let Some(Ok(chunk)) = output.next().await {
+                let read = Instant::now();
+                let echo = reader_session
+                    .awaiting_echo()
+                    .take()
+                    .and_then(|written| written.echoed_at(read));
                 reader_session.pace.before_output(chunk.len()).await;
                 let viewer = reader_session.record(&chunk);
                 let recorded = reader_session.recording.is_some().then(|| chunk.clone());
                 if let Some(viewer) = viewer {
+                    let output = Output { bytes: chunk, echo };
                     // Waiting here is the backpressure: a slow connection slows the shell.
-                    let _ = viewer.send(chunk).await;
+                    let _ = viewer.send(output).await;
                 }
                 if let (Some(recording), Some(chunk)) = (&reader_session.recording, recorded) {
                     recording.output(chunk).await;
@@ -297,10 +338,11 @@ impl Session {
 
     /// Sends keystrokes (or pasted text) to the shell.
     pub async fn write(&self, bytes: Bytes) -> Result<(), TerminalError> {
+        let arrived = Instant::now();
         self.activity.record();
         self.pace.key();
         self.keys
-            .send(bytes)
+            .send((bytes, arrived))
             .await
             .map_err(|_| TerminalError::Ended)
     }
@@ -321,6 +363,11 @@ impl Session {
         self.screen().ended
     }
 
+    /// The echo has reached the learner's connection.
+    pub fn echo_sent(&self, echo: Echo) {
+        self.echoes.sent(echo);
+    }
+
     fn attach(self: Arc<Self>, resumed: bool) -> Attachment {
         let (viewer, output) = mpsc::channel(QUEUED_CHUNKS);
         {
@@ -328,7 +375,10 @@ impl Session {
             if !screen.replay.is_empty() {
                 let replay = Bytes::from(screen.replay.iter().copied().collect::<Vec<u8>>());
                 // The queue is new and empty, so the replay always fits.
-                let _ = viewer.try_send(replay);
+                let _ = viewer.try_send(Output {
+                    bytes: replay,
+                    echo: None,
+                });
             }
             // Replacing the sender closes the previous attachment's queue.
             screen.viewer = Some(viewer);
@@ -353,7 +403,7 @@ impl Session {
 
     /// Keeps a chunk for replay and hands it to the watchers; returns who else should
     /// see it now (the attached learner, who may slow the shell down).
-    fn record(&self, chunk: &Bytes) -> Option<mpsc::Sender<Bytes>> {
+    fn record(&self, chunk: &Bytes) -> Option<mpsc::Sender<Output>> {
         let mut screen = self.screen();
         let keep = chunk.len().min(REPLAY_BYTES);
         let overflow = (screen.replay.len() + keep).saturating_sub(REPLAY_BYTES);
@@ -385,6 +435,12 @@ impl Session {
 
     fn tasks(&self) -> std::sync::MutexGuard<'_, Vec<AbortHandle>> {
         self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn awaiting_echo(&self) -> std::sync::MutexGuard<'_, Option<Written>> {
+        self.awaiting_echo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

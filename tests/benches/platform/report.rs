@@ -114,6 +114,15 @@ pub fn ratio(slipway: Duration, baseline: Duration) -> Option<f64> {
     (!baseline.is_zero()).then(|| slipway.as_secs_f64() / baseline.as_secs_f64())
 }
 
+/// A time the server reports in microseconds: in µs below a millisecond, else as [`ms`].
+pub fn micros(us: u64) -> String {
+    if us < 1000 {
+        format!("{us} µs")
+    } else {
+        ms(Duration::from_micros(us))
+    }
+}
+
 pub fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }

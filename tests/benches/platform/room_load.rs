@@ -9,13 +9,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use app::model::{EchoStage, EchoTimes};
 use futures_util::future::join_all;
 use slipway::config::Config;
 use slipway::sandbox::{container_name, SandboxUsage, Sandboxes};
-use slipway_tests::{sandboxes_of, work_of, ProcessWork, ReleaseServer, TestTerminal};
+use slipway_tests::{
+    sandboxes_of, sign_in_instructor_at, work_of, Learner, ProcessWork, ReleaseServer, TestTerminal,
+};
 
 use super::baseline::{self, Raw, RawSandbox};
-use super::report::{mb, ms, percentile, ratio, Row, Table};
+use super::report::{mb, micros, ms, percentile, ratio, Row, Table};
 use super::{delete, echo_round_trips, fill_to, memory_available, Open};
 
 /// Learners in the room at each level; the last is the target (150 nodes).
@@ -280,6 +283,34 @@ impl Phase {
     }
 }
 
+/// What the server timed of its keystrokes from number `from` on (or in the last
+/// minute), stage by stage: where Slipway's echo went, as the server saw it
+/// (`GET /api/server/echo`).
+async fn timed_inside(
+    server: &ReleaseServer,
+    instructor: &Learner,
+    from: Option<u64>,
+) -> EchoTimes {
+    let query = from.map(|from| format!("?from={from}")).unwrap_or_default();
+    let url = format!("{}/api/server/echo{query}", server.base);
+    let response = instructor
+        .http
+        .get(url)
+        .send()
+        .await
+        .expect("the server answers for its echo times");
+    assert_eq!(
+        response.status(),
+        200,
+        "the instructor may see the echo times"
+    );
+    response.json().await.expect("echo times")
+}
+
+fn p50_p99(stage: &EchoStage) -> String {
+    format!("{} / {}", micros(stage.p50_us), micros(stage.p99_us))
+}
+
 fn on_target(echoes: &[Duration]) -> bool {
     percentile(echoes, 50.0) < Duration::from_millis(2)
         && percentile(echoes, 99.0) < Duration::from_millis(10)
@@ -333,6 +364,8 @@ async fn memory_by_program(nodes: &[String]) -> BTreeMap<String, u64> {
 pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Table) {
     let available_before = memory_available();
     let engine = sandboxes_of(&server.instance, &Config::defaults().node_image).await;
+    let instructor = sign_in_instructor_at(&server.base, &server.database, "bench").await;
+    let mut inside = EchoTimes::default();
     let mut seats: Vec<Seat> = Vec::new();
     let mut refused = None;
     let mut held = 0;
@@ -341,6 +374,9 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         if refused.is_none() {
             refused = fill_to(&mut seats, level, |i| Seat::take(server, i)).await;
         }
+        // Only Slipway's phases type through the server, so its keystrokes from here on
+        // are this level's.
+        let level_from = timed_inside(server, &instructor, None).await.next;
         let mut measured: [Phase; 4] = Default::default();
         let mut spent = ProcessWork::default();
         let mut settled = Duration::ZERO;
@@ -441,6 +477,19 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             shell_phase.learners_waited_per_key(),
             engine_phase.learners_waited_per_key()
         );
+        inside = timed_inside(server, &instructor, Some(level_from)).await;
+        println!(
+            "      inside the server, p50 / p99 of {} keystrokes: key in (frame to the engine) {}, the engine and the node (to the first output back, with the server's wait to be woken for it) {}, echo out (to the frame sent) {}{}",
+            inside.keystrokes,
+            p50_p99(&inside.key_in),
+            p50_p99(&inside.node),
+            p50_p99(&inside.echo_out),
+            if inside.no_longer_kept > 0 {
+                format!(" ({} more no longer kept)", inside.no_longer_kept)
+            } else {
+                String::new()
+            }
+        );
         if on_target(&ours) {
             held = seats.len();
         }
@@ -509,6 +558,25 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     // without Slipway between (the WebSocket, the relay and its tasks, a second process
     // for the scheduler to wake).
     super::share_rows(table, &format!("room of {count}"), &ours, &engine_shells);
+    // Where Slipway's echo went as the server timed it: its own two stages, and the one
+    // it waits on.
+    for (stage, times) in [
+        ("key in, frame to the engine", &inside.key_in),
+        (
+            "the engine and the node, and the wake for their answer",
+            &inside.node,
+        ),
+        ("echo out, read to frame sent", &inside.echo_out),
+    ] {
+        table.add(Row {
+            measure: format!("room of {count}: inside the server, {stage}, p50 / p99"),
+            slipway: p50_p99(times),
+            baseline: "-".into(),
+            ratio: None,
+            target: "-".into(),
+            met: None,
+        });
+    }
     let target = LEVELS[LEVELS.len() - 1];
     table.add(Row {
         measure: "learners held, echo on target".into(),

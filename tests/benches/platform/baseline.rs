@@ -11,7 +11,8 @@ use app::model::Template;
 use futures_util::future::join_all;
 use futures_util::StreamExt;
 use slipway::config::Config;
-use slipway::sandbox::{Sandbox, Sandboxes, Tty};
+use slipway::sandbox::{Sandbox, Sandboxes, Tty, TTY_READ_BYTES};
+use slipway::terminal::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE};
 use slipway_tests::test_instance;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
@@ -320,6 +321,43 @@ pub async fn throughput(container: &str, bytes: u64, tty: bool) -> f64 {
     let _ = flood.wait().await;
     assert_eq!(read, bytes, "every byte arrived");
     read as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Runs `script` on a pseudo-terminal (`docker exec -t`), as a terminal's shell does,
+/// and reads its output as Slipway reads a terminal's: a burst of [`OUTPUT_BURST`], then
+/// [`OUTPUT_WHILE_OTHERS_TYPE`] bytes a second for as long as `others_type` says so,
+/// then at once. The program waits meanwhile, as it does in Slipway. Returns the bytes
+/// read.
+pub async fn paced_output(container: &str, script: &str, others_type: impl Fn() -> bool) -> u64 {
+    let mut flood = Command::new("docker")
+        .args(["exec", "-t", container, "sh", "-c", script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("docker exec starts");
+    let mut stdout = flood.stdout.take().expect("stdout");
+    let mut buffer = vec![0u8; TTY_READ_BYTES];
+    let started = Instant::now();
+    let mut read = 0u64;
+    loop {
+        match stdout.read(&mut buffer).await.expect("read") {
+            0 => break,
+            n => read += n as u64,
+        }
+        if others_type() {
+            let allowed = f64::from(OUTPUT_BURST)
+                + f64::from(OUTPUT_WHILE_OTHERS_TYPE) * started.elapsed().as_secs_f64();
+            let ahead = read as f64 - allowed;
+            if ahead > 0.0 {
+                // Pacing, not synchronisation: the reader holds back as Slipway's does.
+                tokio::time::sleep(Duration::from_secs_f64(
+                    ahead / f64::from(OUTPUT_WHILE_OTHERS_TYPE),
+                ))
+                .await;
+            }
+        }
+    }
+    let _ = flood.wait().await;
+    read
 }
 
 /// How long `docker exec` of a script takes, with the timeout Slipway wraps checks in.

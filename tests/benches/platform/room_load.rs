@@ -7,12 +7,15 @@
 //! plain CLI for what the host gives each learner without Slipway.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use app::model::{EchoStage, EchoTimes};
 use futures_util::future::join_all;
 use slipway::config::Config;
 use slipway::sandbox::{container_name, SandboxUsage, Sandboxes};
+use slipway::terminal::TYPING_WINDOW;
 use slipway_tests::{
     sandboxes_of, sign_in_instructor_at, work_of, Learner, ProcessWork, ReleaseServer, TestTerminal,
 };
@@ -86,9 +89,7 @@ fn heavy_of(learner: usize) -> Option<Heavy> {
 }
 
 /// Whether the heavy learners' log floods run: `BENCH_ROOM_FLOODS=0` leaves them out of
-/// every way of typing. Slipway paces a flood while the room types, so it lasts the
-/// whole phase, where the baselines' floods through a pipe end within a second; without
-/// them, the ways compare at like load.
+/// every way of typing, to see what the floods cost the room's echo.
 fn floods() -> bool {
     std::env::var("BENCH_ROOM_FLOODS").map_or(true, |floods| floods.trim() != "0")
 }
@@ -132,7 +133,7 @@ impl Seat {
 async fn work_in(terminal: &mut TestTerminal, heavy: Heavy) {
     let command = match heavy {
         Heavy::ServiceConverges => HEAVY_SERVICE.to_string(),
-        Heavy::LogFlood => format!("seq 1 {} | head -c {FLOOD_BYTES}", FLOOD_BYTES / 7),
+        Heavy::LogFlood => flood_command(),
     };
     terminal
         .type_keys(&format!("{command}; echo; echo heavy-done-$((6*7))\r"))
@@ -151,8 +152,15 @@ async fn work_in(terminal: &mut TestTerminal, heavy: Heavy) {
     }
 }
 
-/// The same heavy work with `docker exec`, for the raw baseline.
-async fn raw_work(containers: &[String], heavy: Heavy) {
+/// The heavy learner's flood: the same command in every way of typing.
+fn flood_command() -> String {
+    format!("seq 1 {} | head -c {FLOOD_BYTES}", FLOOD_BYTES / 7)
+}
+
+/// The same heavy work with `docker exec`, for the raw baseline. The flood runs on a
+/// pseudo-terminal, read at the pace Slipway gives a terminal while `room` types, so
+/// that it costs the host what it costs in Slipway's room and lasts as long.
+async fn raw_work(containers: &[String], heavy: Heavy, room: &RoomTyping) {
     match heavy {
         Heavy::ServiceConverges => {
             let done = tokio::process::Command::new("docker")
@@ -163,7 +171,10 @@ async fn raw_work(containers: &[String], heavy: Heavy) {
             assert!(done.status.success(), "the raw service converged: {done:?}");
         }
         Heavy::LogFlood => {
-            baseline::throughput(&containers[2], FLOOD_BYTES, false).await;
+            let read =
+                baseline::paced_output(&containers[2], &flood_command(), || room.anyone_types())
+                    .await;
+            assert!(read >= FLOOD_BYTES, "the raw flood arrived: {read} bytes");
         }
     }
 }
@@ -197,13 +208,43 @@ enum RawTyping<'a> {
     EngineShell(&'a Sandboxes),
 }
 
+/// Whether anyone in a raw room still types, as Slipway's pacing asks it: someone typed
+/// within [`TYPING_WINDOW`].
+struct RoomTyping {
+    still_typing: AtomicUsize,
+    all_done_at: OnceLock<Instant>,
+}
+
+impl RoomTyping {
+    fn new(learners: usize) -> Self {
+        Self {
+            still_typing: AtomicUsize::new(learners),
+            all_done_at: OnceLock::new(),
+        }
+    }
+
+    fn done_typing(&self) {
+        if self.still_typing.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let _ = self.all_done_at.set(Instant::now());
+        }
+    }
+
+    fn anyone_types(&self) -> bool {
+        match self.all_done_at.get() {
+            Some(at) => at.elapsed() < TYPING_WINDOW,
+            None => true,
+        }
+    }
+}
+
 /// The same room typing on the same nodes without Slipway, under the same heavy work
 /// through the plain CLI.
 async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
+    let room = &RoomTyping::new(seats.len());
     join_all(seats.iter().enumerate().map(|(i, seat)| async move {
         let containers = seat.containers();
         let echoes = async {
-            match typing {
+            let echoes = match typing {
                 RawTyping::Cat => {
                     baseline::echo_round_trips(&containers[0], KEYS_EACH, Some(HUMAN_PACE)).await
                 }
@@ -219,10 +260,12 @@ async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
                     )
                     .await
                 }
-            }
+            };
+            room.done_typing();
+            echoes
         };
         match heavy_of(i) {
-            Some(heavy) => futures_util::join!(echoes, raw_work(&containers, heavy)).0,
+            Some(heavy) => futures_util::join!(echoes, raw_work(&containers, heavy, room)).0,
             None => echoes.await,
         }
     }))

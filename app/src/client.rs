@@ -16,11 +16,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::model::{
-    CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, FaultDone, FaultRequest, FileSaved,
-    FileText, Hints, JoinCard, JoinRequest, Joined, LearnerRow, LessonProgress, Login, NewWorkshop,
-    News, NodeFiles, NodePorts, PreflightReport, QuizAnswer, QuizReport, RecordingSwitch,
-    ReplayView, RoomMessage, RoomView, SandboxView, SaveFile, Solution, StartSandbox, StartStage,
-    WorkshopSummary,
+    CatchUpDone, CatchUpRequest, CheckReport, CheckRequest, EchoTimes, FaultDone, FaultRequest,
+    FileSaved, FileText, Hints, JoinCard, JoinRequest, Joined, LearnerRow, LessonProgress, Login,
+    NewWorkshop, News, NodeFiles, NodePorts, PreflightReport, QuizAnswer, QuizReport,
+    RecordingSwitch, ReplayView, RoomMessage, RoomView, SandboxView, SaveFile, Solution,
+    StartSandbox, StartStage, WorkshopSummary,
 };
 
 /// Why a call failed, in words for the person at the page.
@@ -287,6 +287,11 @@ pub async fn set_recording(workshop: &str, on: bool) -> Result<(), Reason> {
 pub async fn join_card(workshop: &str) -> Result<JoinCard, Reason> {
     let url = format!("/api/workshops/{workshop}/card");
     send(Request::get(&url), None::<&()>).await
+}
+
+/// How this server's terminals echoed keystrokes in the last minute.
+pub async fn echo_times() -> Result<EchoTimes, Reason> {
+    send(Request::get("/api/server/echo"), None::<&()>).await
 }
 
 /// The WebSocket path of a learner's shell, read-only, for their instructor.

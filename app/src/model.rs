@@ -745,6 +745,8 @@ pub struct EchoTimes {
     pub node: EchoStage,
     /// From then until that output's frame was sent to the learner.
     pub echo_out: EchoStage,
+    /// The whole: from the keystroke's frame arriving until its echo's frame was sent.
+    pub whole: EchoStage,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -752,4 +754,103 @@ pub struct EchoStage {
     pub p50_us: u64,
     pub p99_us: u64,
     pub max_us: u64,
+}
+
+/// Above this, one keystroke in a hundred echoes slowly enough for a learner to notice.
+const NOTICED_ECHO_US: u64 = 100_000;
+
+impl EchoTimes {
+    /// What an instructor reads: how the room's typing feels, and whose the time is.
+    pub fn in_words(&self) -> String {
+        if self.keystrokes == 0 {
+            return "Terminal echo: nobody typed in the last minute.".into();
+        }
+        let slipway = self.key_in.p50_us + self.echo_out.p50_us;
+        let keystrokes = match self.keystrokes {
+            1 => "1 keystroke".to_string(),
+            n => format!("{n} keystrokes"),
+        };
+        // A percentile of a handful says nothing: the slowest does.
+        let slow = if self.keystrokes >= 100 {
+            format!("one in a hundred over {}", time_in_words(self.whole.p99_us))
+        } else {
+            format!("the slowest {}", time_in_words(self.whole.max_us))
+        };
+        let mut words = format!(
+            "Terminal echo, last minute ({keystrokes}): typically {}, {slow}. Slipway's own \
+             part: {}; the rest is the host's engine and the learners' nodes.",
+            time_in_words(self.whole.p50_us),
+            time_in_words(slipway),
+        );
+        if self.whole.p99_us > NOTICED_ECHO_US {
+            let whose = if self.node.p99_us >= self.key_in.p99_us + self.echo_out.p99_us {
+                " The slow ones are the host's: it runs more than it has CPU for (Check the \
+                 room says what it holds)."
+            } else {
+                " The slow ones are Slipway's own: the server is short of CPU."
+            };
+            words.push_str(whose);
+        }
+        words
+    }
+}
+
+fn time_in_words(us: u64) -> String {
+    match us {
+        0..1_000 => format!("{us} µs"),
+        1_000..10_000 => format!("{:.1} ms", us as f64 / 1e3),
+        _ => format!("{} ms", us / 1_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(p50_us: u64, p99_us: u64) -> EchoStage {
+        EchoStage {
+            p50_us,
+            p99_us,
+            max_us: p99_us,
+        }
+    }
+
+    #[test]
+    fn the_echo_in_words_says_whose_the_slow_ones_are() {
+        assert!(EchoTimes::default().in_words().contains("nobody typed"));
+        let one = EchoTimes {
+            keystrokes: 1,
+            whole: stage(900, 900),
+            ..EchoTimes::default()
+        };
+        assert!(one
+            .in_words()
+            .contains("(1 keystroke): typically 900 µs, the slowest 900 µs"));
+        let quick = EchoTimes {
+            keystrokes: 120,
+            key_in: stage(20, 300),
+            node: stage(1_300, 9_000),
+            echo_out: stage(50, 400),
+            whole: stage(1_400, 9_800),
+            ..EchoTimes::default()
+        };
+        let words = quick.in_words();
+        assert!(words.contains("120 keystrokes"), "{words}");
+        assert!(words.contains("typically 1.4 ms"), "{words}");
+        assert!(words.contains("over 9.8 ms"), "{words}");
+        assert!(words.contains("own part: 70 µs"), "{words}");
+        assert!(!words.contains("slow ones"), "{words}");
+        let busy_host = EchoTimes {
+            node: stage(3_000, 300_000),
+            whole: stage(3_100, 301_000),
+            ..quick.clone()
+        };
+        assert!(busy_host.in_words().contains("the host's: it runs more"));
+        let busy_server = EchoTimes {
+            key_in: stage(20, 250_000),
+            whole: stage(1_400, 260_000),
+            ..quick
+        };
+        assert!(busy_server.in_words().contains("Slipway's own: the server"));
+    }
 }

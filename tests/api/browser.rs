@@ -534,6 +534,18 @@ pub async fn a_workshop_in_two_browsers(base: &str, database: &Path) {
     teacher
         .wait_displayed(".room-grid tr.learner td.cell.passed", true)
         .await;
+    // And how the learner's typing echoed, and whose the time was.
+    wait_for(
+        "the learner's keystrokes in the room's echo line",
+        Duration::from_secs(30),
+        || async {
+            teacher
+                .text_of(".room-echo")
+                .await
+                .contains("Slipway's own part")
+        },
+    )
+    .await;
     teacher.screenshot("room-grid").await;
     assert!(teacher
         .client

@@ -155,6 +155,7 @@ fn summary(timed: &[Timed]) -> EchoTimes {
         key_in: stage(|t| t.key_in),
         node: stage(|t| t.node),
         echo_out: stage(|t| t.echo_out),
+        whole: stage(|t| t.key_in + t.node + t.echo_out),
         from: 0,
         next: 0,
         no_longer_kept: 0,
@@ -200,6 +201,7 @@ mod tests {
         assert_eq!(all.key_in.p50_us, 50);
         assert_eq!(all.key_in.p99_us, 99);
         assert_eq!(all.node.max_us, 100_000);
+        assert!(all.whole.max_us >= all.node.max_us + all.key_in.max_us);
         let last = log.since(90);
         assert_eq!(last.keystrokes, 10);
         assert_eq!(last.key_in.p50_us, 95);

@@ -2,11 +2,13 @@
 //! by server-sent events (no polling), with room control beside it.
 //!
 //! One island, [`Room`], holds the room's state ([`RoomState`]) and its live stream;
-//! the parts it shows are components of their own: the header and controls, the grid,
+//! the parts it shows are components of their own: the header and controls, how the
+//! room's typing echoes, the grid,
 //! the selected learner's detail, and the read-only terminal that watches them.
 
 mod controls;
 mod detail;
+mod echo;
 mod grid;
 mod preflight;
 mod replay;
@@ -118,6 +120,7 @@ pub fn Room(workshop: String) -> impl IntoView {
         <section class="room" data-connection=move || state.connection.get()>
             <controls::Header state/>
             <controls::Controls state/>
+            <echo::EchoLine/>
             <preflight::RoomCheck state/>
             <grid::Grid state/>
             <detail::LearnerDetail state/>

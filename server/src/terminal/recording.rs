@@ -11,6 +11,8 @@
 //! output has reached the learner: a slow disk slows the shell (as a slow connection
 //! does), never the learner's echo, and nothing is lost or reordered. What comes within
 //! a second is written together, so a replay of a live session may lag it by a second.
+//! The writer sleeps through that second rather than waking for each chunk: a learner
+//! typing costs the server one more wake-up a second, not one more per keystroke.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::store::Store;
 
@@ -26,6 +28,9 @@ use crate::store::Store;
 pub const RECORDING_BYTES: u64 = 2 * 1024 * 1024;
 /// Events queued for the recording's writer before the shell waits for it.
 const QUEUED_EVENTS: usize = 64;
+/// Events queued that wake the writer before its second is up, so that a flood is
+/// written as it comes and the shell seldom waits for the writer.
+const HURRY_AT: usize = QUEUED_EVENTS / 2;
 /// How long after an event the writer waits for more to write with it.
 const GATHER_FOR: Duration = Duration::from_secs(1);
 /// The most the writer gathers before it writes.
@@ -142,9 +147,11 @@ impl Recordings {
             ),
         }
         let (events, queue) = mpsc::channel(QUEUED_EVENTS);
-        tokio::spawn(write_events(file, queue));
+        let hurry = Arc::new(Notify::new());
+        tokio::spawn(write_events(file, queue, hurry.clone()));
         Some(Recording {
             events,
+            hurry,
             started: Instant::now(),
         })
     }
@@ -153,6 +160,8 @@ impl Recordings {
 /// A session's recording: what the session tells it goes to the file, in order.
 pub struct Recording {
     events: mpsc::Sender<Event>,
+    /// Wakes the writer early: the queue is filling, or the session has ended.
+    hurry: Arc<Notify>,
     started: Instant,
 }
 
@@ -164,16 +173,34 @@ enum Event {
 impl Recording {
     /// Records output the learner has just been sent; waits while the writer is behind.
     pub async fn output(&self, chunk: Bytes) {
-        let _ = self
-            .events
-            .send(Event::Output(self.started.elapsed(), chunk))
+        self.send(Event::Output(self.started.elapsed(), chunk))
             .await;
+    }
+
+    async fn send(&self, event: Event) {
+        let _ = self.events.send(event).await;
+        self.hurry_if_filling();
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
         let _ = self
             .events
             .try_send(Event::Resize(self.started.elapsed(), cols, rows));
+        self.hurry_if_filling();
+    }
+
+    fn hurry_if_filling(&self) {
+        if QUEUED_EVENTS - self.events.capacity() >= HURRY_AT {
+            self.hurry.notify_one();
+        }
+    }
+}
+
+impl Drop for Recording {
+    /// The session has ended: what it queued is written now, not at the end of the
+    /// writer's second.
+    fn drop(&mut self) {
+        self.hurry.notify_one();
     }
 }
 
@@ -197,18 +224,26 @@ async fn create(path: &Path, node: &str) -> std::io::Result<tokio::fs::File> {
     Ok(file)
 }
 
-/// Writes the queued events to the file. Events that come within [`GATHER_FOR`] of the
-/// first are written together, up to [`GATHER_BYTES`]: a learner typing then costs one
-/// write a second (each a wake-up of the thread that writes files for the server), not
-/// one for every keystroke's echo.
-async fn write_events(mut file: tokio::fs::File, mut queue: mpsc::Receiver<Event>) {
+/// Writes the queued events to the file. After an event, the writer sleeps for
+/// [`GATHER_FOR`] (or until the queue fills to [`HURRY_AT`], or the session ends), then
+/// writes all that is queued, [`GATHER_BYTES`] at a time. While it sleeps, queued output wakes
+/// nobody: a learner typing costs one wake-up and one write a second (a write is a
+/// wake-up of the thread that writes files for the server), not one for every
+/// keystroke's echo.
+async fn write_events(
+    mut file: tokio::fs::File,
+    mut queue: mpsc::Receiver<Event>,
+    hurry: Arc<Notify>,
+) {
     let mut text = Utf8Text::default();
     let mut written: u64 = 0;
     let mut gathered = String::new();
     while let Some(first) = queue.recv().await {
-        let until = tokio::time::Instant::now() + GATHER_FOR;
+        tokio::select! {
+            () = tokio::time::sleep(GATHER_FOR) => {}
+            () = hurry.notified() => {}
+        }
         let mut next = Some(first);
-        let mut ended = false;
         let mut full = false;
         while let Some(event) = next.take() {
             if let Some(line) = line_of(event, &mut text) {
@@ -224,34 +259,36 @@ async fn write_events(mut file: tokio::fs::File, mut queue: mpsc::Receiver<Event
                 }
                 gathered.push_str(&line);
             }
-            if gathered.len() >= GATHER_BYTES {
-                break;
+            if gathered.len() >= GATHER_BYTES
+                && write(&mut file, &mut gathered, &mut written).await.is_err()
+            {
+                return;
             }
-            next = match tokio::time::timeout_at(until, queue.recv()).await {
-                Ok(Some(event)) => Some(event),
-                Ok(None) => {
-                    ended = true;
-                    None
-                }
-                Err(_) => None,
-            };
+            next = queue.try_recv().ok();
         }
-        if file.write_all(gathered.as_bytes()).await.is_err() {
+        if write(&mut file, &mut gathered, &mut written).await.is_err() {
             return;
         }
-        written += gathered.len() as u64;
-        gathered.clear();
         if full {
             // The shell goes on; what it prints is no longer kept.
             while queue.recv().await.is_some() {}
             break;
         }
-        if ended {
-            break;
-        }
     }
     // The last write is done before the file closes.
     let _ = file.flush().await;
+}
+
+/// Writes what was gathered, and counts it.
+async fn write(
+    file: &mut tokio::fs::File,
+    gathered: &mut String,
+    written: &mut u64,
+) -> std::io::Result<()> {
+    file.write_all(gathered.as_bytes()).await?;
+    *written += gathered.len() as u64;
+    gathered.clear();
+    Ok(())
 }
 
 /// An event as a line of the file, or `None` for output that is all part of a character
@@ -304,17 +341,24 @@ impl Utf8Text {
 mod tests {
     use super::*;
 
-    /// What the writer makes of `events`, sent as fast as it takes them.
+    /// What the writer makes of `events`, sent by a session as fast as it takes them,
+    /// and the session ended.
     async fn written(events: Vec<Event>) -> Vec<String> {
         let dir = tempfile::tempdir().expect("a directory");
         let path = dir.path().join("session.cast");
         let file = tokio::fs::File::create(&path).await.expect("a file");
         let (queue, events_in) = mpsc::channel(QUEUED_EVENTS);
-        let writer = tokio::spawn(write_events(file, events_in));
+        let hurry = Arc::new(Notify::new());
+        let writer = tokio::spawn(write_events(file, events_in, hurry.clone()));
+        let recording = Recording {
+            events: queue,
+            hurry,
+            started: Instant::now(),
+        };
         for event in events {
-            queue.send(event).await.expect("the writer takes events");
+            recording.send(event).await;
         }
-        drop(queue);
+        drop(recording);
         writer.await.expect("the writer ends");
         let text = std::fs::read_to_string(&path).expect("the recording reads");
         text.lines().map(String::from).collect()
@@ -354,6 +398,19 @@ mod tests {
             lines.iter().filter(|line| line.contains(r#""m""#)).count(),
             1
         );
+    }
+
+    #[tokio::test]
+    async fn a_flood_is_written_as_it_comes_not_a_queueful_a_second() {
+        let events: Vec<Event> = (0..1000u64)
+            .map(|i| Event::Output(Duration::from_millis(i), Bytes::from_static(b"line\r\n")))
+            .collect();
+        let started = Instant::now();
+        let lines = written(events).await;
+        assert_eq!(lines.len(), 1000);
+        // A writer that waited out its second for each queueful would take 15 s.
+        let took = started.elapsed();
+        assert!(took < 5 * GATHER_FOR, "the flood took {took:?}");
     }
 
     #[test]

@@ -226,7 +226,15 @@ impl Open {
     /// As [`Open::start`], or the server's reason if it refuses because the host is full
     /// (a 503): how many a host holds is what the capacity rows measure.
     async fn try_start(server: &ReleaseServer, lesson: &str) -> Result<Open, String> {
-        let learner = Learner::default();
+        Open::try_start_as(server, lesson, Learner::default()).await
+    }
+
+    /// As [`Open::try_start`], for `learner` (one who joined a workshop, say).
+    async fn try_start_as(
+        server: &ReleaseServer,
+        lesson: &str,
+        learner: Learner,
+    ) -> Result<Open, String> {
         let response = learner
             .http
             .post(server.url("/api/sandboxes"))

@@ -94,12 +94,65 @@ fn floods() -> bool {
     std::env::var("BENCH_ROOM_FLOODS").map_or(true, |floods| floods.trim() != "0")
 }
 
+/// The bench's workshop, which every learner joins as a meetup's would: its terminals
+/// are recorded, as a meetup's are.
+struct Workshop {
+    code: String,
+}
+
+impl Workshop {
+    async fn create(server: &ReleaseServer, instructor: &Learner, places: usize) -> Workshop {
+        // No start time, so the pool does not make its places ready: the room fills
+        // level by level.
+        let response = instructor
+            .http
+            .post(server.url("/api/workshops"))
+            .json(&serde_json::json!({
+                "title": "Bench room", "track": "bench", "capacity": places,
+                "sandbox_minutes": 240,
+            }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "the bench's workshop is created");
+        let workshop: serde_json::Value = response.json().await.expect("JSON");
+        Workshop {
+            code: workshop["join_code"]
+                .as_str()
+                .expect("a join code")
+                .to_string(),
+        }
+    }
+
+    async fn join(&self, server: &ReleaseServer, learner: usize) -> Learner {
+        let joining = Learner::default();
+        let response = joining
+            .http
+            .post(server.url("/api/workshops/join"))
+            .json(&serde_json::json!({ "code": self.code, "name": format!("Learner {learner}") }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            200,
+            "learner {learner} joins the workshop"
+        );
+        joining
+    }
+}
+
 impl Seat {
-    /// The seat of learner number `learner`, whose nodes hold the image of their heavy
-    /// work, if they have any: a pull is the same work for Slipway and the raw
-    /// baseline only once, so neither phase pulls while the room types.
-    async fn take(server: &ReleaseServer, learner: usize) -> Result<Seat, String> {
-        let open = Open::try_start(server, "bench/swarm").await?;
+    /// The seat of learner number `learner`, who joined `workshop`, whose nodes hold the
+    /// image of their heavy work, if they have any: a pull is the same work for Slipway
+    /// and the raw baseline only once, so neither phase pulls while the room types.
+    async fn take(
+        server: &ReleaseServer,
+        workshop: &Workshop,
+        learner: usize,
+    ) -> Result<Seat, String> {
+        let joined = workshop.join(server, learner).await;
+        let open = Open::try_start_as(server, "bench/swarm", joined).await?;
         if matches!(heavy_of(learner), Some(Heavy::ServiceConverges)) {
             let nodes = ["node1", "node2", "node3"].map(|node| container_name(&open.sandbox, node));
             join_all(
@@ -408,6 +461,8 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     let available_before = memory_available();
     let engine = sandboxes_of(&server.instance, &Config::defaults().node_image).await;
     let instructor = sign_in_instructor_at(&server.base, &server.database, "bench").await;
+    let most = levels().into_iter().max().unwrap_or(0);
+    let workshop = Workshop::create(server, &instructor, most).await;
     let mut inside = EchoTimes::default();
     let mut seats: Vec<Seat> = Vec::new();
     let mut refused = None;
@@ -415,7 +470,7 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     let mut last = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for level in levels() {
         if refused.is_none() {
-            refused = fill_to(&mut seats, level, |i| Seat::take(server, i)).await;
+            refused = fill_to(&mut seats, level, |i| Seat::take(server, &workshop, i)).await;
         }
         // Only Slipway's phases type through the server, so its keystrokes from here on
         // are this level's.

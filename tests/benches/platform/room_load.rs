@@ -362,7 +362,12 @@ impl Phase {
 
     /// How long the learners' side waited for a CPU, per keystroke typed.
     fn learners_waited_per_key(&self) -> String {
-        let keys = self.echoes().len().max(1) as f64;
+        let keys = self
+            .rounds
+            .iter()
+            .map(|(echoes, _)| echoes.len())
+            .sum::<usize>()
+            .max(1) as f64;
         format!(
             "{:.2} ms",
             self.learners.waited_for_cpu.as_secs_f64() * 1e3 / keys

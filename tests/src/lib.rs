@@ -231,8 +231,18 @@ impl Learner {
 
     /// Joins the workshop with join code `code` as `name` (the server must answer 200).
     pub async fn join_workshop(&self, app: &TestApp, code: &serde_json::Value, name: &str) {
-        let body = serde_json::json!({ "code": code, "name": name });
-        let response = self.post(app, "/api/workshops/join", body).await;
+        self.join_workshop_at(&app.base, code, name).await;
+    }
+
+    /// As [`Learner::join_workshop`], on the server at `base`.
+    pub async fn join_workshop_at(&self, base: &str, code: &serde_json::Value, name: &str) {
+        let response = self
+            .http
+            .post(format!("{base}/api/workshops/join"))
+            .json(&serde_json::json!({ "code": code, "name": name }))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 200, "{name} joins");
     }
 

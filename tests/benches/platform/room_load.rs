@@ -126,18 +126,10 @@ impl Workshop {
 
     async fn join(&self, server: &ReleaseServer, learner: usize) -> Learner {
         let joining = Learner::default();
-        let response = joining
-            .http
-            .post(server.url("/api/workshops/join"))
-            .json(&serde_json::json!({ "code": self.code, "name": format!("Learner {learner}") }))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(
-            response.status(),
-            200,
-            "learner {learner} joins the workshop"
-        );
+        let code = serde_json::Value::from(self.code.as_str());
+        joining
+            .join_workshop_at(&server.base, &code, &format!("Learner {learner}"))
+            .await;
         joining
     }
 }

@@ -14,26 +14,11 @@ run: setup build-release images
 	mkdir -p data
 	./target/release/slipway serve
 
-# Then every bundled lesson this host can run is rehearsed in a sandbox of its own, and
-# the release build runs a workshop in Chromium (tests/api/release.rs).
-# The browser tests run on their own: Chromium fails every request in flight with
-# ERR_NETWORK_CHANGED when the host gains or loses a network interface, which Docker
-# does whenever another test's sandbox starts or goes.
-# Sandboxes a failed or killed run left behind are removed before and after.
-# --show-output prints what passing tests printed: their `figure:` lines (README).
+# The whole suite in phases: unit and API tests, the Chromium tests one at a time, every
+# bundled lesson this host can run rehearsed, and the release build in Chromium. It ends
+# with a summary naming each phase's result and every failed test (scripts/test.sh).
 test: setup-tests build-debug images
-	@scripts/remove-test-sandboxes.sh
-	./target/debug/slipway lessons validate
-	status=0; $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test --workspace --no-fail-fast -- --skip browser:: --show-output || status=$$?; \
-	printf '\n==> In Chromium, one test at a time (tests/api/browser.rs)\n'; \
-	$(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test api -- browser:: --test-threads=1 || status=$$?; \
-	printf '\n==> Lesson rehearsals (slipway lessons test)\n'; \
-	./target/debug/slipway lessons test || status=$$?; \
-	printf '\n==> The release build, as `make run` serves it, in Chromium\n'; \
-	{ $(MAKE) --no-print-directory build-release && \
-	  $(TOOLCHAIN) $(DEBUG_FLAGS) cargo test -p slipway-tests --test api -- --ignored release::; \
-	} || status=$$?; \
-	scripts/remove-test-sandboxes.sh; exit $$status
+	@scripts/test.sh
 
 # The slow figures of issue 16 (abuse and faults), bounded in time: tests/soak.
 soak: setup-tests build-debug build-release images

@@ -249,6 +249,39 @@ async fn deleting_the_sandbox_ends_its_shells() {
     assert_eq!(terminal.closed_with(WITHIN).await, Some(4000));
 }
 
+/// A paste more than the engine's socket takes at once goes partly straight to the shell
+/// and partly through the key queue: it arrives whole and in order, and the shell
+/// answers after it.
+#[tokio::test]
+async fn a_long_paste_reaches_the_shell_whole_and_in_order() {
+    let app = spawn_app().await;
+    let ada = Learner::default();
+    let id = single_node(&app, &ada).await;
+    let mut terminal = open(&app, &ada, &id).await;
+    // Without echo, only the shell's verdict comes back: each line must carry its number.
+    terminal
+        .type_keys("stty -echo; awk 'NR != $1 + 0 { bad++ } END { print \"pasted\", NR, bad + 0 }'; stty echo\r")
+        .await;
+    const LINES: usize = 8192;
+    let paste: String = (1..=LINES)
+        .map(|n| format!("{n:06} {}\n", "x".repeat(56)))
+        .collect();
+    assert_eq!(paste.len(), 512 * 1024);
+    for frame in paste.as_bytes().chunks(32 * 1024) {
+        terminal
+            .type_keys(std::str::from_utf8(frame).expect("ASCII"))
+            .await;
+    }
+    terminal.type_keys("\x04").await;
+    terminal
+        .read_until(0, &format!("pasted {LINES} 0"), Duration::from_secs(60))
+        .await;
+    let mark = terminal.screen.len();
+    terminal.type_keys("echo after-$((2+2))\r").await;
+    terminal.read_until(mark, "after-4", WITHIN).await;
+    terminal.close().await;
+}
+
 #[tokio::test]
 async fn instructors_see_where_each_keystrokes_echo_spent_its_time() {
     let app = spawn_app().await;
@@ -282,7 +315,16 @@ async fn instructors_see_where_each_keystrokes_echo_spent_its_time() {
         terminal.type_keys(key).await;
         terminal.read_until(mark, shown, WITHIN).await;
     }
-    let typed = echo(format!("?from={}", before.next)).await;
+    // The relay logs an echo just after sending it, so the last may reach this test
+    // a moment before its time reaches the log.
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    let typed = loop {
+        let typed = echo(format!("?from={}", before.next)).await;
+        if typed.keystrokes >= 10 || tokio::time::Instant::now() > deadline {
+            break typed;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(
         typed.keystrokes, 10,
         "each key and its echo, timed: {typed:?}"

@@ -3,7 +3,8 @@
 //! A learner feels the time from pressing a key to seeing it. Three stages of it can be
 //! told apart here:
 //! - **key in**: the keystroke's WebSocket frame arrived, until it was written to the
-//!   node's shell (the relay, the key queue, the writer task, up to its write call);
+//!   node's shell (the relay and, for a key that had to queue, the writer task, up to
+//!   its write call);
 //! - **node**: written, until the first output after it was read back. This is the
 //!   engine and the node; it also holds the server's own wait to be woken for that read,
 //!   which cannot be told apart from the engine's time from in here;

@@ -14,7 +14,8 @@
 //!   queue fills, the session stops reading the terminal, and the program blocks on
 //!   write, as it would in a slow local terminal. Nothing piles up on the server;
 //! - with nobody attached, output only refreshes the replay buffer, so programs go on;
-//! - keystrokes reach the shell through a queue of [`QUEUED_INPUTS`] messages.
+//! - keystrokes the engine cannot take at once wait in a queue of [`QUEUED_INPUTS`]
+//!   messages (see `input`).
 //!
 //! While anyone else types, a session's output beyond a burst is paced, so that one
 //! learner's flood does not stall the room's echo (see `pacing`).
@@ -26,6 +27,7 @@
 //! in flight, plus what the WebSocket layer buffers, and one session `REPLAY_BYTES`.
 
 mod echo;
+mod input;
 mod pacing;
 mod recording;
 
@@ -37,7 +39,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, Mutex};
 use tokio::task::AbortHandle;
 
@@ -46,6 +47,7 @@ use crate::sandbox::{Sandbox, SandboxError, Sandboxes, Tty};
 use crate::store::Store;
 use echo::Written;
 pub use echo::{Echo, EchoLog};
+use input::ShellInput;
 use pacing::{Pace, Typing};
 pub use pacing::{OUTPUT_BURST, OUTPUT_WHILE_OTHERS_TYPE, TYPING_WINDOW};
 use recording::Recording;
@@ -55,7 +57,7 @@ pub use recording::{Recordings, RecordingsKept, RECORDING_BYTES};
 pub const REPLAY_BYTES: usize = 64 * 1024;
 /// Output chunks queued for the attached connection before the session waits for it.
 pub const QUEUED_CHUNKS: usize = 4;
-/// Keystroke messages queued for the shell.
+/// Keystroke messages queued for the shell when the engine cannot take them at once.
 pub const QUEUED_INPUTS: usize = 64;
 /// How often, at most, typing marks a sandbox as in use (it keeps it from idle reaping).
 const ACTIVITY_EVERY: Duration = Duration::from_secs(60);
@@ -240,7 +242,7 @@ impl Terminals {
 pub struct Session {
     exec: String,
     sandboxes: Arc<Sandboxes>,
-    keys: mpsc::Sender<(Bytes, Instant)>,
+    input: Arc<ShellInput>,
     screen: SyncMutex<Screen>,
     activity: Activity,
     pace: Pace,
@@ -274,13 +276,13 @@ impl Session {
         let Tty {
             exec,
             mut output,
-            mut input,
+            input,
         } = tty;
-        let (keys, mut key_queue) = mpsc::channel::<(Bytes, Instant)>(QUEUED_INPUTS);
+        let (input, key_queue) = ShellInput::new(input);
         let session = Arc::new(Self {
             exec,
             sandboxes,
-            keys,
+            input: input.clone(),
             screen: SyncMutex::new(Screen {
                 replay: VecDeque::with_capacity(REPLAY_BYTES),
                 viewer: None,
@@ -297,16 +299,9 @@ impl Session {
 
         let writer_session = session.clone();
         let writer = tokio::spawn(async move {
-            while let Some((bytes, arrived)) = key_queue.recv().await {
-                // Marked before the write: an echo that comes back before the write
-                // returns is still found to be one.
-                writer_session
-                    .awaiting_echo()
-                    .get_or_insert(Written::new(arrived, Instant::now()));
-                if input.write_all(&bytes).await.is_err() || input.flush().await.is_err() {
-                    break;
-                }
-            }
+            input
+                .run_writer(key_queue, |arrived| writer_session.key_written(arrived))
+                .await;
         });
         let reader_session = session.clone();
         let reader = tokio::spawn(async move {
@@ -341,10 +336,16 @@ impl Session {
         let arrived = Instant::now();
         self.activity.record();
         self.pace.key();
-        self.keys
-            .send((bytes, arrived))
+        self.input
+            .write(bytes, arrived, || self.key_written(arrived))
             .await
-            .map_err(|_| TerminalError::Ended)
+    }
+
+    /// A keystroke that arrived at `arrived` is about to be written. Marked before the
+    /// write: an echo that comes back before the write returns is still found to be one.
+    fn key_written(&self, arrived: Instant) {
+        self.awaiting_echo()
+            .get_or_insert(Written::new(arrived, Instant::now()));
     }
 
     /// Gives the shell's terminal a new size.

@@ -20,6 +20,9 @@ const LOW_WATER = 64 * 1024;
 const SHELL_ENDED = 4000;
 const TAKEN_OVER = 4001;
 const MAX_RETRY_MS = 5000;
+// The server takes messages of at most 64 KiB (MAX_INCOMING_BYTES): a long paste goes
+// in frames of this size.
+const MAX_SENT_BYTES = 16 * 1024;
 const DEFAULT_FONT_PX = 15;
 
 const THEME = {
@@ -173,7 +176,10 @@ export class NodeTerminal {
 
   send(bytes) {
     if (this.readOnly) return;
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(bytes);
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    for (let at = 0; at < bytes.length; at += MAX_SENT_BYTES) {
+      this.socket.send(bytes.subarray(at, at + MAX_SENT_BYTES));
+    }
   }
 
   control(message) {

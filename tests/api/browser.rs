@@ -134,6 +134,16 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
         )
         .await;
     wait_for_terminal_text(&browser, "node1", "typed-42").await;
+
+    // A paste past the server's 64 KiB message limit goes in frames the server takes:
+    // the program reads all of it, and the terminal stays connected. (Its echo fills
+    // the replay, so it comes after the reload.)
+    type_in_node1(&browser, "head -c $((96*1024)) | wc -c", "wc -c").await;
+    let paste: String = (1..=1536)
+        .map(|n| format!("{n:06} {}\n", "x".repeat(56)))
+        .collect();
+    paste_in_node1(&browser, &paste).await;
+    wait_for_terminal_text(&browser, "node1", "98304").await;
     browser.close().await;
 }
 
@@ -168,6 +178,22 @@ async fn type_in_node1(browser: &Browser, command: &str, marker: &str) {
         .await
         .expect("keys typed");
     wait_for_terminal_text(browser, "node1", marker).await;
+}
+
+/// Pastes `text` into node1's terminal, as the clipboard would.
+async fn paste_in_node1(browser: &Browser, text: &str) {
+    const PASTE: &str = r#"
+        const [text] = arguments;
+        const area = document.querySelector('.terminal[data-node="node1"] textarea');
+        const data = new DataTransfer();
+        data.setData("text/plain", text);
+        area.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    "#;
+    browser
+        .client
+        .execute(PASTE, vec![json!(text)])
+        .await
+        .expect("pasted");
 }
 
 /// Does the fixture lesson's first step in node1's terminal, presses Check, and waits

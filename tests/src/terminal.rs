@@ -118,6 +118,37 @@ impl TestTerminal {
         }
     }
 
+    /// Pastes `text` in frames of `frame` bytes, reading output onto `screen` meanwhile,
+    /// as a browser does; panics unless all is sent `within`.
+    pub async fn paste(&mut self, text: &[u8], frame: usize, within: Duration) {
+        let (mut sink, mut stream) = (&mut self.socket).split();
+        let screen = &mut self.screen;
+        let send = async move {
+            for chunk in text.chunks(frame) {
+                let chunk = Message::Binary(Bytes::copy_from_slice(chunk));
+                sink.send(chunk).await.expect("pasted");
+            }
+        };
+        let read = async move {
+            while let Some(message) = stream.next().await {
+                match message.expect("output while pasting") {
+                    Message::Binary(bytes) => screen.push_str(&String::from_utf8_lossy(&bytes)),
+                    Message::Close(frame) => panic!("closed while pasting: {frame:?}"),
+                    _ => {}
+                }
+            }
+        };
+        let pasted = async {
+            tokio::select! {
+                () = send => {}
+                () = read => panic!("the socket ended while pasting"),
+            }
+        };
+        tokio::time::timeout(within, pasted)
+            .await
+            .unwrap_or_else(|_| panic!("the paste was not all sent within {within:?}"));
+    }
+
     /// Has the shell print `bytes` of output and reads it all, without keeping it on
     /// `screen`; returns how many bytes arrived and how long they took from the Enter.
     pub async fn flood(&mut self, bytes: u64, within: Duration) -> (u64, Duration) {

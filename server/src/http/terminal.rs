@@ -14,13 +14,18 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use axum::Extension;
 use bytes::{Bytes, BytesMut};
+use futures_util::future::{BoxFuture, OptionFuture};
+use futures_util::FutureExt;
 
 use super::session::LearnerId;
 use super::{ApiError, AppState};
 use crate::instructors::Instructor;
-use crate::terminal::{Attachment, Control, Echo, Notice, Output, Watch, TTY_READ_BYTES};
+use crate::terminal::{
+    Attachment, Control, Echo, Notice, Output, TerminalError, Watch, TTY_READ_BYTES,
+};
 
-/// The largest message a browser may send: a big paste, not a file upload.
+/// The largest message a browser may send: a big paste comes in frames of 16 KiB
+/// (app/js/terminal.js), never a file upload.
 const MAX_INCOMING_BYTES: usize = 64 * 1024;
 /// Output chunks waiting together are sent as one frame of at most this size.
 const MAX_FRAME_BYTES: usize = 4 * TTY_READ_BYTES;
@@ -95,6 +100,11 @@ async fn relay(mut socket: WebSocket, mut attachment: Attachment) {
         }
     }
     let mut paused = false;
+    // Keys the shell's input has no room for yet (a long paste filled its queue) wait
+    // here, and the socket is not read meanwhile, while the shell's output goes on
+    // flowing: a shell blocked on writing its output reads no input, so waiting for the
+    // keys in this loop could leave both sides waiting for ever.
+    let mut writing: Option<BoxFuture<'static, Result<(), TerminalError>>> = None;
     loop {
         tokio::select! {
             output = attachment.output.recv(), if !paused => match output {
@@ -118,10 +128,20 @@ async fn relay(mut socket: WebSocket, mut attachment: Attachment) {
                     return;
                 }
             },
-            incoming = socket.recv() => match incoming {
+            Some(written) = OptionFuture::from(writing.as_mut()), if writing.is_some() => {
+                writing = None;
+                if written.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv(), if writing.is_none() => match incoming {
                 Some(Ok(Message::Binary(keys))) => {
-                    if attachment.session.write(keys).await.is_err() {
-                        return;
+                    let session = attachment.session.clone();
+                    let mut write = async move { session.write(keys).await }.boxed();
+                    match (&mut write).now_or_never() {
+                        Some(Ok(())) => {}
+                        Some(Err(_)) => return,
+                        None => writing = Some(write),
                     }
                 }
                 Some(Ok(Message::Text(text))) => {

@@ -7,35 +7,34 @@
 //! and every recording after [`RecordingsKept::days`], so what a learner does in their
 //! terminals cannot fill the server's disk.
 //!
-//! One task writes every session's recording. A session gathers its lines in memory,
-//! after the output has reached the learner, and the writer takes what all sessions
-//! gathered once a second and writes it in one go on a thread for files: a room of 50
-//! learners typing costs the server a few wake-ups a second in all, not a few for each
-//! session. A session whose gathered lines reach [`GATHER_BYTES`] (a flood) waits until
-//! the writer has written them, so a slow disk slows the shell (as a slow connection
-//! does), never the learner's echo, and nothing is lost, reordered, or piled up in
-//! memory. A replay of a live session may lag it by a second.
+//! The file is written by a task of its own, fed through a bounded queue after the
+//! output has reached the learner: a slow disk slows the shell (as a slow connection
+//! does), never the learner's echo, and nothing is lost or reordered. What comes within
+//! a second is written together, so a replay of a live session may lag it by a second.
+//! The writer sleeps through that second rather than waking for each chunk: a learner
+//! typing costs the server one more wake-up a second, not one more per keystroke.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
 
 use crate::store::Store;
 
 /// The most one session's recording holds.
 pub const RECORDING_BYTES: u64 = 2 * 1024 * 1024;
-/// How long the writer waits between writes, gathering what sessions print.
+/// Events queued for the recording's writer before the shell waits for it.
+const QUEUED_EVENTS: usize = 64;
+/// Events queued that wake the writer before its second is up, so that a flood is
+/// written as it comes and the shell seldom waits for the writer.
+const HURRY_AT: usize = QUEUED_EVENTS / 2;
+/// How long after an event the writer waits for more to write with it.
 const GATHER_FOR: Duration = Duration::from_secs(1);
-/// The most a session gathers before it waits for the writer.
+/// The most the writer gathers before it writes.
 const GATHER_BYTES: usize = 64 * 1024;
-/// What a session has gathered that wakes the writer before its second is up, so that a
-/// flood is written as it comes and the shell seldom waits for the writer.
-const HURRY_AT: usize = GATHER_BYTES / 2;
 /// The size a session starts at, until the learner's terminal says its own.
 const COLS: u16 = 80;
 const ROWS: u16 = 24;
@@ -56,22 +55,13 @@ pub struct Recordings {
     dir: PathBuf,
     store: Store,
     kept: RecordingsKept,
-    writer: Arc<Writer>,
 }
 
 impl Recordings {
-    /// Also starts the task that writes the recordings; it ends once these recordings
-    /// and every session recorded have gone. Call within the server's runtime.
     pub fn new(dir: PathBuf, store: Store, kept: RecordingsKept) -> Self {
-        let writer = Arc::new(Writer::default());
-        tokio::spawn(writer.clone().write_while_needed());
-        Self {
-            dir,
-            store,
-            kept,
-            writer,
-        }
+        Self { dir, store, kept }
     }
+
     /// Runs for the server's life: deletes recordings older than their days.
     pub async fn forget_old_forever(self: Arc<Self>) {
         loop {
@@ -156,11 +146,12 @@ impl Recordings {
                 crate::error_chain(&error)
             ),
         }
-        let cast = Arc::new(Cast::new(file.into_std().await));
-        self.writer.casts().push(cast.clone());
+        let (events, queue) = mpsc::channel(QUEUED_EVENTS);
+        let hurry = Arc::new(Notify::new());
+        tokio::spawn(write_events(file, queue, hurry.clone()));
         Some(Recording {
-            cast,
-            writer: self.writer.clone(),
+            events,
+            hurry,
             started: Instant::now(),
         })
     }
@@ -168,184 +159,48 @@ impl Recordings {
 
 /// A session's recording: what the session tells it goes to the file, in order.
 pub struct Recording {
-    cast: Arc<Cast>,
-    writer: Arc<Writer>,
+    events: mpsc::Sender<Event>,
+    /// Wakes the writer early: the queue is filling, or the session has ended.
+    hurry: Arc<Notify>,
     started: Instant,
 }
 
-enum Event<'a> {
-    Output(Duration, &'a [u8]),
+enum Event {
+    Output(Duration, Bytes),
     Resize(Duration, u16, u16),
 }
 
 impl Recording {
     /// Records output the learner has just been sent; waits while the writer is behind.
     pub async fn output(&self, chunk: Bytes) {
-        self.add(Event::Output(self.started.elapsed(), &chunk))
+        self.send(Event::Output(self.started.elapsed(), chunk))
             .await;
     }
 
+    async fn send(&self, event: Event) {
+        let _ = self.events.send(event).await;
+        self.hurry_if_filling();
+    }
+
     pub fn resize(&self, cols: u16, rows: u16) {
-        // A line of a few bytes, kept even when the session's lines wait for the writer.
-        let mut gathered = self.cast.gathered();
-        gathered.add(Event::Resize(self.started.elapsed(), cols, rows));
-        self.hurry_if_filling(&gathered);
+        let _ = self
+            .events
+            .try_send(Event::Resize(self.started.elapsed(), cols, rows));
+        self.hurry_if_filling();
     }
 
-    async fn add(&self, event: Event<'_>) {
-        loop {
-            // Asked for before looking, so that the writer's word cannot come in between.
-            let written = self.cast.written.notified();
-            {
-                let mut gathered = self.cast.gathered();
-                if gathered.text.len() < GATHER_BYTES {
-                    gathered.add(event);
-                    self.hurry_if_filling(&gathered);
-                    return;
-                }
-            }
-            self.writer.hurry.notify_one();
-            written.await;
-        }
-    }
-
-    fn hurry_if_filling(&self, gathered: &Gathered) {
-        if gathered.text.len() >= HURRY_AT {
-            self.writer.hurry.notify_one();
+    fn hurry_if_filling(&self) {
+        if QUEUED_EVENTS - self.events.capacity() >= HURRY_AT {
+            self.hurry.notify_one();
         }
     }
 }
 
 impl Drop for Recording {
-    /// The session has ended: what it gathered is written now, not at the end of the
-    /// writer's second, and its file is closed.
+    /// The session has ended: what it queued is written now, not at the end of the
+    /// writer's second.
     fn drop(&mut self) {
-        self.cast.gathered().ended = true;
-        self.writer.hurry.notify_one();
-    }
-}
-
-/// One session's recording file, and what the session has gathered for it.
-struct Cast {
-    gathered: Mutex<Gathered>,
-    /// Held only by the writer, on the thread that writes files.
-    file: Mutex<std::fs::File>,
-    /// Wakes a session waiting for room: the writer has written what it gathered.
-    written: Notify,
-}
-
-/// Lines a session has gathered for the writer, and what it has gathered in all.
-#[derive(Default)]
-struct Gathered {
-    text: String,
-    utf8: Utf8Text,
-    /// What the file holds after its header once the gathered lines are written.
-    kept: u64,
-    /// The recording reached [`RECORDING_BYTES`]: the shell goes on, unrecorded.
-    full: bool,
-    ended: bool,
-}
-
-impl Cast {
-    fn new(file: std::fs::File) -> Self {
-        Self {
-            gathered: Mutex::default(),
-            file: Mutex::new(file),
-            written: Notify::new(),
-        }
-    }
-
-    fn gathered(&self) -> MutexGuard<'_, Gathered> {
-        // Plain data, and no code under the lock panics: a poisoned lock is still usable.
-        self.gathered.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Gathered {
-    fn add(&mut self, event: Event<'_>) {
-        if self.full {
-            return;
-        }
-        let at = match event {
-            Event::Output(at, _) | Event::Resize(at, _, _) => at,
-        };
-        let Some(line) = line_of(event, &mut self.utf8) else {
-            return;
-        };
-        if self.kept + line.len() as u64 > RECORDING_BYTES {
-            let marker = serde_json::json!([
-                seconds(at),
-                "m",
-                "The recording stops here: it reached its size limit."
-            ]);
-            self.text.push_str(&format!("{marker}\n"));
-            self.full = true;
-            return;
-        }
-        self.kept += line.len() as u64;
-        self.text.push_str(&line);
-    }
-}
-
-/// Writes what every session gathered, once a second or sooner when hurried.
-#[derive(Default)]
-struct Writer {
-    /// The recordings being made; one leaves once its session ended and all is written.
-    casts: Mutex<Vec<Arc<Cast>>>,
-    /// Wakes the writer early: a session's lines are filling, or a session has ended.
-    hurry: Notify,
-}
-
-impl Writer {
-    /// Writes until nothing can give it more to write: the recordings are gone (the
-    /// server stopped) and so is every session they recorded.
-    async fn write_while_needed(self: Arc<Self>) {
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(GATHER_FOR) => {}
-                () = self.hurry.notified() => {}
-            }
-            self.write_gathered().await;
-            if Arc::strong_count(&self) == 1 && self.casts().is_empty() {
-                return;
-            }
-        }
-    }
-
-    /// Writes what the sessions have gathered, in one go on a thread for files, and
-    /// closes the files of sessions that ended.
-    async fn write_gathered(&self) {
-        let mut batch = Vec::new();
-        self.casts().retain(|cast| {
-            let mut gathered = cast.gathered();
-            let text = std::mem::take(&mut gathered.text);
-            if !text.is_empty() {
-                batch.push((cast.clone(), text));
-            }
-            !gathered.ended
-        });
-        if batch.is_empty() {
-            return;
-        }
-        let written = tokio::task::spawn_blocking(move || {
-            for (cast, text) in &batch {
-                let mut file = cast.file.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Err(error) = file.write_all(text.as_bytes()) {
-                    tracing::warn!("a terminal recording stops: {error}");
-                    // Nothing more is gathered for a file that cannot be written.
-                    cast.gathered().full = true;
-                }
-            }
-            batch
-        })
-        .await;
-        for (cast, _) in written.into_iter().flatten() {
-            cast.written.notify_waiters();
-        }
-    }
-
-    fn casts(&self) -> MutexGuard<'_, Vec<Arc<Cast>>> {
-        self.casts.lock().unwrap_or_else(PoisonError::into_inner)
+        self.hurry.notify_one();
     }
 }
 
@@ -366,15 +221,81 @@ async fn create(path: &Path, node: &str) -> std::io::Result<tokio::fs::File> {
         "env": { "TERM": "xterm-256color" },
     });
     file.write_all(format!("{header}\n").as_bytes()).await?;
-    file.flush().await?;
     Ok(file)
+}
+
+/// Writes the queued events to the file. After an event, the writer sleeps for
+/// [`GATHER_FOR`] (or until the queue fills to [`HURRY_AT`], or the session ends), then
+/// writes all that is queued, [`GATHER_BYTES`] at a time. While it sleeps, queued output wakes
+/// nobody: a learner typing costs one wake-up and one write a second (a write is a
+/// wake-up of the thread that writes files for the server), not one for every
+/// keystroke's echo.
+async fn write_events(
+    mut file: tokio::fs::File,
+    mut queue: mpsc::Receiver<Event>,
+    hurry: Arc<Notify>,
+) {
+    let mut text = Utf8Text::default();
+    let mut written: u64 = 0;
+    let mut gathered = String::new();
+    while let Some(first) = queue.recv().await {
+        tokio::select! {
+            () = tokio::time::sleep(GATHER_FOR) => {}
+            () = hurry.notified() => {}
+        }
+        let mut next = Some(first);
+        let mut full = false;
+        while let Some(event) = next.take() {
+            if let Some(line) = line_of(event, &mut text) {
+                if written + (gathered.len() + line.len()) as u64 > RECORDING_BYTES {
+                    let marker = serde_json::json!([
+                        line_time(&line),
+                        "m",
+                        "The recording stops here: it reached its size limit."
+                    ]);
+                    gathered.push_str(&format!("{marker}\n"));
+                    full = true;
+                    break;
+                }
+                gathered.push_str(&line);
+            }
+            if gathered.len() >= GATHER_BYTES
+                && write(&mut file, &mut gathered, &mut written).await.is_err()
+            {
+                return;
+            }
+            next = queue.try_recv().ok();
+        }
+        if write(&mut file, &mut gathered, &mut written).await.is_err() {
+            return;
+        }
+        if full {
+            // The shell goes on; what it prints is no longer kept.
+            while queue.recv().await.is_some() {}
+            break;
+        }
+    }
+    // The last write is done before the file closes.
+    let _ = file.flush().await;
+}
+
+/// Writes what was gathered, and counts it.
+async fn write(
+    file: &mut tokio::fs::File,
+    gathered: &mut String,
+    written: &mut u64,
+) -> std::io::Result<()> {
+    file.write_all(gathered.as_bytes()).await?;
+    *written += gathered.len() as u64;
+    gathered.clear();
+    Ok(())
 }
 
 /// An event as a line of the file, or `None` for output that is all part of a character
 /// still incomplete.
-fn line_of(event: Event<'_>, text: &mut Utf8Text) -> Option<String> {
+fn line_of(event: Event, text: &mut Utf8Text) -> Option<String> {
     let line = match event {
-        Event::Output(at, chunk) => serde_json::json!([seconds(at), "o", text.decode(chunk)?]),
+        Event::Output(at, chunk) => serde_json::json!([seconds(at), "o", text.decode(&chunk)?]),
         Event::Resize(at, cols, rows) => {
             serde_json::json!([seconds(at), "r", format!("{cols}x{rows}")])
         }
@@ -384,6 +305,11 @@ fn line_of(event: Event<'_>, text: &mut Utf8Text) -> Option<String> {
 
 fn seconds(at: Duration) -> f64 {
     (at.as_secs_f64() * 1_000_000.0).round() / 1_000_000.0
+}
+
+/// The time of an event line written by [`write_events`].
+fn line_time(line: &str) -> f64 {
+    serde_json::from_str::<(f64, String, String)>(line).map_or(0.0, |(at, _, _)| at)
 }
 
 /// Output as text: asciicast holds strings, and a chunk of terminal output may end in
@@ -417,25 +343,23 @@ mod tests {
 
     /// What the writer makes of `events`, sent by a session as fast as it takes them,
     /// and the session ended.
-    async fn written(events: Vec<Event<'_>>) -> Vec<String> {
+    async fn written(events: Vec<Event>) -> Vec<String> {
         let dir = tempfile::tempdir().expect("a directory");
         let path = dir.path().join("session.cast");
-        let file = std::fs::File::create(&path).expect("a file");
-        let writer = Arc::new(Writer::default());
-        let cast = Arc::new(Cast::new(file));
-        writer.casts().push(cast.clone());
-        let writing = tokio::spawn(writer.clone().write_while_needed());
+        let file = tokio::fs::File::create(&path).await.expect("a file");
+        let (queue, events_in) = mpsc::channel(QUEUED_EVENTS);
+        let hurry = Arc::new(Notify::new());
+        let writer = tokio::spawn(write_events(file, events_in, hurry.clone()));
         let recording = Recording {
-            cast,
-            writer,
+            events: queue,
+            hurry,
             started: Instant::now(),
         };
         for event in events {
-            recording.add(event).await;
+            recording.send(event).await;
         }
         drop(recording);
-        // The writer ends once the only session has ended and all it gathered is written.
-        writing.await.expect("the writer ends");
+        writer.await.expect("the writer ends");
         let text = std::fs::read_to_string(&path).expect("the recording reads");
         text.lines().map(String::from).collect()
     }
@@ -444,9 +368,9 @@ mod tests {
     async fn events_gathered_together_are_written_whole_and_in_order() {
         let at = |ms| Duration::from_millis(ms);
         let lines = written(vec![
-            Event::Output(at(1), b"$ ls"),
+            Event::Output(at(1), Bytes::from_static(b"$ ls")),
             Event::Resize(at(2), 100, 30),
-            Event::Output(at(3), b"\r\nfile\r\n"),
+            Event::Output(at(3), Bytes::from_static(b"\r\nfile\r\n")),
         ])
         .await;
         assert_eq!(
@@ -461,9 +385,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_recording_stops_at_its_size_with_a_marker() {
-        let chunk = vec![b'a'; 60 * 1024];
+        let chunk = Bytes::from(vec![b'a'; 60 * 1024]);
         let events = (0..40u64)
-            .map(|i| Event::Output(Duration::from_millis(i), &chunk))
+            .map(|i| Event::Output(Duration::from_millis(i), chunk.clone()))
             .collect();
         let lines = written(events).await;
         let size: usize = lines.iter().map(|line| line.len() + 1).sum();
@@ -477,21 +401,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_flood_is_written_as_it_comes_not_a_gatherful_a_second() {
-        // 1.8 MB: 28 times what a session gathers before it waits for the writer.
-        let chunks: Vec<Vec<u8>> = (0..1800)
-            .map(|i| format!("{i:>999}\n").into_bytes())
-            .collect();
-        let events = chunks
-            .iter()
-            .enumerate()
-            .map(|(i, chunk)| Event::Output(Duration::from_millis(i as u64), chunk))
+    async fn a_flood_is_written_as_it_comes_not_a_queueful_a_second() {
+        let events: Vec<Event> = (0..1000u64)
+            .map(|i| Event::Output(Duration::from_millis(i), Bytes::from_static(b"line\r\n")))
             .collect();
         let started = Instant::now();
         let lines = written(events).await;
-        assert_eq!(lines.len(), 1800);
-        assert!(lines.last().is_some_and(|line| line.contains("1799\\n")));
-        // A writer that waited out its second for each gatherful would take 28 s.
+        assert_eq!(lines.len(), 1000);
+        // A writer that waited out its second for each queueful would take 15 s.
         let took = started.elapsed();
         assert!(took < 5 * GATHER_FOR, "the flood took {took:?}");
     }

@@ -633,7 +633,7 @@ impl Lifecycle {
     /// this footprint, if it is: the reserves are a promise the learners' use may
     /// outgrow, and this keeps the host itself from running out.
     fn memory_short(&self, footprint: Footprint) -> Option<String> {
-        let free_mb = crate::sandbox::HostFree::memory_now()? / (1024 * 1024);
+        let free_mb = crate::sandbox::HostFree::now().memory_bytes? / (1024 * 1024);
         let keep = self.limits.min_free_memory_mb;
         (free_mb < u64::from(footprint.memory_mb) + u64::from(keep)).then(|| {
             format!(

@@ -15,18 +15,10 @@ pub struct HostFree {
 impl HostFree {
     pub fn now() -> Self {
         HostFree {
-            memory_bytes: Self::memory_now(),
+            memory_bytes: meminfo_kib("MemAvailable:").map(|kib| kib * 1024),
             disk_bytes: free_disk(DOCKER_ROOT).or_else(|| free_disk("/")),
             pids: free_pids(),
         }
-    }
-
-    /// The host's free memory alone: one small read. Counting the free process ids
-    /// lists every process in /proc (about 50 µs a hundred processes here, and a full
-    /// room runs thousands), which admitting a sandbox, on the runtime's threads, does
-    /// not need.
-    pub fn memory_now() -> Option<u64> {
-        meminfo_kib("MemAvailable:").map(|kib| kib * 1024)
     }
 }
 

@@ -15,7 +15,6 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 /// Bytes a second a terminal's output gets while someone else types.
@@ -98,15 +97,8 @@ impl Pace {
         }
         // Never more than the burst, so the wait always ends.
         let cells = u32::try_from(bytes.min(OUTPUT_BURST as usize)).unwrap_or(OUTPUT_BURST);
-        let Some(cells) = NonZeroU32::new(cells) else {
-            return;
-        };
-        // Waited out on the runtime's own timer: governor's waiting future sleeps on a
-        // timer thread of its own, which costs two thread wake-ups a paced chunk where
-        // this costs at most one.
-        while let Ok(Err(not_until)) = self.limiter.check_n(cells) {
-            let wait = not_until.wait_time_from(self.limiter.clock().now());
-            tokio::time::sleep(wait).await;
+        if let Some(cells) = NonZeroU32::new(cells) {
+            let _ = self.limiter.until_n_ready(cells).await;
         }
     }
 }

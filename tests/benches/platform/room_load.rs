@@ -3,8 +3,9 @@
 //! service that converges, or a log flood). The number of learners rises level by level
 //! until keystroke echo leaves its target; the largest level held, and what each learner
 //! cost the host there, are the rows. The raw baseline is `docker exec -i` typing on the
-//! same nodes under the same heavy work, and a room of the same size started with the
-//! plain CLI for what the host gives each learner without Slipway.
+//! same nodes under the same heavy work, in a phase of its own and side by side with
+//! Slipway (half the room each way at one time), and a room of the same size started
+//! with the plain CLI for what the host gives each learner without Slipway.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,6 +59,9 @@ const HEAVY_WITHIN: Duration = Duration::from_secs(180);
 /// the room up. The second round goes in the reverse order of the first, so that each
 /// way is measured as often early as late while the host's load drifts.
 const ROUNDS: usize = 2;
+/// How many side-by-side rounds follow: each learner types through each way half as
+/// many times.
+const SIDE_BY_SIDE_ROUNDS: usize = 4;
 /// How long the host's load is sampled for, while waiting for it to settle.
 const SETTLE_WINDOW: Duration = Duration::from_secs(2);
 /// The longest wait for the host to settle before a way of typing is measured.
@@ -240,6 +244,48 @@ async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
     }))
     .await
     .concat()
+}
+
+/// Which way a learner types in side-by-side round `round`: half the room through
+/// Slipway and half through `docker exec -i cat`, swapping every round. Heavy learners
+/// are every tenth, all even, so their tens digit is counted too: otherwise a round
+/// would put every heavy learner's typing on the same side.
+fn types_through_slipway(learner: usize, round: usize) -> bool {
+    (learner + learner / 10 + round) % 2 == 0
+}
+
+/// One side-by-side round: half the room types through Slipway and the other half
+/// through `docker exec -i cat` on the same kind of node at the same moments, while the
+/// heavy learners work through Slipway as in its own phases. Both halves see one load
+/// on the host, so its drift between phases cannot decide their ratio. Slipway's echoes,
+/// then the raw ones.
+async fn type_side_by_side(seats: &mut [Seat], round: usize) -> (Vec<Duration>, Vec<Duration>) {
+    let typed = join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
+        let through_slipway = types_through_slipway(i, round);
+        let node1 = container_name(&seat.open.sandbox, "node1");
+        let Seat { open, node2, node3 } = seat;
+        let echoes = async {
+            if through_slipway {
+                echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE)).await
+            } else {
+                baseline::echo_round_trips(&node1, KEYS_EACH, Some(HUMAN_PACE)).await
+            }
+        };
+        let echoes = match heavy_of(i) {
+            Some(heavy @ Heavy::ServiceConverges) => {
+                futures_util::join!(echoes, work_in(node2, heavy)).0
+            }
+            Some(heavy @ Heavy::LogFlood) => futures_util::join!(echoes, work_in(node3, heavy)).0,
+            None => echoes.await,
+        };
+        (through_slipway, echoes)
+    }))
+    .await;
+    let (ours, theirs): (Vec<_>, Vec<_>) = typed.into_iter().partition(|(ours, _)| *ours);
+    let concat = |side: Vec<(bool, Vec<Duration>)>| -> Vec<Duration> {
+        side.into_iter().flat_map(|(_, echoes)| echoes).collect()
+    };
+    (concat(ours), concat(theirs))
 }
 
 /// How the raw baseline types: the issue's `docker exec -i cat`, a login shell on a
@@ -465,6 +511,7 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     let mut refused = None;
     let mut held = 0;
     let mut last = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut last_side_by_side = (Vec::new(), Vec::new());
     for level in levels() {
         if refused.is_none() {
             refused = fill_to(&mut seats, level, |i| Seat::take(server, &workshop, i)).await;
@@ -511,6 +558,19 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
                     spent = spent + (server.work_done() - before);
                 }
             }
+        }
+        let (mut ours_beside, mut theirs_beside) = (Vec::new(), Vec::new());
+        let mut p50_beside_by_round = Vec::new();
+        for round in 0..SIDE_BY_SIDE_ROUNDS {
+            settled += settle().await;
+            let (ours, theirs) = type_side_by_side(&mut seats, round).await;
+            p50_beside_by_round.push(format!(
+                "{} against {}",
+                ms(percentile(&ours, 50.0)),
+                ms(percentile(&theirs, 50.0))
+            ));
+            ours_beside.extend(ours);
+            theirs_beside.extend(theirs);
         }
         let [ours_phase, cat_phase, shell_phase, engine_phase] = &measured;
         let (ours, theirs, shells, engine_shells) = (
@@ -583,6 +643,13 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             shell_phase.learners_waited_per_key(),
             engine_phase.learners_waited_per_key()
         );
+        println!(
+            "      side by side, half the room through Slipway and half through docker exec -i cat at one time, swapped each round ({SIDE_BY_SIDE_ROUNDS} rounds): echo p50 / p99 Slipway {}, docker exec -i cat {}; p50 by round: {}",
+            p(&ours_beside),
+            p(&theirs_beside),
+            p50_beside_by_round.join(", then ")
+        );
+        last_side_by_side = (ours_beside, theirs_beside);
         inside = timed_inside(server, &instructor, Some(level_from)).await;
         println!(
             "      inside the server, p50 / p99 of {} keystrokes: key in (frame to the engine) {}, the engine and the node (to the first output back, with the server's wait to be woken for it) {}, echo out (to the frame sent) {}{}",
@@ -634,17 +701,35 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             met: Some(ours < Duration::from_millis(limit)),
         });
     }
-    // The second target: within 1.5x of docker exec -i at p50, no worse at p99.
+    // The second target: within 1.5x of docker exec -i at p50, no worse at p99,
+    // at the same load: measured side by side, as both see one load at one time. Each
+    // way's own phase is shown too, for how far the host drifted between phases.
+    let (ours_beside, theirs_beside) = last_side_by_side;
     for (p, within) in [(50.0, 1.5), (99.0, 1.0)] {
-        let (ours_p, theirs_p) = (percentile(&ours, p), percentile(&theirs, p));
+        let (ours_p, theirs_p) = (percentile(&ours_beside, p), percentile(&theirs_beside, p));
         let r = ratio(ours_p, theirs_p);
         table.add(Row {
-            measure: format!("room of {count}: echo p{p:.0} against docker exec -i"),
+            measure: format!(
+                "room of {count}: echo p{p:.0} against docker exec -i, side by side at one load"
+            ),
             slipway: ms(ours_p),
             baseline: ms(theirs_p),
             ratio: r,
             target: format!("<= {within}x raw"),
             met: Some(r.is_some_and(|r| r <= within)),
+        });
+    }
+    for p in [50.0, 99.0] {
+        let (ours_p, theirs_p) = (percentile(&ours, p), percentile(&theirs, p));
+        table.add(Row {
+            measure: format!(
+                "room of {count}: echo p{p:.0} against docker exec -i, each in a phase of its own"
+            ),
+            slipway: ms(ours_p),
+            baseline: ms(theirs_p),
+            ratio: ratio(ours_p, theirs_p),
+            target: "-".into(),
+            met: None,
         });
     }
     for p in [50.0, 99.0] {

@@ -516,6 +516,11 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         if refused.is_none() {
             refused = fill_to(&mut seats, level, |i| Seat::take(server, &workshop, i)).await;
         }
+        assert!(
+            !seats.is_empty(),
+            "not one learner could start a sandbox: {}",
+            refused.as_deref().unwrap_or("no reason given")
+        );
         // A round of typing that is not measured. On a host that has just started the
         // level's swarms, the way measured first was slower than in its second round
         // by 1.4x to 2.4x in three runs, more than the second round's reverse order

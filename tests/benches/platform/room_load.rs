@@ -59,9 +59,9 @@ const HEAVY_WITHIN: Duration = Duration::from_secs(180);
 /// the room up. The second round goes in the reverse order of the first, so that each
 /// way is measured as often early as late while the host's load drifts.
 const ROUNDS: usize = 2;
-/// How many side-by-side rounds follow: each learner types through each way half as
-/// many times.
-const SIDE_BY_SIDE_ROUNDS: usize = 4;
+/// How many side-by-side rounds follow: each learner types through each of
+/// [`SIDE_BY_SIDE`]'s ways twice.
+const SIDE_BY_SIDE_ROUNDS: usize = 6;
 /// How long the host's load is sampled for, while waiting for it to settle.
 const SETTLE_WINDOW: Duration = Duration::from_secs(2);
 /// The longest wait for the host to settle before a way of typing is measured.
@@ -78,7 +78,7 @@ struct Seat {
 }
 
 /// What one in ten learners does while the room types.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Heavy {
     ServiceConverges,
     LogFlood,
@@ -246,29 +246,99 @@ async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
     .concat()
 }
 
-/// Which way a learner types in side-by-side round `round`: half the room through
-/// Slipway and half through `docker exec -i cat`, swapping every round. Heavy learners
-/// are every tenth, all even, so their tens digit is counted too: otherwise a round
-/// would put every heavy learner's typing on the same side.
-fn types_through_slipway(learner: usize, round: usize) -> bool {
-    (learner + learner / 10 + round) % 2 == 0
+/// The ways that type side by side: Slipway, the issue's `docker exec -i cat`, and the
+/// engine's shell opened by the call Slipway makes, whose echo less Slipway's is
+/// Slipway's own share.
+const SIDE_BY_SIDE: [Way; 3] = [Way::Slipway, Way::Cat, Way::EngineShell];
+
+/// Which way a learner types in side-by-side round `round`: a third of the room each
+/// way, every learner moving on to the next way each round. Heavy learners are every
+/// tenth, so their tens digit is counted too: otherwise one round would put every heavy
+/// learner's typing on the same way.
+fn side_by_side_way(learner: usize, round: usize) -> Way {
+    SIDE_BY_SIDE[(learner + learner / 10 + round) % SIDE_BY_SIDE.len()]
 }
 
-/// One side-by-side round: half the room types through Slipway and the other half
-/// through `docker exec -i cat` on the same kind of node at the same moments, while the
-/// heavy learners work through Slipway as in its own phases. Both halves see one load
-/// on the host, so its drift between phases cannot decide their ratio. Slipway's echoes,
-/// then the raw ones.
-async fn type_side_by_side(seats: &mut [Seat], round: usize) -> (Vec<Duration>, Vec<Duration>) {
-    let typed = join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
-        let through_slipway = types_through_slipway(i, round);
+/// What one learner typed in a side-by-side round.
+struct Typed {
+    learner: usize,
+    way: Way,
+    echoes: Vec<Duration>,
+}
+
+/// Every side-by-side round's typing.
+#[derive(Default)]
+struct SideBySide {
+    typed: Vec<Typed>,
+}
+
+impl SideBySide {
+    /// The echoes of one way, of the learners `whose` picks.
+    fn echoes(&self, way: Way, whose: impl Fn(usize) -> bool) -> Vec<Duration> {
+        self.typed
+            .iter()
+            .filter(|typed| typed.way == way && whose(typed.learner))
+            .flat_map(|typed| typed.echoes.iter().copied())
+            .collect()
+    }
+
+    fn all(&self, way: Way) -> Vec<Duration> {
+        self.echoes(way, |_| true)
+    }
+
+    /// Each way's echo p50 / p99 for the learners who worked heavily and for the rest:
+    /// whether a tail is the heavy learners' own typing or the whole room's.
+    fn by_learner(&self) -> String {
+        [
+            ("converging a service", Some(Heavy::ServiceConverges)),
+            ("flooding", Some(Heavy::LogFlood)),
+            ("the others", None),
+        ]
+        .map(|(who, heavy)| {
+            let whose = |learner: usize| heavy_of(learner) == heavy;
+            format!(
+                "{who}: Slipway {}, docker exec -i cat {}, the engine's shell {}",
+                p50_p99_ms(&self.echoes(Way::Slipway, whose)),
+                p50_p99_ms(&self.echoes(Way::Cat, whose)),
+                p50_p99_ms(&self.echoes(Way::EngineShell, whose))
+            )
+        })
+        .join("; ")
+    }
+}
+
+fn p50_p99_ms(echoes: &[Duration]) -> String {
+    format!(
+        "{} / {}",
+        ms(percentile(echoes, 50.0)),
+        ms(percentile(echoes, 99.0))
+    )
+}
+
+/// One side-by-side round: a third of the room types through each of [`SIDE_BY_SIDE`]
+/// on the same kind of node at the same moments, while the heavy learners work through
+/// Slipway as in its own phases. Every way sees one load on the host, so its drift
+/// between phases cannot decide their ratios.
+async fn type_side_by_side(seats: &mut [Seat], engine: &Sandboxes, round: usize) -> Vec<Typed> {
+    join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
+        let way = side_by_side_way(i, round);
         let node1 = container_name(&seat.open.sandbox, "node1");
         let Seat { open, node2, node3 } = seat;
         let echoes = async {
-            if through_slipway {
-                echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE)).await
-            } else {
-                baseline::echo_round_trips(&node1, KEYS_EACH, Some(HUMAN_PACE)).await
+            match way {
+                Way::Slipway => {
+                    echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE)).await
+                }
+                Way::Cat => baseline::echo_round_trips(&node1, KEYS_EACH, Some(HUMAN_PACE)).await,
+                Way::Shell | Way::EngineShell => {
+                    baseline::engine_shell_echo_round_trips(
+                        engine,
+                        &open.sandbox,
+                        KEYS_EACH,
+                        HUMAN_PACE,
+                    )
+                    .await
+                }
             }
         };
         let echoes = match heavy_of(i) {
@@ -278,14 +348,13 @@ async fn type_side_by_side(seats: &mut [Seat], round: usize) -> (Vec<Duration>, 
             Some(heavy @ Heavy::LogFlood) => futures_util::join!(echoes, work_in(node3, heavy)).0,
             None => echoes.await,
         };
-        (through_slipway, echoes)
+        Typed {
+            learner: i,
+            way,
+            echoes,
+        }
     }))
-    .await;
-    let (ours, theirs): (Vec<_>, Vec<_>) = typed.into_iter().partition(|(ours, _)| *ours);
-    let concat = |side: Vec<(bool, Vec<Duration>)>| -> Vec<Duration> {
-        side.into_iter().flat_map(|(_, echoes)| echoes).collect()
-    };
-    (concat(ours), concat(theirs))
+    .await
 }
 
 /// How the raw baseline types: the issue's `docker exec -i cat`, a login shell on a
@@ -365,7 +434,7 @@ async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
 }
 
 /// The ways the room types at each level, in the order of a level's first round.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Way {
     Slipway,
     Cat,
@@ -511,7 +580,7 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     let mut refused = None;
     let mut held = 0;
     let mut last = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut last_side_by_side = (Vec::new(), Vec::new());
+    let mut last_side_by_side = SideBySide::default();
     for level in levels() {
         if refused.is_none() {
             refused = fill_to(&mut seats, level, |i| Seat::take(server, &workshop, i)).await;
@@ -564,18 +633,19 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
                 }
             }
         }
-        let (mut ours_beside, mut theirs_beside) = (Vec::new(), Vec::new());
+        let mut side_by_side = SideBySide::default();
         let mut p50_beside_by_round = Vec::new();
         for round in 0..SIDE_BY_SIDE_ROUNDS {
             settled += settle().await;
-            let (ours, theirs) = type_side_by_side(&mut seats, round).await;
-            p50_beside_by_round.push(format!(
-                "{} against {}",
-                ms(percentile(&ours, 50.0)),
-                ms(percentile(&theirs, 50.0))
-            ));
-            ours_beside.extend(ours);
-            theirs_beside.extend(theirs);
+            let typed = SideBySide {
+                typed: type_side_by_side(&mut seats, &engine, round).await,
+            };
+            p50_beside_by_round.push(
+                SIDE_BY_SIDE
+                    .map(|way| ms(percentile(&typed.all(way), 50.0)))
+                    .join(", "),
+            );
+            side_by_side.typed.extend(typed.typed);
         }
         let [ours_phase, cat_phase, shell_phase, engine_phase] = &measured;
         let (ours, theirs, shells, engine_shells) = (
@@ -590,13 +660,7 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             .iter()
             .map(|node| node.cpu_millicores)
             .sum();
-        let p = |echoes: &[Duration]| {
-            format!(
-                "{} / {}",
-                ms(percentile(echoes, 50.0)),
-                ms(percentile(echoes, 99.0))
-            )
-        };
+        let p = p50_p99_ms;
         println!(
             "    {} learners ({} nodes): echo p50 / p99 {} (docker exec -i cat {}, docker exec -it bash {}, the engine's shell in the bench {}), server {}, nodes at rest {:.0}% of the host's CPU",
             seats.len(),
@@ -649,12 +713,17 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             engine_phase.learners_waited_per_key()
         );
         println!(
-            "      side by side, half the room through Slipway and half through docker exec -i cat at one time, swapped each round ({SIDE_BY_SIDE_ROUNDS} rounds): echo p50 / p99 Slipway {}, docker exec -i cat {}; p50 by round: {}",
-            p(&ours_beside),
-            p(&theirs_beside),
+            "      side by side, a third of the room through each of Slipway, docker exec -i cat and the engine's shell at one time, each learner moving on a way each round ({SIDE_BY_SIDE_ROUNDS} rounds): echo p50 / p99 {}, {}, {}; p50 by round: {}",
+            p(&side_by_side.all(Way::Slipway)),
+            p(&side_by_side.all(Way::Cat)),
+            p(&side_by_side.all(Way::EngineShell)),
             p50_beside_by_round.join(", then ")
         );
-        last_side_by_side = (ours_beside, theirs_beside);
+        println!(
+            "      side by side, by learner (p50 / p99): {}",
+            side_by_side.by_learner()
+        );
+        last_side_by_side = side_by_side;
         inside = timed_inside(server, &instructor, Some(level_from)).await;
         println!(
             "      inside the server, p50 / p99 of {} keystrokes: key in (frame to the engine) {}, the engine and the node (to the first output back, with the server's wait to be woken for it) {}, echo out (to the frame sent) {}{}",
@@ -709,7 +778,10 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     // The second target: within 1.5x of docker exec -i at p50, no worse at p99,
     // at the same load: measured side by side, as both see one load at one time. Each
     // way's own phase is shown too, for how far the host drifted between phases.
-    let (ours_beside, theirs_beside) = last_side_by_side;
+    let (ours_beside, theirs_beside) = (
+        last_side_by_side.all(Way::Slipway),
+        last_side_by_side.all(Way::Cat),
+    );
     for (p, within) in [(50.0, 1.5), (99.0, 1.0)] {
         let (ours_p, theirs_p) = (percentile(&ours_beside, p), percentile(&theirs_beside, p));
         let r = ratio(ours_p, theirs_p);
@@ -754,6 +826,12 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     // without Slipway between (the WebSocket, the relay and its tasks, a second process
     // for the scheduler to wake).
     super::share_rows(table, &format!("room of {count}"), &ours, &engine_shells);
+    super::share_rows(
+        table,
+        &format!("room of {count} side by side"),
+        &ours_beside,
+        &last_side_by_side.all(Way::EngineShell),
+    );
     // Where Slipway's echo went as the server timed it: its own two stages, and the one
     // it waits on.
     for (stage, times) in [

@@ -633,6 +633,9 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
                 }
             }
         }
+        // The server's own times for the side-by-side keystrokes alone, to set beside
+        // what the learners saw of the same keys.
+        let side_by_side_from = timed_inside(server, &instructor, None).await.next;
         let mut side_by_side = SideBySide::default();
         let mut p50_beside_by_round = Vec::new();
         for round in 0..SIDE_BY_SIDE_ROUNDS {
@@ -722,6 +725,14 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         println!(
             "      side by side, by learner (p50 / p99): {}",
             side_by_side.by_learner()
+        );
+        let inside_side_by_side = timed_inside(server, &instructor, Some(side_by_side_from)).await;
+        println!(
+            "      side by side, inside the server, p50 / p99 of {} keystrokes: key in {}, the engine and the node {}, echo out {}",
+            inside_side_by_side.keystrokes,
+            p50_p99(&inside_side_by_side.key_in),
+            p50_p99(&inside_side_by_side.node),
+            p50_p99(&inside_side_by_side.echo_out)
         );
         last_side_by_side = side_by_side;
         inside = timed_inside(server, &instructor, Some(level_from)).await;

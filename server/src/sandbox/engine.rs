@@ -71,6 +71,11 @@ const NODE_LOG_FILES: u32 = 2;
 /// How much sooner than the host's own processes the kernel's out-of-memory killer
 /// picks a node's (from -1000, never, to 1000, first).
 const NODE_OOM_SCORE_ADJ: i64 = 500;
+/// A node's CPU weight, a quarter of the engine's default (1024): when the host's CPU is
+/// short, the processes every learner's echo goes through (the server, the engine, its
+/// shims) are woken before any learner's heavy work, and nodes share what is left among
+/// themselves as before. An idle host runs every node at full speed all the same.
+const NODE_CPU_SHARES: i64 = 256;
 
 /// What a node's read-only root leaves writable in memory (its inner engine's sockets
 /// and pid files): a tmpfs, counted in the node's memory limit.
@@ -1383,6 +1388,7 @@ fn node_host_config(spec: &NodeSpec<'_>, privileges: NodePrivileges) -> HostConf
         // Should the room outgrow the host's memory after all, the kernel ends a
         // learner's process before the server or the host's own.
         oom_score_adj: Some(NODE_OOM_SCORE_ADJ),
+        cpu_shares: Some(NODE_CPU_SHARES),
         nano_cpus: Some(spec.nano_cpus),
         pids_limit: Some(spec.pids),
         // The node's own cgroups are the root of what it sees: the containers its inner

@@ -322,23 +322,16 @@ fn p50_p99_ms(echoes: &[Duration]) -> String {
 async fn type_side_by_side(seats: &mut [Seat], engine: &Sandboxes, round: usize) -> Vec<Typed> {
     join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
         let way = side_by_side_way(i, round);
-        let node1 = container_name(&seat.open.sandbox, "node1");
         let Seat { open, node2, node3 } = seat;
+        let raw = |typing| type_raw_on(&open.sandbox, typing);
         let echoes = async {
             match way {
                 Way::Slipway => {
                     echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE)).await
                 }
-                Way::Cat => baseline::echo_round_trips(&node1, KEYS_EACH, Some(HUMAN_PACE)).await,
-                Way::Shell | Way::EngineShell => {
-                    baseline::engine_shell_echo_round_trips(
-                        engine,
-                        &open.sandbox,
-                        KEYS_EACH,
-                        HUMAN_PACE,
-                    )
-                    .await
-                }
+                Way::Cat => raw(RawTyping::Cat).await,
+                Way::Shell => raw(RawTyping::Shell).await,
+                Way::EngineShell => raw(RawTyping::EngineShell(engine)).await,
             }
         };
         let echoes = match heavy_of(i) {
@@ -399,28 +392,24 @@ impl RoomTyping {
 
 /// The same room typing on the same nodes without Slipway, under the same heavy work
 /// through the plain CLI.
+/// One learner typing on their sandbox's node1 without Slipway.
+async fn type_raw_on(sandbox: &str, typing: RawTyping<'_>) -> Vec<Duration> {
+    let node1 = container_name(sandbox, "node1");
+    match typing {
+        RawTyping::Cat => baseline::echo_round_trips(&node1, KEYS_EACH, Some(HUMAN_PACE)).await,
+        RawTyping::Shell => baseline::shell_echo_round_trips(&node1, KEYS_EACH, HUMAN_PACE).await,
+        RawTyping::EngineShell(engine) => {
+            baseline::engine_shell_echo_round_trips(engine, sandbox, KEYS_EACH, HUMAN_PACE).await
+        }
+    }
+}
+
 async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
     let room = &RoomTyping::new(seats.len());
     join_all(seats.iter().enumerate().map(|(i, seat)| async move {
         let containers = seat.containers();
         let echoes = async {
-            let echoes = match typing {
-                RawTyping::Cat => {
-                    baseline::echo_round_trips(&containers[0], KEYS_EACH, Some(HUMAN_PACE)).await
-                }
-                RawTyping::Shell => {
-                    baseline::shell_echo_round_trips(&containers[0], KEYS_EACH, HUMAN_PACE).await
-                }
-                RawTyping::EngineShell(engine) => {
-                    baseline::engine_shell_echo_round_trips(
-                        engine,
-                        &seat.open.sandbox,
-                        KEYS_EACH,
-                        HUMAN_PACE,
-                    )
-                    .await
-                }
-            };
+            let echoes = type_raw_on(&seat.open.sandbox, typing).await;
             room.done_typing();
             echoes
         };
@@ -807,31 +796,21 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
             met: Some(r.is_some_and(|r| r <= within)),
         });
     }
-    for p in [50.0, 99.0] {
-        let (ours_p, theirs_p) = (percentile(&ours, p), percentile(&theirs, p));
-        table.add(Row {
-            measure: format!(
-                "room of {count}: echo p{p:.0} against docker exec -i, each in a phase of its own"
-            ),
-            slipway: ms(ours_p),
-            baseline: ms(theirs_p),
-            ratio: ratio(ours_p, theirs_p),
-            target: "-".into(),
-            met: None,
-        });
-    }
-    for p in [50.0, 99.0] {
-        let (ours_p, shell_p) = (percentile(&ours, p), percentile(&shells, p));
-        table.add(Row {
-            measure: format!(
-                "room of {count}: echo p{p:.0} against docker exec -it bash (a pty and a shell)"
-            ),
-            slipway: ms(ours_p),
-            baseline: ms(shell_p),
-            ratio: ratio(ours_p, shell_p),
-            target: "-".into(),
-            met: None,
-        });
+    for (against, baseline) in [
+        ("docker exec -i, each in a phase of its own", &theirs),
+        ("docker exec -it bash (a pty and a shell)", &shells),
+    ] {
+        for p in [50.0, 99.0] {
+            let (ours_p, theirs_p) = (percentile(&ours, p), percentile(baseline, p));
+            table.add(Row {
+                measure: format!("room of {count}: echo p{p:.0} against {against}"),
+                slipway: ms(ours_p),
+                baseline: ms(theirs_p),
+                ratio: ratio(ours_p, theirs_p),
+                target: "-".into(),
+                met: None,
+            });
+        }
     }
     // What is Slipway's own: its echo less the same shell opened by the same engine call
     // without Slipway between (the WebSocket, the relay and its tasks, a second process

@@ -4,8 +4,9 @@
 //! until keystroke echo leaves its target; the largest level held, and what each learner
 //! cost the host there, are the rows. The raw baseline is `docker exec -i` typing on the
 //! same nodes under the same heavy work, in a phase of its own and side by side with
-//! Slipway (half the room each way at one time), and a room of the same size started
-//! with the plain CLI for what the host gives each learner without Slipway.
+//! Slipway (a third of the room through each of Slipway, `docker exec -i cat` and the
+//! engine's shell at one time), and a room of the same size started with the plain CLI
+//! for what the host gives each learner without Slipway.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -234,16 +235,27 @@ async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
     join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
         let Seat { open, node2, node3 } = seat;
         let echoes = echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE));
-        match heavy_of(i) {
-            Some(heavy @ Heavy::ServiceConverges) => {
-                futures_util::join!(echoes, work_in(node2, heavy)).0
-            }
-            Some(heavy @ Heavy::LogFlood) => futures_util::join!(echoes, work_in(node3, heavy)).0,
-            None => echoes.await,
-        }
+        while_heavy_work(echoes, i, node2, node3).await
     }))
     .await
     .concat()
+}
+
+/// Waits for `typing` while learner number `learner` does their heavy work, if they
+/// have any, in their own terminals: a service on node2, a flood on node3.
+async fn while_heavy_work<T>(
+    typing: impl std::future::Future<Output = T>,
+    learner: usize,
+    node2: &mut TestTerminal,
+    node3: &mut TestTerminal,
+) -> T {
+    match heavy_of(learner) {
+        Some(heavy @ Heavy::ServiceConverges) => {
+            futures_util::join!(typing, work_in(node2, heavy)).0
+        }
+        Some(heavy @ Heavy::LogFlood) => futures_util::join!(typing, work_in(node3, heavy)).0,
+        None => typing.await,
+    }
 }
 
 /// The ways that type side by side: Slipway, the issue's `docker exec -i cat`, and the
@@ -334,13 +346,7 @@ async fn type_side_by_side(seats: &mut [Seat], engine: &Sandboxes, round: usize)
                 Way::EngineShell => raw(RawTyping::EngineShell(engine)).await,
             }
         };
-        let echoes = match heavy_of(i) {
-            Some(heavy @ Heavy::ServiceConverges) => {
-                futures_util::join!(echoes, work_in(node2, heavy)).0
-            }
-            Some(heavy @ Heavy::LogFlood) => futures_util::join!(echoes, work_in(node3, heavy)).0,
-            None => echoes.await,
-        };
+        let echoes = while_heavy_work(echoes, i, node2, node3).await;
         Typed {
             learner: i,
             way,

@@ -3,6 +3,7 @@
 //! swarm, pipe bytes through `docker exec -i`, run a script with `docker exec`.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -258,12 +259,13 @@ async fn form_swarm(containers: &[String], managers: usize) {
     }
 }
 
-/// Round trips of one byte through `docker exec -i <container> cat`; with `pace`, one
-/// byte per `pace` at most.
+/// Round trips of one byte through `docker exec -i <container> cat`, once the exec runs
+/// and `start` is done; with `pace`, one byte per `pace` at most.
 pub async fn echo_round_trips(
     container: &str,
     samples: usize,
     pace: Option<Duration>,
+    start: impl Future<Output = ()>,
 ) -> Vec<Duration> {
     let mut cat = Command::new("docker")
         .args(["exec", "-i", container, "cat"])
@@ -278,6 +280,7 @@ pub async fn echo_round_trips(
     // The first round trip also waits for the exec to start: not a keystroke.
     stdin.write_all(b"w").await.expect("write");
     stdout.read_exact(&mut byte).await.expect("read");
+    start.await;
     let mut round_trips = Vec::with_capacity(samples);
     for _ in 0..samples {
         let next_byte = pace.map(|pace| tokio::time::Instant::now() + pace);
@@ -482,12 +485,14 @@ pub async fn disk_used(container: &str) -> u64 {
 
 /// Keystroke round trips at a login shell's prompt through `docker exec -it bash -l`,
 /// the way a terminal has it (a pseudo-terminal and readline), run under `script` so
-/// the CLI has a terminal of its own: a letter, then a backspace, in turn, with `pace`
-/// between keys. What Slipway's terminal adds is its own time less this.
+/// the CLI has a terminal of its own: once the prompt shows and `start` is done, a
+/// letter, then a backspace, in turn, with `pace` between keys. What Slipway's terminal
+/// adds is its own time less this.
 pub async fn shell_echo_round_trips(
     container: &str,
     samples: usize,
     pace: Duration,
+    start: impl Future<Output = ()>,
 ) -> Vec<Duration> {
     let command = format!("docker exec -it -e TERM=xterm-256color {container} bash -l");
     let mut shell = Command::new("script")
@@ -505,20 +510,23 @@ pub async fn shell_echo_round_trips(
         buffer.truncate(n);
         (n > 0).then_some((buffer, stdout))
     });
-    let round_trips = typed_at_the_prompt(std::pin::pin!(output), stdin, samples, pace).await;
+    let round_trips =
+        typed_at_the_prompt(std::pin::pin!(output), stdin, samples, pace, start).await;
     let _ = shell.kill().await;
     round_trips
 }
 
 /// Keystroke round trips at a login shell the engine opens for this process, by the
 /// same call Slipway makes for a terminal (an exec on a pseudo-terminal, attached over
-/// the engine's socket): a letter, then a backspace, in turn, with `pace` between keys.
+/// the engine's socket): once the prompt shows and `start` is done, a letter, then a
+/// backspace, in turn, with `pace` between keys.
 /// Slipway's echo less this is what Slipway adds: the WebSocket, its relay and its tasks.
 pub async fn engine_shell_echo_round_trips(
     sandboxes: &Sandboxes,
     sandbox: &str,
     samples: usize,
     pace: Duration,
+    start: impl Future<Output = ()>,
 ) -> Vec<Duration> {
     let swarm = Sandbox {
         id: sandbox.to_string(),
@@ -530,17 +538,18 @@ pub async fn engine_shell_echo_round_trips(
         .await
         .expect("the engine opens a shell");
     let output = output.map(|chunk| chunk.expect("the shell's output reads").to_vec());
-    typed_at_the_prompt(output, input, samples, pace).await
+    typed_at_the_prompt(output, input, samples, pace, start).await
 }
 
-/// Waits for a login shell's prompt, then types a letter (echoed by readline) and a
-/// backspace (answered with `\b`), in turn, `pace` apart, timing each echo; ends with
-/// `exit`.
+/// Waits for a login shell's prompt and for `start`, then types a letter (echoed by
+/// readline) and a backspace (answered with `\b`), in turn, `pace` apart, timing each
+/// echo; ends with `exit`.
 async fn typed_at_the_prompt(
     mut output: impl futures_util::Stream<Item = Vec<u8>> + Unpin,
     mut input: impl tokio::io::AsyncWrite + Unpin,
     samples: usize,
     pace: Duration,
+    start: impl Future<Output = ()>,
 ) -> Vec<Duration> {
     let mut seen: Vec<u8> = Vec::new();
     // Reads until `wanted` shows after `from`; returns where it ends.
@@ -558,6 +567,7 @@ async fn typed_at_the_prompt(
     send(b"echo ready-$((1+1))\r").await;
     let ready = read_until(&mut seen, 0, b"ready-2").await;
     read_until(&mut seen, ready, b"# ").await;
+    start.await;
     let mut round_trips = Vec::with_capacity(samples);
     for i in 0..samples {
         let next_key = tokio::time::Instant::now() + pace;

@@ -10,6 +10,7 @@ mod first_minute;
 mod report;
 mod room_load;
 
+use std::future;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -362,7 +363,8 @@ async fn one_terminal(server: &ReleaseServer, table: &mut Table) {
     let mut open = Open::start(server, "bench/single").await;
     let container = open.container();
     let ours = echo_round_trips(&mut open.terminal, ECHO_SAMPLES, None).await;
-    let theirs = baseline::echo_round_trips(&container, ECHO_SAMPLES, None).await;
+    let theirs =
+        baseline::echo_round_trips(&container, ECHO_SAMPLES, None, future::ready(())).await;
     echo_rows(table, 1, &ours, &theirs);
     let engine = sandboxes_of(&server.instance, &Config::defaults().node_image).await;
     let engine_shell = baseline::engine_shell_echo_round_trips(
@@ -370,6 +372,7 @@ async fn one_terminal(server: &ReleaseServer, table: &mut Table) {
         &open.sandbox,
         ECHO_SAMPLES,
         Duration::ZERO,
+        future::ready(()),
     )
     .await;
     share_rows(table, "1 terminal", &ours, &engine_shell);
@@ -619,12 +622,16 @@ async fn capacity(server: &ReleaseServer, table: &mut Table) {
     let per_sandbox = available_before.saturating_sub(memory_available()) / count as u64;
 
     let containers: Vec<String> = open.iter().map(Open::container).collect();
-    let theirs =
-        join_all(containers.iter().map(|c| {
-            baseline::echo_round_trips(c, ECHO_SAMPLES_EACH_UNDER_LOAD, Some(TYPING_PACE))
-        }))
-        .await
-        .concat();
+    let theirs = join_all(containers.iter().map(|c| {
+        baseline::echo_round_trips(
+            c,
+            ECHO_SAMPLES_EACH_UNDER_LOAD,
+            Some(TYPING_PACE),
+            future::ready(()),
+        )
+    }))
+    .await
+    .concat();
     echo_rows(table, count, &echoes, &theirs);
 
     let started = Instant::now();

@@ -9,6 +9,7 @@
 //! for what the host gives each learner without Slipway.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use slipway::terminal::TYPING_WINDOW;
 use slipway_tests::{
     sandboxes_of, sign_in_instructor_at, work_of, Learner, ProcessWork, ReleaseServer, TestTerminal,
 };
+use tokio::sync::Barrier;
 
 use super::baseline::{self, Raw, RawSandbox};
 use super::report::{mb, micros, ms, percentile, ratio, Row, Table};
@@ -229,31 +231,80 @@ async fn raw_work(containers: &[String], heavy: Heavy, room: &RoomTyping) {
     }
 }
 
+/// Where a room's learners wait until every way of typing is ready, and then set off
+/// one after another. A raw way first starts an exec (and the engine's shell a login
+/// shell) while Slipway's terminals are open already, so without the wait one way's
+/// keys would meet the others' start-ups and another's would not. And 50 people typing
+/// on their own press their keys at moments of their own: learner `i` of `n` sets off
+/// `i / n` of a keystroke's interval after the start, which spreads the room's keys
+/// evenly over time, as they come on average. Were they all pressed at the same
+/// instants, every key would queue behind the room's others (in one run, every way's
+/// echo p50 was 5 to 8 ms so).
+struct StartLine {
+    barrier: Barrier,
+    typists: usize,
+}
+
+impl StartLine {
+    /// A start line for `typists` learners typing, of whom `working` also do heavy work.
+    fn new(typists: usize, working: usize) -> Self {
+        Self {
+            barrier: Barrier::new(typists + working),
+            typists,
+        }
+    }
+
+    /// For learners `seats` (their heavy work included).
+    fn for_room(seats: usize) -> Self {
+        Self::new(seats, (0..seats).filter(|&i| heavy_of(i).is_some()).count())
+    }
+
+    /// Learner `learner` is ready to type: returns when they press their first key.
+    async fn typist(&self, learner: usize) {
+        self.barrier.wait().await;
+        let offset = HUMAN_PACE * u32::try_from(learner).unwrap_or(0) / self.typists.max(1) as u32;
+        tokio::time::sleep(offset).await;
+    }
+
+    /// A heavy learner is ready to work: returns when the room sets off.
+    async fn worker(&self) {
+        self.barrier.wait().await;
+    }
+}
+
 /// Every learner typing at once on node1, the heavy ones working meanwhile on node2
 /// (the service) or node3 (the flood); the echoes.
 async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
+    let start_line = &StartLine::for_room(seats.len());
     join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
         let Seat { open, node2, node3 } = seat;
-        let echoes = echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE));
-        while_heavy_work(echoes, i, node2, node3).await
+        let echoes = async {
+            start_line.typist(i).await;
+            echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE)).await
+        };
+        while_heavy_work(echoes, i, node2, node3, start_line.worker()).await
     }))
     .await
     .concat()
 }
 
 /// Waits for `typing` while learner number `learner` does their heavy work, if they
-/// have any, in their own terminals: a service on node2, a flood on node3.
+/// have any, in their own terminals: a service on node2, a flood on node3. The work
+/// begins once `start` is done.
 async fn while_heavy_work<T>(
-    typing: impl std::future::Future<Output = T>,
+    typing: impl Future<Output = T>,
     learner: usize,
     node2: &mut TestTerminal,
     node3: &mut TestTerminal,
+    start: impl Future<Output = ()>,
 ) -> T {
+    let work = async |node: &mut TestTerminal, heavy| {
+        start.await;
+        work_in(node, heavy).await
+    };
     match heavy_of(learner) {
-        Some(heavy @ Heavy::ServiceConverges) => {
-            futures_util::join!(typing, work_in(node2, heavy)).0
-        }
-        Some(heavy @ Heavy::LogFlood) => futures_util::join!(typing, work_in(node3, heavy)).0,
+        Some(heavy @ Heavy::ServiceConverges) => futures_util::join!(typing, work(node2, heavy)).0,
+        Some(heavy @ Heavy::LogFlood) => futures_util::join!(typing, work(node3, heavy)).0,
         None => typing.await,
     }
 }
@@ -332,13 +383,15 @@ fn p50_p99_ms(echoes: &[Duration]) -> String {
 /// Slipway as in its own phases. Every way sees one load on the host, so its drift
 /// between phases cannot decide their ratios.
 async fn type_side_by_side(seats: &mut [Seat], engine: &Sandboxes, round: usize) -> Vec<Typed> {
+    let start_line = &StartLine::for_room(seats.len());
     join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
         let way = side_by_side_way(i, round);
         let Seat { open, node2, node3 } = seat;
-        let raw = |typing| type_raw_on(&open.sandbox, typing);
+        let raw = |typing| type_raw_on(&open.sandbox, typing, start_line.typist(i));
         let echoes = async {
             match way {
                 Way::Slipway => {
+                    start_line.typist(i).await;
                     echo_round_trips(&mut open.terminal, KEYS_EACH, Some(HUMAN_PACE)).await
                 }
                 Way::Cat => raw(RawTyping::Cat).await,
@@ -346,7 +399,7 @@ async fn type_side_by_side(seats: &mut [Seat], engine: &Sandboxes, round: usize)
                 Way::EngineShell => raw(RawTyping::EngineShell(engine)).await,
             }
         };
-        let echoes = while_heavy_work(echoes, i, node2, node3).await;
+        let echoes = while_heavy_work(echoes, i, node2, node3, start_line.worker()).await;
         Typed {
             learner: i,
             way,
@@ -398,29 +451,44 @@ impl RoomTyping {
 
 /// The same room typing on the same nodes without Slipway, under the same heavy work
 /// through the plain CLI.
-/// One learner typing on their sandbox's node1 without Slipway.
-async fn type_raw_on(sandbox: &str, typing: RawTyping<'_>) -> Vec<Duration> {
+/// One learner typing on their sandbox's node1 without Slipway, from when `start` is
+/// done.
+async fn type_raw_on(
+    sandbox: &str,
+    typing: RawTyping<'_>,
+    start: impl Future<Output = ()>,
+) -> Vec<Duration> {
     let node1 = container_name(sandbox, "node1");
     match typing {
-        RawTyping::Cat => baseline::echo_round_trips(&node1, KEYS_EACH, Some(HUMAN_PACE)).await,
-        RawTyping::Shell => baseline::shell_echo_round_trips(&node1, KEYS_EACH, HUMAN_PACE).await,
+        RawTyping::Cat => {
+            baseline::echo_round_trips(&node1, KEYS_EACH, Some(HUMAN_PACE), start).await
+        }
+        RawTyping::Shell => {
+            baseline::shell_echo_round_trips(&node1, KEYS_EACH, HUMAN_PACE, start).await
+        }
         RawTyping::EngineShell(engine) => {
-            baseline::engine_shell_echo_round_trips(engine, sandbox, KEYS_EACH, HUMAN_PACE).await
+            baseline::engine_shell_echo_round_trips(engine, sandbox, KEYS_EACH, HUMAN_PACE, start)
+                .await
         }
     }
 }
 
 async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
     let room = &RoomTyping::new(seats.len());
+    let start_line = &StartLine::for_room(seats.len());
     join_all(seats.iter().enumerate().map(|(i, seat)| async move {
         let containers = seat.containers();
         let echoes = async {
-            let echoes = type_raw_on(&seat.open.sandbox, typing).await;
+            let echoes = type_raw_on(&seat.open.sandbox, typing, start_line.typist(i)).await;
             room.done_typing();
             echoes
         };
+        let work = async |heavy| {
+            start_line.worker().await;
+            raw_work(&containers, heavy, room).await
+        };
         match heavy_of(i) {
-            Some(heavy) => futures_util::join!(echoes, raw_work(&containers, heavy, room)).0,
+            Some(heavy) => futures_util::join!(echoes, work(heavy)).0,
             None => echoes.await,
         }
     }))
@@ -635,6 +703,10 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         let mut p50_beside_by_round = Vec::new();
         for round in 0..SIDE_BY_SIDE_ROUNDS {
             settled += settle().await;
+            println!(
+                "      side by side, round {} of {SIDE_BY_SIDE_ROUNDS}",
+                round + 1
+            );
             let typed = SideBySide {
                 typed: type_side_by_side(&mut seats, &engine, round).await,
             };

@@ -22,6 +22,14 @@ fn main() -> anyhow::Result<ExitCode> {
             ),
         }
     }
+    if serving {
+        if let Err(error) = priority::set_short_slice() {
+            tracing::warn!(
+                "the server's threads run with the kernel's default slice: {}",
+                slipway::error_chain(&error)
+            );
+        }
+    }
     tokio::runtime::Runtime::new()
         .context("starting the async runtime")?
         .block_on(run(cli))

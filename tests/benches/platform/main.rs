@@ -9,6 +9,7 @@ mod baseline;
 mod first_minute;
 mod report;
 mod room_load;
+mod start_line;
 
 use std::future;
 use std::path::Path;
@@ -27,6 +28,7 @@ use slipway_tests::{
 
 use baseline::Raw;
 use report::{kb, mb, median, ms, percentile, ratio, Row, Table};
+use start_line::StartLine;
 
 const COLD_SAMPLES: usize = 3;
 const ECHO_SAMPLES: usize = 200;
@@ -592,12 +594,15 @@ async fn capacity(server: &ReleaseServer, table: &mut Table) {
             .await;
         }
         let level = open.len();
-        echoes = join_all(open.iter_mut().map(|o| {
+        let start_line = &StartLine::new(level, 0, TYPING_PACE);
+        echoes = join_all(open.iter_mut().enumerate().map(|(i, o)| async move {
+            start_line.typist(i).await;
             echo_round_trips(
                 &mut o.terminal,
                 ECHO_SAMPLES_EACH_UNDER_LOAD,
                 Some(TYPING_PACE),
             )
+            .await
         }))
         .await
         .concat();
@@ -622,12 +627,13 @@ async fn capacity(server: &ReleaseServer, table: &mut Table) {
     let per_sandbox = available_before.saturating_sub(memory_available()) / count as u64;
 
     let containers: Vec<String> = open.iter().map(Open::container).collect();
-    let theirs = join_all(containers.iter().map(|c| {
+    let start_line = &StartLine::new(containers.len(), 0, TYPING_PACE);
+    let theirs = join_all(containers.iter().enumerate().map(|(i, c)| {
         baseline::echo_round_trips(
             c,
             ECHO_SAMPLES_EACH_UNDER_LOAD,
             Some(TYPING_PACE),
-            future::ready(()),
+            start_line.typist(i),
         )
     }))
     .await

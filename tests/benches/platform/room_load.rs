@@ -22,10 +22,10 @@ use slipway::terminal::TYPING_WINDOW;
 use slipway_tests::{
     sandboxes_of, sign_in_instructor_at, work_of, Learner, ProcessWork, ReleaseServer, TestTerminal,
 };
-use tokio::sync::Barrier;
 
 use super::baseline::{self, Raw, RawSandbox};
 use super::report::{mb, micros, ms, percentile, ratio, Row, Table};
+use super::start_line::StartLine;
 use super::{delete, echo_round_trips, fill_to, memory_available, Open};
 
 /// Learners in the room at each level; the last is the target (150 nodes).
@@ -231,51 +231,17 @@ async fn raw_work(containers: &[String], heavy: Heavy, room: &RoomTyping) {
     }
 }
 
-/// Where a room's learners wait until every way of typing is ready, and then set off
-/// one after another. A raw way first starts an exec (and the engine's shell a login
-/// shell) while Slipway's terminals are open already, so without the wait one way's
-/// keys would meet the others' start-ups and another's would not. And 50 people typing
-/// on their own press their keys at moments of their own: learner `i` of `n` sets off
-/// `i / n` of a keystroke's interval after the start, which spreads the room's keys
-/// evenly over time, as they come on average. Were they all pressed at the same
-/// instants, every key would queue behind the room's others (in one run, every way's
-/// echo p50 was 5 to 8 ms so).
-struct StartLine {
-    barrier: Barrier,
-    typists: usize,
-}
-
-impl StartLine {
-    /// A start line for `typists` learners typing, of whom `working` also do heavy work.
-    fn new(typists: usize, working: usize) -> Self {
-        Self {
-            barrier: Barrier::new(typists + working),
-            typists,
-        }
-    }
-
-    /// For learners `seats` (their heavy work included).
-    fn for_room(seats: usize) -> Self {
-        Self::new(seats, (0..seats).filter(|&i| heavy_of(i).is_some()).count())
-    }
-
-    /// Learner `learner` is ready to type: returns when they press their first key.
-    async fn typist(&self, learner: usize) {
-        self.barrier.wait().await;
-        let offset = HUMAN_PACE * u32::try_from(learner).unwrap_or(0) / self.typists.max(1) as u32;
-        tokio::time::sleep(offset).await;
-    }
-
-    /// A heavy learner is ready to work: returns when the room sets off.
-    async fn worker(&self) {
-        self.barrier.wait().await;
-    }
+/// The start line of a room of `seats` learners typing at [`HUMAN_PACE`], their heavy
+/// work included.
+fn room_start_line(seats: usize) -> StartLine {
+    let working = (0..seats).filter(|&i| heavy_of(i).is_some()).count();
+    StartLine::new(seats, working, HUMAN_PACE)
 }
 
 /// Every learner typing at once on node1, the heavy ones working meanwhile on node2
 /// (the service) or node3 (the flood); the echoes.
 async fn type_in_the_room(seats: &mut [Seat]) -> Vec<Duration> {
-    let start_line = &StartLine::for_room(seats.len());
+    let start_line = &room_start_line(seats.len());
     join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
         let Seat { open, node2, node3 } = seat;
         let echoes = async {
@@ -383,7 +349,7 @@ fn p50_p99_ms(echoes: &[Duration]) -> String {
 /// Slipway as in its own phases. Every way sees one load on the host, so its drift
 /// between phases cannot decide their ratios.
 async fn type_side_by_side(seats: &mut [Seat], engine: &Sandboxes, round: usize) -> Vec<Typed> {
-    let start_line = &StartLine::for_room(seats.len());
+    let start_line = &room_start_line(seats.len());
     join_all(seats.iter_mut().enumerate().map(|(i, seat)| async move {
         let way = side_by_side_way(i, round);
         let Seat { open, node2, node3 } = seat;
@@ -475,7 +441,7 @@ async fn type_raw_on(
 
 async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
     let room = &RoomTyping::new(seats.len());
-    let start_line = &StartLine::for_room(seats.len());
+    let start_line = &room_start_line(seats.len());
     join_all(seats.iter().enumerate().map(|(i, seat)| async move {
         let containers = seat.containers();
         let echoes = async {

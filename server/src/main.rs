@@ -12,17 +12,17 @@ fn main() -> anyhow::Result<ExitCode> {
     telemetry::init();
     let serving = matches!(cli.command, None | Some(Command::Serve));
     // Before the runtime starts its threads, which take the priority of the thread that
-    // starts them.
-    if serving && cli.config.nice != 0 {
-        match priority::set_nice(cli.config.nice) {
-            Ok(()) => tracing::info!("the server runs at nice {}", cli.config.nice),
-            Err(error) => tracing::warn!(
-                "the server runs at the priority it was started with: {}; SLIPWAY_NICE=0 stops it trying",
-                slipway::error_chain(&error)
-            ),
-        }
-    }
+    // starts them, and its slice.
     if serving {
+        if cli.config.nice != 0 {
+            match priority::set_nice(cli.config.nice) {
+                Ok(()) => tracing::info!("the server runs at nice {}", cli.config.nice),
+                Err(error) => tracing::warn!(
+                    "the server runs at the priority it was started with: {}; SLIPWAY_NICE=0 stops it trying",
+                    slipway::error_chain(&error)
+                ),
+            }
+        }
         if let Err(error) = priority::set_short_slice() {
             tracing::warn!(
                 "the server's threads run with the kernel's default slice: {}",

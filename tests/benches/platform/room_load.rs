@@ -415,8 +415,6 @@ impl RoomTyping {
     }
 }
 
-/// The same room typing on the same nodes without Slipway, under the same heavy work
-/// through the plain CLI.
 /// One learner typing on their sandbox's node1 without Slipway, from when `start` is
 /// done.
 async fn type_raw_on(
@@ -439,6 +437,8 @@ async fn type_raw_on(
     }
 }
 
+/// The same room typing on the same nodes without Slipway, under the same heavy work
+/// through the plain CLI.
 async fn type_raw(seats: &[Seat], typing: RawTyping<'_>) -> Vec<Duration> {
     let room = &RoomTyping::new(seats.len());
     let start_line = &room_start_line(seats.len());

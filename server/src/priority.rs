@@ -26,6 +26,10 @@ pub enum PriorityError {
     NotPermitted,
     #[error("the kernel refused the server's priority")]
     Refused(#[source] io::Error),
+    /// A slice needs no privilege, so whatever the reason (a seccomp profile that
+    /// blocks the call, say), it is not the "needs root" of a priority.
+    #[error("the kernel refused the server's threads a slice of their own")]
+    SliceRefused(#[source] io::Error),
 }
 
 /// The session's scheduling group, where the kernel groups each session's processes
@@ -49,7 +53,8 @@ pub fn set_nice(nice: i32) -> Result<(), PriorityError> {
 /// Gives the calling thread, and so every thread it starts from now on, the short
 /// [`SLICE`], keeping its nice value. Needs no privilege.
 pub fn set_short_slice() -> Result<(), PriorityError> {
-    let nice = rustix::process::getpriority_process(None).map_err(|error| refusal(error.into()))?;
+    let nice = rustix::process::getpriority_process(None)
+        .map_err(|error| PriorityError::SliceRefused(error.into()))?;
     let attr = libc::sched_attr {
         size: std::mem::size_of::<libc::sched_attr>() as u32,
         sched_policy: libc::SCHED_OTHER as u32,
@@ -73,7 +78,7 @@ pub fn set_short_slice() -> Result<(), PriorityError> {
     if done == 0 {
         Ok(())
     } else {
-        Err(refusal(io::Error::last_os_error()))
+        Err(PriorityError::SliceRefused(io::Error::last_os_error()))
     }
 }
 

@@ -548,6 +548,8 @@ fn p50_p99(stage: &EchoStage) -> String {
     format!("{} / {}", micros(stage.p50_us), micros(stage.p99_us))
 }
 
+/// Whether a level's echo is on the room's target: a p50 under 2 ms and a p99 under
+/// 10 ms, as in the capacity section.
 fn on_target(echoes: &[Duration]) -> bool {
     percentile(echoes, 50.0) < Duration::from_millis(2)
         && percentile(echoes, 99.0) < Duration::from_millis(10)
@@ -607,7 +609,9 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     let mut inside = EchoTimes::default();
     let mut seats: Vec<Seat> = Vec::new();
     let mut refused = None;
-    let mut held = 0;
+    // The same levels held by `docker exec -i cat` typing in its own phase: whether
+    // it is Slipway or the host that cannot hold a level.
+    let (mut held, mut raw_held) = (0, 0);
     let mut last = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut last_side_by_side = SideBySide::default();
     for level in levels() {
@@ -784,6 +788,9 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
         if on_target(&ours) {
             held = seats.len();
         }
+        if on_target(&theirs) {
+            raw_held = seats.len();
+        }
         last = (ours, theirs, shells, engine_shells);
         if let Some(reason) = &refused {
             println!("    the host took no more than {}: {reason}", seats.len());
@@ -887,9 +894,9 @@ pub async fn room_of_learners(server: &ReleaseServer, raw: &Raw, table: &mut Tab
     }
     let target = LEVELS[LEVELS.len() - 1];
     table.add(Row {
-        measure: "learners held, echo on target".into(),
+        measure: "learners held, echo on target (p50 < 2 ms, p99 < 10 ms)".into(),
         slipway: format!("{held} of {count} tried"),
-        baseline: "-".into(),
+        baseline: format!("{raw_held} of {count} tried"),
         ratio: None,
         target: format!(">= {target}"),
         met: Some(held >= target),

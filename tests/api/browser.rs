@@ -138,8 +138,8 @@ async fn a_learner_types_into_a_node_terminal_and_runs_a_code_block_by_clicking_
     // A paste past the server's 64 KiB message limit goes in frames the server takes:
     // the program reads all of it, and the terminal stays connected. (Its echo fills
     // the replay, so it comes after the reload.)
-    // Pasted only once the command runs: until then the shell's line editor reads what
-    // arrives, and keeps what follows the Enter for its next line.
+    // Pasted only once the command runs, as a learner pastes: until its output shows,
+    // the shell's line editor may still be reading the terminal.
     type_in_node1(
         &browser,
         "echo reading-$((6*7)); head -c $((96*1024)) | wc -c",
